@@ -1,0 +1,136 @@
+"""Fetch the official list files and import them as new editions.
+
+This is the only part of counterflow that goes to the network, and only when asked. A
+download is written to a temporary file, checked (size, non-empty, the expected format), then
+imported in one transaction; only then is the file kept under ``<home>/downloads``. Until that
+moment the previous edition stays active. Closed networks point each list at a mirror with
+``--url LIST=URL`` or ``COUNTERFLOW_LIST_URL_<LIST>`` (e.g. ``COUNTERFLOW_LIST_URL_UN_SC``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from counterflow import __version__
+from counterflow.errors import ConfigError, DataError, DownloadError
+from counterflow.lists.base import read_head
+from counterflow.lists.registry import get_parser
+from counterflow.lists.store import ImportResult, import_list
+from counterflow.workspace import Workspace
+
+DEFAULT_TIMEOUT = 60.0
+MAX_DOWNLOAD_BYTES = 256 * 1024 * 1024
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a list is published and in which format."""
+
+    list_id: str
+    url: str
+    format: str
+    filename: str
+
+
+SOURCES: dict[str, Source] = {
+    s.list_id: s
+    for s in (
+        Source("un-sc", "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+               "un-xml", "consolidated.xml"),
+        Source("ofac-sdn",
+               "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML",
+               "ofac-xml", "SDN.XML"),
+        Source("ofac-nonsdn",
+               "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
+               "CONSOLIDATED.XML", "ofac-xml", "CONSOLIDATED.XML"),
+        Source("uk", "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml",
+               "uk-fcdo-xml", "UK_Sanctions_List.xml"),
+        Source("eu", "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1"
+               "/content?token=dG9rZW4tMjAxNw", "eu-xml", "eu_fsf.xml"),
+    )
+}
+
+
+def source_url(list_id: str, overrides: Mapping[str, str] | None = None) -> str:
+    """The URL to fetch a list from: an explicit override, the environment, else the official."""
+    if overrides and list_id in overrides:
+        return overrides[list_id]
+    env = os.environ.get("COUNTERFLOW_LIST_URL_" + list_id.upper().replace("-", "_"))
+    return env or SOURCES[list_id].url
+
+
+def update_list(workspace: Workspace, list_id: str, *,
+                overrides: Mapping[str, str] | None = None,
+                timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_DOWNLOAD_BYTES,
+                progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+    """Download one list and import it; the previous edition stays active on any failure."""
+    if list_id not in SOURCES:
+        raise ConfigError(f"no download source for list {list_id!r} "
+                          f"(known: {', '.join(sorted(SOURCES))})")
+    source = SOURCES[list_id]
+    url = source_url(list_id, overrides)
+    folder = workspace.home / "downloads" / list_id
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".part-", suffix="-" + source.filename, dir=folder)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        fetch(url, tmp, timeout=timeout, max_bytes=max_bytes, progress=progress)
+        parser = get_parser(source.format)
+        if not parser.sniff(tmp, read_head(tmp)):
+            raise DownloadError(f"{url} did not return a {parser.title} file "
+                                f"(first bytes: {read_head(tmp, 60)!r})")
+        try:
+            result = import_list(workspace, tmp, fmt=source.format)
+        except DataError as exc:
+            raise DownloadError(f"{url} returned a file that does not import: {exc}") from None
+        final = folder / f"{result.edition.label}-{source.filename}"
+        os.replace(tmp, final)
+        return result
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def fetch(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT,
+          max_bytes: int = MAX_DOWNLOAD_BYTES,
+          progress: Callable[[int, int | None], None] | None = None) -> int:
+    """Stream ``url`` into ``dest`` with a timeout and a size cap; returns the bytes written."""
+    if not url.startswith(("https://", "http://", "file://")):
+        raise ConfigError(f"unsupported URL {url!r}: use https://, http:// or file://")
+    request = urllib.request.Request(url, headers={"User-Agent": f"counterflow/{__version__}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            length = response.headers.get("Content-Length")
+            total = int(length) if length and length.isdigit() else None
+            if total is not None and total > max_bytes:
+                raise DownloadError(f"{url} is {total:,} bytes, over the {max_bytes:,} limit")
+            written = 0
+            with open(dest, "wb") as out:
+                while chunk := response.read(_CHUNK):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise DownloadError(f"{url} sent more than the {max_bytes:,} byte limit")
+                    out.write(chunk)
+                    if progress:
+                        progress(written, total)
+    except urllib.error.HTTPError as exc:
+        raise DownloadError(f"{url} answered HTTP {exc.code} {exc.reason}") from None
+    except urllib.error.URLError as exc:
+        raise DownloadError(f"cannot reach {url} ({exc.reason}); this machine may be offline: "
+                            "import a file with 'counterflow lists import PATH' or point the "
+                            "list at a mirror with --url") from None
+    except TimeoutError:
+        raise DownloadError(f"{url} did not answer within {timeout:g} seconds") from None
+    except OSError as exc:
+        raise DownloadError(f"downloading {url} failed: {exc}") from None
+    if written == 0:
+        raise DownloadError(f"{url} returned an empty file")
+    return written
+

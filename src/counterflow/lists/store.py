@@ -1,0 +1,238 @@
+"""List editions in the workspace: import, look up, pin, and read entities back.
+
+An edition is one import of one publication of a list, identified by the publication date the
+file states (or the file's hash where it states none). Imports are all-or-nothing: the file is
+parsed completely before one transaction writes the edition, so a bad file leaves the previous
+edition active and nothing half-written. Importing the same bytes again changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from counterflow.errors import DataError, NotFoundError, StoreError
+from counterflow.lists.base import ListParser
+from counterflow.lists.registry import detect, get_parser
+from counterflow.model import Entity
+from counterflow.workspace import Workspace
+
+Progress = Callable[[int], None]
+
+_EDITION_COLUMNS = ("edition_id, list_id, published, content_hash, format, source, title, "
+                    "imported_at, entity_count, schema_counts")
+_NEWEST_FIRST = "ORDER BY coalesce(published, strftime(imported_at, '%Y-%m-%dT%H:%M:%S')) DESC, " \
+                "imported_at DESC"
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One imported publication of a list."""
+
+    edition_id: str
+    list_id: str
+    published: str | None
+    content_hash: str
+    format: str
+    source: str
+    title: str | None
+    imported_at: datetime
+    entity_count: int
+    schema_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """What users call the edition: its publication date, else a hash prefix."""
+        return self.edition_id.split("@", 1)[1]
+
+    @classmethod
+    def from_row(cls, row: tuple[object, ...]) -> Edition:
+        (edition_id, list_id, published, content_hash, fmt, source, title, imported_at,
+         count, counts) = row
+        assert isinstance(imported_at, datetime)
+        return cls(str(edition_id), str(list_id), None if published is None else str(published),
+                   str(content_hash), str(fmt), str(source), None if title is None else str(title),
+                   imported_at,
+                   int(str(count)), json.loads(str(counts)))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    edition: Edition
+    #: False when the same edition was already in the workspace and nothing changed
+    created: bool
+
+
+def import_list(workspace: Workspace, path: str | Path, *, fmt: str | None = None,
+                progress: Progress | None = None) -> ImportResult:
+    """Parse a list file completely, then store it as a new edition in one transaction."""
+    path = Path(path)
+    parser: ListParser = get_parser(fmt) if fmt else detect(path)
+    parsed = parser.parse(path)
+    content_hash = parsed.content_hash()
+    with workspace.connect() as conn:
+        existing = conn.execute(
+            f"SELECT {_EDITION_COLUMNS} FROM editions WHERE list_id = ? AND content_hash = ?",
+            [parsed.list_id, content_hash],
+        ).fetchone()
+        if existing:
+            return ImportResult(Edition.from_row(existing), created=False)
+        entities = _collect(parsed.entities, progress)
+        if not entities:
+            raise DataError("the file holds no list entries", path=path)
+        edition_id = _new_edition_id(conn, parsed.list_id, parsed.published, content_hash)
+        counts = Counter(e.schema.name for e in entities)
+        row = (edition_id, parsed.list_id, parsed.published, content_hash, parsed.format,
+               str(path.resolve()), parsed.title, datetime.now(UTC).replace(tzinfo=None),
+               len(entities), json.dumps(dict(sorted(counts.items()))))
+        _write_edition(conn, row, entities)
+        return ImportResult(Edition.from_row(row), created=True)
+
+
+def _collect(entities: object, progress: Progress | None) -> list[Entity]:
+    collected: list[Entity] = []
+    for entity in entities:  # type: ignore[attr-defined]
+        collected.append(entity)
+        if progress and len(collected) % 100 == 0:
+            progress(len(collected))
+    if progress:
+        progress(len(collected))
+    return collected
+
+
+def _new_edition_id(conn: duckdb.DuckDBPyConnection, list_id: str, published: str | None,
+                    content_hash: str) -> str:
+    base = f"{list_id}@{published[:10] if published else content_hash[:12]}"
+    taken = conn.execute("SELECT 1 FROM editions WHERE edition_id = ?", [base]).fetchone()
+    # same publication date, different bytes: keep both, told apart by hash
+    return f"{base}+{content_hash[:8]}" if taken else base
+
+
+def _write_edition(conn: duckdb.DuckDBPyConnection, row: tuple[object, ...],
+                   entities: list[Entity]) -> None:
+    edition_id = row[0]
+    table = pa.table({
+        "edition_id": pa.array([edition_id] * len(entities), pa.string()),
+        "entity_id": [e.id for e in entities],
+        "list_id": [e.list_id for e in entities],
+        "ref": [e.ref for e in entities],
+        "schema": [e.schema.name for e in entities],
+        "caption": [e.caption for e in entities],
+        "fingerprint": [e.fingerprint() for e in entities],
+        "body": [json.dumps(e.to_json(), ensure_ascii=False) for e in entities],
+    })
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(f"INSERT INTO editions ({_EDITION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     list(row))
+        conn.register("incoming_entities", table)
+        conn.execute("INSERT INTO entities SELECT * FROM incoming_entities")
+        conn.unregister("incoming_entities")
+        conn.execute("COMMIT")
+    except duckdb.Error as exc:
+        conn.execute("ROLLBACK")
+        raise StoreError(f"storing edition {edition_id} failed, nothing was written: {exc}") \
+            from None
+
+
+def list_editions(conn: duckdb.DuckDBPyConnection, list_id: str | None = None) -> list[Edition]:
+    """Editions, newest first, of one list or of all."""
+    where, params = ("WHERE list_id = ?", [list_id]) if list_id else ("", [])
+    rows = conn.execute(f"SELECT {_EDITION_COLUMNS} FROM editions {where} {_NEWEST_FIRST}",
+                        params).fetchall()
+    return [Edition.from_row(r) for r in rows]
+
+
+def active_editions(conn: duckdb.DuckDBPyConnection) -> dict[str, Edition]:
+    """The edition screening uses for each list: the pinned one, else the newest."""
+    pins = dict(conn.execute("SELECT list_id, edition_id FROM pins").fetchall())
+    active: dict[str, Edition] = {}
+    for edition in list_editions(conn):
+        pinned = pins.get(edition.list_id)
+        if pinned == edition.edition_id or (pinned is None and edition.list_id not in active):
+            active[edition.list_id] = edition
+    return dict(sorted(active.items()))
+
+
+def pinned_lists(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT list_id FROM pins").fetchall()}
+
+
+def resolve_edition(conn: duckdb.DuckDBPyConnection, list_id: str,
+                    spec: str | None = None) -> Edition:
+    """Find an edition of a list by id, label or date prefix; None means the active one."""
+    editions = list_editions(conn, list_id)
+    if not editions:
+        raise NotFoundError(f"no list {list_id!r} in the workspace; import it first "
+                            "('counterflow lists import PATH')")
+    if spec is None or spec in ("active", "current"):
+        return active_editions(conn)[list_id]
+    if spec == "latest":
+        return editions[0]
+    matches = [e for e in editions
+               if spec in (e.edition_id, e.label) or e.label.startswith(spec)
+               or e.content_hash.startswith(spec)]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(e.label for e in editions)
+    if not matches:
+        raise NotFoundError(f"list {list_id!r} has no edition {spec!r} (editions: {known})")
+    raise NotFoundError(f"edition {spec!r} of {list_id!r} is ambiguous (editions: {known})")
+
+
+def pin_edition(conn: duckdb.DuckDBPyConnection, list_id: str, spec: str) -> Edition:
+    edition = resolve_edition(conn, list_id, spec)
+    conn.execute("INSERT OR REPLACE INTO pins VALUES (?, ?)", [list_id, edition.edition_id])
+    return edition
+
+
+def unpin(conn: duckdb.DuckDBPyConnection, list_id: str) -> None:
+    conn.execute("DELETE FROM pins WHERE list_id = ?", [list_id])
+
+
+def iter_entities(conn: duckdb.DuckDBPyConnection, edition_id: str) -> Iterator[Entity]:
+    """Every entity of an edition, in reference order."""
+    cursor = conn.execute("SELECT body FROM entities WHERE edition_id = ? ORDER BY ref",
+                          [edition_id])
+    while batch := cursor.fetchmany(2000):
+        for (body,) in batch:
+            yield Entity.from_json(json.loads(body))
+
+
+def get_entity(conn: duckdb.DuckDBPyConnection, edition_id: str, entity_id: str) -> Entity | None:
+    row = conn.execute("SELECT body FROM entities WHERE edition_id = ? AND entity_id = ?",
+                       [edition_id, entity_id]).fetchone()
+    return Entity.from_json(json.loads(row[0])) if row else None
+
+
+def find_entities(conn: duckdb.DuckDBPyConnection, key: str,
+                  list_id: str | None = None) -> list[tuple[Edition, Entity]]:
+    """Entries whose entity id or source reference is ``key``, in each list's active edition."""
+    found: list[tuple[Edition, Entity]] = []
+    for lid, edition in active_editions(conn).items():
+        if list_id and lid != list_id:
+            continue
+        rows = conn.execute(
+            "SELECT body FROM entities WHERE edition_id = ? AND (entity_id = ? OR lower(ref) = ?)",
+            [edition.edition_id, key, key.lower()],
+        ).fetchall()
+        found.extend((edition, Entity.from_json(json.loads(r[0]))) for r in rows)
+    return found
+
+
+def first_seen(conn: duckdb.DuckDBPyConnection, entity_id: str) -> Edition | None:
+    """The oldest edition in the workspace that carries this entity."""
+    rows = conn.execute(
+        f"SELECT {_EDITION_COLUMNS} FROM editions WHERE edition_id IN "
+        "(SELECT edition_id FROM entities WHERE entity_id = ?) "
+        + _NEWEST_FIRST.replace("DESC", "ASC"),
+        [entity_id],
+    ).fetchall()
+    return Edition.from_row(rows[0]) if rows else None

@@ -1,0 +1,154 @@
+"""The workspace: one folder that holds everything counterflow keeps, around one DuckDB file.
+
+The folder is ``--home DIR``, else ``$COUNTERFLOW_HOME``, else a per-user data folder. The
+database carries a schema version; :data:`MIGRATIONS` bring older workspaces forward, and a
+workspace written by a newer counterflow is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import platformdirs
+
+from counterflow.errors import StoreError
+
+DB_FILENAME = "counterflow.duckdb"
+HOME_ENV = "COUNTERFLOW_HOME"
+
+#: Ordered schema migrations; migration N brings the database to version N (1-based).
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE editions (
+        edition_id   VARCHAR PRIMARY KEY,
+        list_id      VARCHAR NOT NULL,
+        published    VARCHAR,
+        content_hash VARCHAR NOT NULL,
+        format       VARCHAR NOT NULL,
+        source       VARCHAR NOT NULL,
+        title        VARCHAR,
+        imported_at  TIMESTAMP NOT NULL,
+        entity_count INTEGER NOT NULL,
+        schema_counts VARCHAR NOT NULL
+    );
+    CREATE TABLE entities (
+        edition_id  VARCHAR NOT NULL,
+        entity_id   VARCHAR NOT NULL,
+        list_id     VARCHAR NOT NULL,
+        ref         VARCHAR NOT NULL,
+        schema      VARCHAR NOT NULL,
+        caption     VARCHAR NOT NULL,
+        fingerprint VARCHAR NOT NULL,
+        body        VARCHAR NOT NULL,
+        PRIMARY KEY (edition_id, entity_id)
+    );
+    CREATE TABLE pins (
+        list_id    VARCHAR PRIMARY KEY,
+        edition_id VARCHAR NOT NULL
+    );
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def default_home() -> Path:
+    """$COUNTERFLOW_HOME, else the per-user data folder of this platform."""
+    env = os.environ.get(HOME_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("counterflow", appauthor=False))
+
+
+class Workspace:
+    """A workspace folder and its database. Open connections with :meth:`connect`."""
+
+    def __init__(self, home: str | os.PathLike[str] | None = None) -> None:
+        self.home = Path(home).expanduser() if home else default_home()
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / DB_FILENAME
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.home)!r})"
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with the schema brought up to date; closed on exit."""
+        if read_only and not self.db_path.exists():
+            # nothing imported yet: answer from an empty, current in-memory schema
+            conn = duckdb.connect(":memory:")
+            _configure(conn)
+            _migrate(conn, self.db_path)
+        else:
+            self.home.mkdir(parents=True, exist_ok=True)
+            try:
+                conn = duckdb.connect(str(self.db_path), read_only=read_only)
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open workspace database {self.db_path}: {exc}") from None
+            _configure(conn)
+            if not read_only:
+                _migrate(conn, self.db_path)
+            else:
+                _check_version(conn, self.db_path)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+def _configure(conn: duckdb.DuckDBPyConnection) -> None:
+    # air-gapped by design: never fetch DuckDB extensions from the network
+    conn.execute("SET autoinstall_known_extensions = false")
+
+
+def _current_version(conn: duckdb.DuckDBPyConnection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _check_version(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+    row = conn.execute(
+        "SELECT value FROM meta WHERE key = 'schema_version'"
+    ).fetchone() if _has_meta(conn) else None
+    version = int(row[0]) if row else 0
+    if version != SCHEMA_VERSION:
+        raise StoreError(
+            f"workspace database {path} is at schema version {version}, this counterflow "
+            f"needs {SCHEMA_VERSION}: run any writing command (e.g. 'counterflow lists import') "
+            "to migrate it" if version < SCHEMA_VERSION else
+            f"workspace database {path} was written by a newer counterflow "
+            f"(schema {version} > {SCHEMA_VERSION}); upgrade counterflow"
+        )
+
+
+def _has_meta(conn: duckdb.DuckDBPyConnection) -> bool:
+    row = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _migrate(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
+    version = _current_version(conn)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"workspace database {path} was written by a newer counterflow "
+            f"(schema {version} > {SCHEMA_VERSION}); upgrade counterflow"
+        )
+    for number in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            conn.execute(MIGRATIONS[number - 1])
+            conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
+            )
+            conn.execute("COMMIT")
+        except duckdb.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(f"migrating {path} to schema {number} failed: {exc}") from None
