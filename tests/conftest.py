@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# wide, stable terminal output for assertions on rich tables
+os.environ["COLUMNS"] = "200"
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("COUNTERFLOW_SHARED_DATA", ROOT.parent / "shared" / "data"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -91,8 +91,8 @@ class Feature:
     """How one OFAC label is stored: the property, and how its value is read.
 
     kind: "value" (the text as is), "id" (an identifier, followed by "(Country) issued …
-    expires …"), "date", "imo", "regcountry" (registrationCountry on vehicles, jurisdiction
-    otherwise), "provision" (the sanction's scope) or "note".
+    expires …"), "date", "imo" or "regcountry" (registrationCountry on vehicles, jurisdiction
+    otherwise).
     """
 
     prop: str | None
@@ -205,20 +205,37 @@ FEATURES: dict[str, Feature] = {
 #: label beginnings of facts about the listing's scope (directives, secondary sanctions, …):
 #: they go to the sanction's ``provisions``
 PROVISION_LABELS = (
-    "additional sanctions information", "secondary sanctions risk",
+    "additional sanctions information",
+    "secondary sanctions risk",
     "transactions prohibited for persons owned or controlled by u.s. financial institutions",
-    "executive order", "caatsa section", "ifca determination", "listing date (",
-    "effective date (", "purchase/sales for divestment date",
+    "executive order",
+    "caatsa section",
+    "ifca determination",
+    "listing date (",
+    "effective date (",
+    "purchase/sales for divestment date",
 )
 #: labels longest first, so "Passport Booklet" wins over "Passport"
 _LABELS = sorted(FEATURES, key=len, reverse=True)
 #: labels whose part is kept as a note (no property fits), recognised so that XML ids with
 #: these types are not mistaken for identity numbers
 NOTE_LABELS = (
-    "linked to", "former vessel flag", "previous aircraft tail number", "aircraft operator",
-    "aircraft mode s transponder code", "target type", "digital currency address", "fax",
-    "isin", "equity ticker", "issuer name", "listing date", "effective date",
-    "for more information", "chinese commercial code", "micex code",
+    "linked to",
+    "former vessel flag",
+    "previous aircraft tail number",
+    "aircraft operator",
+    "aircraft mode s transponder code",
+    "target type",
+    "digital currency address",
+    "fax",
+    "isin",
+    "equity ticker",
+    "issuer name",
+    "listing date",
+    "effective date",
+    "for more information",
+    "chinese commercial code",
+    "micex code",
 )
 _GENERIC_ID = re.compile(
     r"^(?P<label>[A-Z][\w.'/()\- ]{0,60}(?:\bNo\.?|\bNumber|\bID|#|\bCode|\bCard))\s*:?\s+"
@@ -282,7 +299,7 @@ def match_label(part: str) -> tuple[str, str] | None:
     low = part.lower()
     for label in _LABELS:
         if low.startswith(label):
-            rest = part[len(label):]
+            rest = part[len(label) :]
             if rest and rest[0].isalnum() and label[-1].isalnum():
                 continue  # "Phone" must not match "Phonetic"
             return label, rest.lstrip(" :").strip()
@@ -293,8 +310,15 @@ def is_note_label(label: str) -> bool:
     return label.lower().startswith(NOTE_LABELS)
 
 
-def add_value(entity: Entity, prop: str, value: str | None, *, text: str,
-              original: str | None = None, qualifier: str | None = None) -> None:
+def add_value(
+    entity: Entity,
+    prop: str,
+    value: str | None,
+    *,
+    text: str,
+    original: str | None = None,
+    qualifier: str | None = None,
+) -> None:
     """Add a value if the schema has the property, else keep ``text`` (the labelled fact) as a
     note: a vessel's phone number or an organisation's birth date is not dropped."""
     if not value:
@@ -311,12 +335,18 @@ def add_date(entity: Entity, prop: str, raw: str, *, text: str) -> None:
     if parsed is None:
         entity.add("notes", text)
         return
-    add_value(entity, prop, parsed.value, text=text, original=raw,
-              qualifier=APPROXIMATE if parsed.approximate else None)
+    add_value(
+        entity,
+        prop,
+        parsed.value,
+        text=text,
+        original=raw,
+        qualifier=APPROXIMATE if parsed.approximate else None,
+    )
 
 
 def add_imo(entity: Entity, raw: str, *, text: str) -> None:
-    """"IMO 9187629" or "9187629" -> imoNumber "IMO9187629"; other numbers are registrations."""
+    """ "IMO 9187629" or "9187629" -> imoNumber "IMO9187629"; other numbers are registrations."""
     compact = " ".join(raw.split())
     match = _IMO.match(compact)
     if match and entity.schema.name == "Vessel":
@@ -331,13 +361,17 @@ def apply_feature(entity: Entity, label: str, value: str, *, text: str) -> bool:
     ``text`` is the fact as OFAC writes it in Remarks ("Passport 1084010 (Egypt) issued …"):
     identifiers keep it as their original, so the document type and country are not lost.
     """
-    feature = FEATURES.get(label.lower().rstrip(" :"))
-    if feature is None:
-        return False
-    if feature.kind == "provision":
+    low = label.lower().strip()
+    if low.startswith(PROVISION_LABELS):
         entity.sanction.add("provisions", text)
         return True
-    if feature.kind == "note" or not value:
+    if low.startswith(NOTE_LABELS):
+        entity.add("notes", text)
+        return True
+    feature = FEATURES.get(low.rstrip(" :"))
+    if feature is None:
+        return False
+    if not value:
         entity.add("notes", text)
         return True
     if feature.kind == "date" and feature.prop:
@@ -355,8 +389,13 @@ def apply_feature(entity: Entity, label: str, value: str, *, text: str) -> bool:
     return True
 
 
-def identifier_text(id_type: str, number: str, country: str | None = None,
-                    issued: str | None = None, expires: str | None = None) -> str:
+def identifier_text(
+    id_type: str,
+    number: str,
+    country: str | None = None,
+    issued: str | None = None,
+    expires: str | None = None,
+) -> str:
     """An identifier written the way OFAC's Remarks write it: "Passport 123 (Egypt) issued …"."""
     text = f"{id_type} {number}"
     if country:
@@ -405,6 +444,9 @@ def _apply_part(entity: Entity, part: str) -> None:
     if weak:
         add_other_name(entity, weak.group("kind"), weak.group("name"), weak=True)
         return
+    if part.lower().startswith(PROVISION_LABELS + NOTE_LABELS):
+        apply_feature(entity, part, "", text=part)
+        return
     found = match_label(part)
     if found and apply_feature(entity, found[0], found[1], text=part):
         return
@@ -425,8 +467,9 @@ def add_sanction(entity: Entity, list_id: str, programs: list[str]) -> None:
     sanction.add("listType", LIST_TYPES.get(list_id))
 
 
-def add_primary_name(entity: Entity, last: str | None, first: str | None,
-                     published: str | None = None) -> None:
+def add_primary_name(
+    entity: Entity, last: str | None, first: str | None, published: str | None = None
+) -> None:
     """The name as published ("LAST, First Middle" for people, as OFAC prints it; SDN.XML's
     two parts are joined that way). People also get lastName and firstName (all given names
     together, as SDN.XML has them)."""
@@ -437,7 +480,7 @@ def add_primary_name(entity: Entity, last: str | None, first: str | None,
 
 
 def split_person_name(name: str) -> tuple[str, str | None]:
-    """"CIFUENTES VILLA, Jorge Milton" -> ("CIFUENTES VILLA", "Jorge Milton")."""
+    """ "CIFUENTES VILLA, Jorge Milton" -> ("CIFUENTES VILLA", "Jorge Milton")."""
     last, sep, first = name.partition(",")
     if not sep:
         return name.strip(), None
@@ -467,8 +510,9 @@ def add_title(entity: Entity, title: str | None) -> None:
         add_value(entity, "position", title, text=f"Title: {title}")
 
 
-def add_address(entity: Entity, street: str | None, locality: str | None,
-                country: str | None) -> None:
+def add_address(
+    entity: Entity, street: str | None, locality: str | None, country: str | None
+) -> None:
     """One address line as "street, city/state/postal code, country"; the country also goes
     to ``country``."""
     entity.add("address", ", ".join(p for p in (street, locality, country) if p))
@@ -487,8 +531,11 @@ def _encoding(path: Path) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        raise DataError("NUL byte in the file: not a single-byte or UTF-8 text file "
-                        "(UTF-16?)", path=path, location=f"line {line}")
+        raise DataError(
+            "NUL byte in the file: not a single-byte or UTF-8 text file (UTF-16?)",
+            path=path,
+            location=f"line {line}",
+        )
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
@@ -501,11 +548,18 @@ def _rows(path: Path, fields: int) -> Iterator[tuple[int, list[str]]]:
     """A file's rows, each checked to have the layout's number of fields and an ent_num."""
     for line, row in read_csv_rows(path, encoding=_encoding(path), strip_eof=True):
         if len(row) != fields:
-            raise DataError(f"expected {fields} fields (OFAC CSV layout), found {len(row)}",
-                            path=path, location=f"line {line}")
+            raise DataError(
+                f"expected {fields} fields (OFAC CSV layout), found {len(row)}",
+                path=path,
+                location=f"line {line}",
+            )
         if not row[0].strip().isdigit():
-            raise DataError(f"ent_num {row[0].strip()!r} is not a number (a header row or "
-                            "not an OFAC CSV file?)", path=path, location=f"line {line}")
+            raise DataError(
+                f"ent_num {row[0].strip()!r} is not a number (a header row or "
+                "not an OFAC CSV file?)",
+                path=path,
+                location=f"line {line}",
+            )
         yield line, row
 
 
@@ -523,18 +577,31 @@ def find_set(path: Path) -> tuple[CsvSet, dict[str, Path]]:
     else:
         chosen = next((s for s in CSV_SETS if s.primary == path.name.lower()), None)
         if chosen is None:
-            raise DataError("an OFAC CSV set is read from sdn.csv or cons_prim.csv (or their "
-                            "folder), with alt, add and comments files beside it", path=path)
+            raise DataError(
+                "an OFAC CSV set is read from sdn.csv or cons_prim.csv (or their "
+                "folder), with alt, add and comments files beside it",
+                path=path,
+            )
         if not path.exists():
             raise DataError("file not found", path=path)
-    files = {role: present[name] for role, name in (
-        ("primary", chosen.primary), ("alt", chosen.alt), ("add", chosen.add),
-        ("comments", chosen.comments)) if name in present}
+    files = {
+        role: present[name]
+        for role, name in (
+            ("primary", chosen.primary),
+            ("alt", chosen.alt),
+            ("add", chosen.add),
+            ("comments", chosen.comments),
+        )
+        if name in present
+    }
     for role in ("alt", "add"):
         if role not in files:
             name = getattr(chosen, role)
-            raise DataError(f"{name} is missing beside {chosen.primary}: without it the "
-                            "list would lack names or addresses", path=folder / name)
+            raise DataError(
+                f"{name} is missing beside {chosen.primary}: without it the "
+                "list would lack names or addresses",
+                path=folder / name,
+            )
     return chosen, files
 
 
@@ -574,8 +641,7 @@ class OFACCsvParser(ListParser):
             location = f"line {line} (ent_num {ref})"
             row[11] = row[11] + "".join(comments.get(ref, ()))
             try:
-                entity = self._entity(csv_set.list_id, row, alts.get(ref, []),
-                                      adds.get(ref, []))
+                entity = self._entity(csv_set.list_id, row, alts.get(ref, []), adds.get(ref, []))
             except ValueError as exc:
                 raise DataError(str(exc), path=primary, location=location) from None
             if isinstance(entity, str):
@@ -583,30 +649,35 @@ class OFACCsvParser(ListParser):
             yield collector.check(entity, location)
 
     @staticmethod
-    def _comments(path: Path | None, known: set[str], rows: list[tuple[int, list[str]]],
-                  primary: Path) -> dict[str, list[str]]:
+    def _comments(
+        path: Path | None, known: set[str], rows: list[tuple[int, list[str]]], primary: Path
+    ) -> dict[str, list[str]]:
         """Remarks continuations by ent_num, in file order; a full Remarks field with no
         comments file means the set is incomplete."""
         if path is None:
-            full = next((line for line, row in rows
-                         if len(row[11]) >= REMARKS_FIELD_LENGTH), None)
+            full = next((line for line, row in rows if len(row[11]) >= REMARKS_FIELD_LENGTH), None)
             if full is not None:
-                raise DataError("Remarks fill the whole 1,000-character field but the comments "
-                                "file that continues them is missing", path=primary,
-                                location=f"line {full}")
+                raise DataError(
+                    "Remarks fill the whole 1,000-character field but the comments "
+                    "file that continues them is missing",
+                    path=primary,
+                    location=f"line {full}",
+                )
             return {}
         continued: dict[str, list[str]] = defaultdict(list)
         for line, row in _rows(path, _COMMENT_FIELDS):
             ref = row[0].strip()
             if ref not in known:
-                raise DataError(f"ent_num {ref} is not in {primary.name}", path=path,
-                                location=f"line {line}")
+                raise DataError(
+                    f"ent_num {ref} is not in {primary.name}", path=path, location=f"line {line}"
+                )
             continued[ref].append(row[1])
         return continued
 
     @staticmethod
-    def _entity(list_id: str, row: list[str], alts: list[list[str]],
-                adds: list[list[str]]) -> Entity | str:
+    def _entity(
+        list_id: str, row: list[str], alts: list[list[str]], adds: list[list[str]]
+    ) -> Entity | str:
         ref, name = row[0].strip(), cell_text(row[1])
         kind = (cell_text(row[2]) or "").lower()
         if kind not in SCHEMA_BY_TYPE:
@@ -642,8 +713,11 @@ def _grouped(path: Path, fields: int, known: set[str], primary: str) -> dict[str
     for line, row in _rows(path, fields):
         ref = row[0].strip()
         if ref not in known:
-            raise DataError(f"ent_num {ref} is not in {primary} (files from different "
-                            "publications?)", path=path, location=f"line {line}")
+            raise DataError(
+                f"ent_num {ref} is not in {primary} (files from different publications?)",
+                path=path,
+                location=f"line {line}",
+            )
         grouped[ref].append(row)
     return grouped
 

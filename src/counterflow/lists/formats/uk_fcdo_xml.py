@@ -24,7 +24,7 @@ from typing import Any
 from counterflow.errors import DataError
 from counterflow.lists.base import EntityCollector, ListParser, ParsedList, local_name, parse_xml
 from counterflow.lists.registry import register
-from counterflow.model import APPROXIMATE, Entity, clean_text, parse_date
+from counterflow.model import APPROXIMATE, Entity, ParsedDate, clean_text, parse_date
 
 Element = Any  # defusedxml returns stdlib ElementTree elements
 
@@ -41,8 +41,9 @@ NAME_TYPE_PROPERTY = {
     "alias": "alias",
 }
 
-_HEAD_ROOT = re.compile(rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:[\w.\-]+:)?(\w+)",
-                        re.S)
+_HEAD_ROOT = re.compile(
+    rb"^(?:\s|<\?[^>]*\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:[\w.\-]+:)?(\w+)", re.S
+)
 _DD_MM = re.compile(r"\b(?:dd|mm)\b", re.I)
 _IMO = re.compile(r"^(?:IMO)?\s*[:.]?\s*(\d{7})$", re.I)
 _ACRONYM = re.compile(r"\(([A-Z][A-Z0-9&\-]{1,11})\)\s*$")
@@ -90,13 +91,24 @@ def _records(node: Element | None, container: str) -> list[Element]:
     return [child for wrapper in _kids(node, container) for child in wrapper]
 
 
-def _date(raw: str | None) -> tuple[str, str] | None:
-    """(ISO date, source text) of an FCDO date; "dd" and "mm" stand for unknown parts."""
+def _date(raw: str | None) -> tuple[ParsedDate, str] | None:
+    """(parsed date, source text) of an FCDO date; "dd" and "mm" stand for unknown parts."""
     text = clean_text(raw)
     if not text:
         return None
     parsed = parse_date(_DD_MM.sub("00", text))
-    return (parsed.value, text) if parsed is not None else None
+    return (parsed, text) if parsed is not None else None
+
+
+def _add_date(entity: Entity, prop: str, raw: str, label: str) -> None:
+    """A dated property with its source text and approximation; unreadable dates go to notes."""
+    parsed = _date(raw)
+    if parsed is None:
+        entity.add("notes", f"{label}: {raw}")
+        return
+    date, text = parsed
+    qualifier = APPROXIMATE if date.approximate else None
+    _put(entity, prop, date.value, label, original=text, qualifier=qualifier)
 
 
 class UKSanctionsListParser(ListParser):
@@ -111,8 +123,11 @@ class UKSanctionsListParser(ListParser):
     def parse(self, path: Path) -> ParsedList:
         root = parse_xml(path)
         if local_name(root.tag) != ROOT:
-            raise DataError(f"root element is <{local_name(root.tag)}>, expected <{ROOT}> "
-                            "(not a UK Sanctions List XML)", path=path)
+            raise DataError(
+                f"root element is <{local_name(root.tag)}>, expected <{ROOT}> "
+                "(not a UK Sanctions List XML)",
+                path=path,
+            )
         designations = _kids(root, "Designation")
         if not designations:
             raise DataError("the file holds no <Designation> records", path=path)
@@ -143,15 +158,18 @@ def _published(path: Path, root: Element) -> str | None:
     parsed = _date(raw)
     if parsed is None:
         raise DataError(f"DateGenerated {clean_text(raw)!r} is not a date", path=path)
-    return parsed[0]
+    return parsed[0].value
 
 
 def _entity(path: Path, node: Element, ref: str, location: str) -> Entity:
     kind = _text(node, "IndividualEntityShip") or ""
     schema = TYPE_SCHEMA.get(kind.lower())
     if schema is None:
-        raise DataError(f"IndividualEntityShip is {kind!r}, expected Individual, Entity or Ship",
-                        path=path, location=location)
+        raise DataError(
+            f"IndividualEntityShip is {kind!r}, expected Individual, Entity or Ship",
+            path=path,
+            location=location,
+        )
     entity = Entity.make(LIST_ID, ref, schema)
     _names(path, entity, node, location)
     for item in _kids(node, "NonLatinNames"):
@@ -207,8 +225,15 @@ def _name_property(name: Element) -> str:
     return prop
 
 
-def _put(entity: Entity, prop: str, value: str | None, label: str, *,
-         original: str | None = None, qualifier: str | None = None) -> None:
+def _put(
+    entity: Entity,
+    prop: str,
+    value: str | None,
+    label: str,
+    *,
+    original: str | None = None,
+    qualifier: str | None = None,
+) -> None:
     """Add a value, or keep it as a labelled note where the schema has no such property."""
     if not value:
         return
@@ -238,11 +263,7 @@ def _contacts(entity: Entity, node: Element) -> None:
 
 def _individual(entity: Entity, node: Element) -> None:
     for raw in _values(node, "DOBs", "DOB"):
-        parsed = _date(raw)
-        if parsed is None:
-            entity.add("notes", f"DOB: {raw}")
-        else:
-            _put(entity, "birthDate", parsed[0], "DOB", original=parsed[1])
+        _add_date(entity, "birthDate", raw, "DOB")
     for title in [*_values(node, "Titles", "Title"), *filter(None, [_text(node, "Title")])]:
         _put(entity, "title", title, "Title")
     for nationality in _values(node, "Nationalities", "Nationality"):
@@ -274,8 +295,10 @@ def _document(entity: Entity, node: Element, prop: str, prefix: str) -> None:
 
 
 def _organization(entity: Entity, node: Element) -> None:
-    types = [*_values(node, "TypeOfEntities", "TypeOfEntity"),
-             *filter(None, [_text(node, "TypeOfEntity")])]
+    types = [
+        *_values(node, "TypeOfEntities", "TypeOfEntity"),
+        *filter(None, [_text(node, "TypeOfEntity")]),
+    ]
     for kind in types:
         _put(entity, "legalForm", kind, "Type of entity")
     for number in _values(node, "BusinessRegistrationNumbers", "BusinessRegistrationNumber"):
@@ -306,13 +329,7 @@ def _ship(entity: Entity, node: Element) -> None:
     for length in _values(node, "LengthOfShipDetails", "LengthOfShip"):
         entity.add("notes", f"Length: {length}")
     for raw in _values(node, "YearsBuilt", "YearBuilt"):
-        parsed = parse_date(raw)
-        if parsed is None:
-            entity.add("notes", f"Year built: {raw}")
-        else:
-            qualifier = APPROXIMATE if parsed.approximate else None
-            _put(entity, "buildDate", parsed.value, "Year built", original=raw,
-                 qualifier=qualifier)
+        _add_date(entity, "buildDate", raw, "Year built")
 
 
 def _sanction(entity: Entity, node: Element) -> None:
@@ -329,7 +346,7 @@ def _sanction(entity: Entity, node: Element) -> None:
         raw = _text(node, tag)
         parsed = _date(raw)
         if parsed is not None:
-            sanction.add(prop, parsed[0], original=parsed[1])
+            sanction.add(prop, parsed[0].value, original=parsed[1])
         elif raw:
             entity.add("notes", f"{tag}: {raw}")
 

@@ -104,6 +104,7 @@ _UN_REF = re.compile(
     r"([A-Z][A-Za-z0-9]*(?:\.[A-Za-z0-9]+)+)",
     re.I,
 )
+_IMO = re.compile(r"\bIMO(?:\s*(?:number|no\.?))?\s*:?\s*(\d{7})\b", re.I)
 _ACRONYM = re.compile(r"\(([A-Z][A-Z0-9&\-]{1,11})\)\s*$")
 
 
@@ -361,6 +362,9 @@ def _row_details(entity: Entity, row: Row) -> None:
     entity.add("address", address)
     entity.add("country", row.get("Country"))
     entity.add("notes", row.get("Other Information"))
+    if "imoNumber" in entity.schema.properties:  # ships' IMO numbers sit in the free text
+        for match in _IMO.finditer(row.get("Other Information")):
+            entity.add("imoNumber", f"IMO{match.group(1)}", original=match.group(0))
 
 
 def _birth_date(entity: Entity, raw: str) -> None:
