@@ -70,6 +70,9 @@ def test_diff_and_pin(home: Path, tmp_path: Path) -> None:
     assert "2026-01-15 → 2026-02-20: 0 added, 0 removed, 1 changed" in out
     assert "- name: EXAMPLE RELIEF FOUNDATION" in out
     assert "+ name: EXAMPLE RELIEF AND AID FOUNDATION" in out
+    only_alias = run(home, "lists", "diff", "un-sc", "--field", "alias").output
+    assert "0 changed" in only_alias
+    assert "1 changed" in run(home, "lists", "diff", "un-sc", "--field", "names").output
     data = json.loads(run(home, "lists", "diff", "un-sc", "--from", "2026-01-15", "--json").output)
     assert data["changed"][0]["ref"] == "ZZe.002"
     assert "pinned to edition 2026-01-15" in run(home, "lists", "pin", "un-sc", "2026-01").output

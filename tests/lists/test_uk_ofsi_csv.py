@@ -73,8 +73,10 @@ def test_split_numbered(text: str, items: list[str]) -> None:
         ("L 191609 (Tunisian). Issued on 28 Feb 1996. Expired on 27 Feb 2001", ["L 191609"]),
         ("SE-011697 (Afghan) Issued on 25 Jan 1988 in Kabul.", ["SE-011697"]),
         ("British passport no.205939411 (issued 21.07.2004 expired 21.04.2015)", ["205939411"]),
-        ("Passport Number. 290220142. Service passport number: 836220035",
-         ["290220142", "836220035"]),
+        (
+            "Passport Number. 290220142. Service passport number: 836220035",
+            ["290220142", "836220035"],
+        ),
         ("2246 (Diplomatic)", ["2246"]),
         ("MM611523 (Filipino) (2004)", ["MM611523"]),
         ("EE947317 (Filipino) (2000-2001)", ["EE947317"]),
@@ -115,7 +117,10 @@ def test_sample_groups_rows_into_targets(fixtures: Path) -> None:
     assert (parsed.list_id, parsed.format, parsed.published) == ("uk", "uk-ofsi-csv", "2019-03-02")
     found = {e.ref: e for e in parsed.entities}
     assert {ref: e.schema.name for ref, e in found.items()} == {
-        "90101": "Person", "90102": "Organization", "90103": "Vessel", "90104": "Person",
+        "90101": "Person",
+        "90102": "Organization",
+        "90103": "Vessel",
+        "90104": "Person",
         "90105": "Organization",
     }
     assert all(e.id == f"uk:{e.ref}" for e in found.values())
@@ -125,12 +130,18 @@ def test_sample_individual(fixtures: Path) -> None:
     person = entities(sample(fixtures))["90101"]
     assert person.get("name") == ["Ivan Petrovich Zed EXAMPLEOV"]
     assert (person.get("firstName"), person.get("middleName"), person.get("lastName")) == (
-        ["Ivan"], ["Petrovich Zed"], ["EXAMPLEOV"])
+        ["Ivan"],
+        ["Petrovich Zed"],
+        ["EXAMPLEOV"],
+    )
     assert person.get("alias") == ["Johnny PLACEHOLDER"]
     assert person.get("previousName") == ["Ivan OLDNAME"]
     births = [(v.value, v.original) for v in person.properties["birthDate"]]
-    assert births == [("1961", "00/00/1961"), ("1962-07-05", "05/07/1962"),
-                      ("1963-07", "00/07/1963")]
+    assert births == [
+        ("1961", "00/00/1961"),
+        ("1962-07-05", "05/07/1962"),
+        ("1963-07", "00/07/1963"),
+    ]
     assert person.get("title") == ["Colonel", "General"]
     assert person.get("nationality") == ["Ruritanian", "Freedonian"]
     assert person.properties["nationality"][0].original == "(1) Ruritanian (2) Freedonian"
@@ -144,7 +155,8 @@ def test_sample_individual(fixtures: Path) -> None:
     assert person.get("address") == ["1 Nowhere Street, Exampleville, 00000, Ruritania"]
     assert person.get("country") == ["Ruritania"]
     assert person.get("notes") == [
-        "UN Ref QDi.999. Fictitious test person’s record, invented for counterflow."]
+        "UN Ref QDi.999. Fictitious test person’s record, invented for counterflow."
+    ]
     sanction = person.sanction
     assert sanction.get("unscId") == ["QDi.999"]
     assert sanction.get("program") == ["The ISIL (Da'esh) and Al-Qaida organisations"]
@@ -159,7 +171,8 @@ def test_sample_entity_ship_and_odd_groups(fixtures: Path) -> None:
     assert company.get("name") == ["FICTITIOUS TRADING COMPANY LIMITED (FTCL)"]
     assert company.get("alias") == ["IMAGINARY EXPORTS CO", "FICTITIOUS TRADING CO. LTD"]
     assert [(v.value, v.qualifier) for v in company.properties["weakAlias"]] == [
-        ("FTCL", "acronym")]
+        ("FTCL", "acronym")
+    ]
     assert company.sanction.get("unscId") == ["QE.F.999.01"]
     assert "firstName" not in company.properties
     ship = found["90103"]
@@ -171,7 +184,8 @@ def test_sample_entity_ship_and_odd_groups(fixtures: Path) -> None:
     assert nameless.get("previousName") == ["Fulan AL-SABIQ"]
     assert nameless.get("alias") == ["THE NICKNAME"]
     assert [(v.value, v.qualifier) for v in nameless.properties["birthDate"]] == [
-        ("1970", "approximately")]
+        ("1970", "approximately")
+    ]
     assert nameless.get("notes") == ["DOB: Unknown", "Listed On: 00/00/0000"]
     twice = found["90105"]
     assert twice.sanction.get("program") == ["Syria", "Terrorism and Terrorist Financing"]
@@ -229,8 +243,13 @@ def test_wrong_encoding(tmp_path: Path) -> None:
 
 
 def test_truncated_file(tmp_path: Path) -> None:
-    cut = row(Name_6="EXAMPLE", Other_Information="a, b", Group_Type="Entity",
-              Alias_Type="Prime Alias", Group_ID="2")
+    cut = row(
+        Name_6="EXAMPLE",
+        Other_Information="a, b",
+        Group_Type="Entity",
+        Alias_Type="Prime Alias",
+        Group_ID="2",
+    )
     cut = cut[: cut.index("a, b") + 2]  # ends inside a quoted field
     path = write(tmp_path, FIRST_LINE, HEADER, GOOD_ROW, cut)
     with pytest.raises(DataError, match=r"ConList\.csv, line \d+: malformed CSV"):
@@ -264,8 +283,13 @@ def test_unknown_group_type(tmp_path: Path) -> None:
 
 
 def test_reused_group_id_for_another_target(tmp_path: Path) -> None:
-    other = row(Name_6="SOMEONE", Name_1="Else", Group_Type="Individual", Alias_Type="Prime Alias",
-                Group_ID="1")
+    other = row(
+        Name_6="SOMEONE",
+        Name_1="Else",
+        Group_Type="Individual",
+        Alias_Type="Prime Alias",
+        Group_ID="1",
+    )
     path = write(tmp_path, FIRST_LINE, HEADER, GOOD_ROW, other)
     with pytest.raises(DataError, match=r"Group ID '1' \(line 3\): the rows disagree on Group"):
         list(PARSER.parse(path).entities)
@@ -280,7 +304,9 @@ def test_ofsi_2018_edition_facts(shared_data: Path) -> None:
     found = {e.ref: e for e in parsed.entities}
     assert len(found) == 2106
     assert collections.Counter(e.schema.name for e in found.values()) == {
-        "Person": 1426, "Organization": 680}
+        "Person": 1426,
+        "Organization": 680,
+    }
     assert all(e.first("name") for e in found.values())
     assert sum(1 for e in found.values() if e.sanction.get("unscId")) == 672
     assert sum(1 for e in found.values() if e.get("previousName")) == 7

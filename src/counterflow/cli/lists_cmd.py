@@ -200,16 +200,20 @@ def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition |
 @click.argument("list_id")
 @click.option("--from", "from_", help="Older edition (default: the one before --to).")
 @click.option("--to", help="Newer edition (default: the newest).")
+@click.option("--field", "fields", multiple=True, metavar="PROP",
+              help="Only count changes to these properties (repeatable), e.g. --field name "
+                   "--field alias; 'names' means every name property.")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole diff as JSON.")
 @click.pass_context
 def diff_cmd(ctx: click.Context, list_id: str, from_: str | None, to: str | None,
-             as_json: bool) -> None:
+             fields: tuple[str, ...], as_json: bool) -> None:
     """Entries added, removed and changed between two editions, with the changed fields.
 
     \b
     Example:
       counterflow lists diff un-sc
-      counterflow lists diff un-sc --from 2024-09-26 --to 2026-02-27 --json
+      counterflow lists diff un-sc --from 2024-09-26 --to 2026-02-27 --field names
+      counterflow lists diff un-sc --json
     """
     with workspace(ctx).connect(read_only=True) as conn:
         editions = store.list_editions(conn, list_id)
@@ -224,6 +228,9 @@ def diff_cmd(ctx: click.Context, list_id: str, from_: str | None, to: str | None
                                            f"{new.label}; import another to compare")
             old = older[0]
         result = list_diff.diff_editions(conn, old, new)
+    if fields:
+        wanted = {f for name in fields for f in (NAME_PROPERTIES if name == "names" else (name,))}
+        result = result.only_fields(wanted)
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
         return

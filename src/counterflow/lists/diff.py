@@ -52,6 +52,15 @@ class ListDiff:
     removed: list[EntrySummary] = field(default_factory=list)
     changed: list[EntryChange] = field(default_factory=list)
 
+    def only_fields(self, props: set[str]) -> ListDiff:
+        """The same diff with only changes to ``props``; entries left with none are dropped."""
+        kept = []
+        for change in self.changed:
+            fields = tuple(f for f in change.fields if f.prop in props)
+            if fields:
+                kept.append(EntryChange(change.entry, change.old_caption, fields))
+        return ListDiff(self.list_id, self.old, self.new, self.added, self.removed, kept)
+
     def to_json(self) -> dict[str, Any]:
         def entry(e: EntrySummary) -> dict[str, str]:
             return {"id": e.entity_id, "ref": e.ref, "schema": e.schema, "caption": e.caption}

@@ -159,8 +159,9 @@ class EUCSVParser(ListParser):
             location = f"line {rows[0].line}, record {rows[0].get('Entity_logical_id')!r}"
             entity = build_entity(_record(path, rows))
             if entity.first("name") is None:
-                raise DataError("record has no name (no Naal_wholename)", path=path,
-                                location=location)
+                raise DataError(
+                    "record has no name (no Naal_wholename)", path=path, location=location
+                )
             yield collector.check(entity, location)
 
 
@@ -181,18 +182,25 @@ def _unwrap(path: Path, line: int, fields: list[str], wrapped: bool) -> list[str
     if not wrapped:
         return fields
     if len(fields) != 1:
-        raise DataError("line is not wrapped in double quotes as the header is", path=path,
-                        location=f"line {line}")
+        raise DataError(
+            "line is not wrapped in double quotes as the header is",
+            path=path,
+            location=f"line {line}",
+        )
     text = fields[0].rstrip("\t ")
     if "\n" in text or "\r" in text:
-        raise DataError("a quoted line runs over a line break: a line is not closed by its "
-                        "double quote (truncated or damaged file)", path=path,
-                        location=f"line {line}")
+        raise DataError(
+            "a quoted line runs over a line break: a line is not closed by its "
+            "double quote (truncated or damaged file)",
+            path=path,
+            location=f"line {line}",
+        )
     try:
         return next(csv.reader([text], delimiter=";", strict=True), [])
     except csv.Error as exc:
-        raise DataError(f"malformed CSV inside the quoted line: {exc}", path=path,
-                        location=f"line {line}") from None
+        raise DataError(
+            f"malformed CSV inside the quoted line: {exc}", path=path, location=f"line {line}"
+        ) from None
 
 
 def _header(path: Path, line: int, fields: list[str]) -> list[str]:
@@ -200,8 +208,11 @@ def _header(path: Path, line: int, fields: list[str]) -> list[str]:
     names = ["Date_file" if n.startswith("Date_file") else n for n in names]
     missing = [c for c in REQUIRED_COLUMNS if c not in names]
     if missing:
-        raise DataError("not an EU FSF CSV v1.0 header; missing column(s): "
-                        + ", ".join(missing), path=path, location=f"line {line}")
+        raise DataError(
+            "not an EU FSF CSV v1.0 header; missing column(s): " + ", ".join(missing),
+            path=path,
+            location=f"line {line}",
+        )
     return names
 
 
@@ -222,8 +233,12 @@ def read_rows(path: Path) -> list[Row]:
     for line, fields in lines:
         cells = _unwrap(path, line, fields, wrapped)
         if len(cells) != len(header):
-            raise DataError(f"{len(cells)} fields where the header has {len(header)} "
-                            "(truncated or damaged line)", path=path, location=f"line {line}")
+            raise DataError(
+                f"{len(cells)} fields where the header has {len(header)} "
+                "(truncated or damaged line)",
+                path=path,
+                location=f"line {line}",
+            )
         cells[-1] = cells[-1].rstrip("\t ")
         _check_owner(path, line, [cells[i].strip() for i in owners])
         rows.append(Row(line, {name: cells[i].strip() for name, i in index.items()}))
@@ -236,8 +251,11 @@ def _check_owner(path: Path, line: int, refs: list[str]) -> None:
         raise DataError("Entity_logical_id is empty", path=path, location=f"line {line}")
     others = {r for r in refs[1:] if r and r != refs[0]}
     if others:
-        raise DataError(f"a section of entity {refs[0]!r} names entity "
-                        f"{sorted(others)[0]!r}", path=path, location=f"line {line}")
+        raise DataError(
+            f"a section of entity {refs[0]!r} names entity {sorted(others)[0]!r}",
+            path=path,
+            location=f"line {line}",
+        )
 
 
 def group_rows(path: Path, rows: list[Row]) -> list[list[Row]]:
@@ -256,13 +274,17 @@ def _published(path: Path, rows: list[Row]) -> str:
     stated = {row.get("Date_file"): row.line for row in reversed(rows)}
     if len(stated) > 1:
         (a, la), (b, lb) = sorted(stated.items(), key=lambda kv: kv[1])[:2]
-        raise DataError(f"rows state different file dates: {a!r} on line {la}, {b!r} on "
-                        f"line {lb}", path=path, location=f"line {lb}")
+        raise DataError(
+            f"rows state different file dates: {a!r} on line {la}, {b!r} on line {lb}",
+            path=path,
+            location=f"line {lb}",
+        )
     raw, line = next(iter(stated.items()))
     parsed = parse_date(raw, dayfirst=True)
     if parsed is None or len(parsed.value) != 10:
-        raise DataError(f"Date_file {raw!r} is not a dd/mm/yyyy date", path=path,
-                        location=f"line {line}")
+        raise DataError(
+            f"Date_file {raw!r} is not a dd/mm/yyyy date", path=path, location=f"line {line}"
+        )
     return parsed.value
 
 
@@ -294,12 +316,15 @@ def _remarks(record: EURecord, raw: str) -> list[str]:
 
 def _record(path: Path, rows: list[Row]) -> EURecord:
     first = rows[0]
-    record = EURecord(ref=first.get("Entity_logical_id"), subject_type=first.get("Subject_type"),
-                      eu_reference=first.get("EU_ref_num") or None)
+    record = EURecord(
+        ref=first.get("Entity_logical_id"),
+        subject_type=first.get("Subject_type"),
+        eu_reference=first.get("EU_ref_num") or None,
+    )
     if not record.subject_type:
         raise DataError("Subject_type is empty", path=path, location=f"line {first.line}")
     for row in rows:
-        _subject_part(path, record, row)
+        _subject_part(path, record, row, first.line)
         if row.get("Naal_logical_id"):
             record.names.append(_name(record, row))
         if row.get("Addr_logical_id"):
@@ -314,14 +339,18 @@ def _record(path: Path, rows: list[Row]) -> EURecord:
     return record
 
 
-def _subject_part(path: Path, record: EURecord, row: Row) -> None:
+def _subject_part(path: Path, record: EURecord, row: Row, first_line: int) -> None:
     """The columns every row repeats: they must agree, regulations and remarks accumulate."""
-    for column, known in (("Subject_type", record.subject_type),
-                          ("EU_ref_num", record.eu_reference or "")):
+    for column, known in (
+        ("Subject_type", record.subject_type),
+        ("EU_ref_num", record.eu_reference or ""),
+    ):
         if row.get(column) != known:
-            raise DataError(f"{column} is {row.get(column)!r} here but {known!r} on line "
-                            f"{row.line if row is None else _first_line(record, row)}",
-                            path=path, location=f"line {row.line}, record {record.ref!r}")
+            raise DataError(
+                f"{column} is {row.get(column)!r} here but {known!r} on line {first_line}",
+                path=path,
+                location=f"line {row.line}, record {record.ref!r}",
+            )
     regulation = Regulation(
         number_title=_text(record, row.get("Leba_numtitle")),
         publication_date=_text(record, row.get("Leba_publication_date")),
@@ -335,18 +364,17 @@ def _subject_part(path: Path, record: EURecord, row: Row) -> None:
             record.remarks.append(remark)
 
 
-def _first_line(record: EURecord, row: Row) -> str:
-    return "the record's first line"
-
-
 def _name(record: EURecord, row: Row) -> NameRecord:
-    parts = [_text(record, row.get(c)) for c in ("Naal_firstname", "Naal_middlename",
-                                                 "Naal_lastname")]
+    parts = [
+        _text(record, row.get(c)) for c in ("Naal_firstname", "Naal_middlename", "Naal_lastname")
+    ]
     whole = _text(record, row.get("Naal_wholename")) or " ".join(p for p in parts if p) or None
     return NameRecord(
         logical_id=row.get("Naal_logical_id"),
         whole=whole,
-        first=parts[0], middle=parts[1], last=parts[2],
+        first=parts[0],
+        middle=parts[1],
+        last=parts[2],
         gender=_text(record, row.get("Naal_gender")),
         title=_text(record, row.get("Naal_title")),
         function=_text(record, row.get("Naal_function")),
@@ -359,28 +387,39 @@ def _address(record: EURecord, row: Row) -> AddressRecord:
     other = _text(record, row.get("Addr_other")) or ""
     contacts = [(key.strip(), value) for key, value in _CONTACT.findall(other)]
     rest = ", ".join(p.strip(" ,") for p in _CONTACT.sub("", other).split("\n") if p.strip(" ,"))
-    street = " ".join(p for p in (_text(record, row.get("Addr_number")),
-                                  _text(record, row.get("Addr_street"))) if p)
-    zip_city = " ".join(p for p in (_text(record, row.get("Addr_zipcode")),
-                                    _text(record, row.get("Addr_city"))) if p)
-    return AddressRecord(parts=[street, zip_city, rest], contacts=contacts,
-                         country=csv_country(row.get("Addr_country")))
+    street = " ".join(
+        p
+        for p in (_text(record, row.get("Addr_number")), _text(record, row.get("Addr_street")))
+        if p
+    )
+    zip_city = " ".join(
+        p
+        for p in (_text(record, row.get("Addr_zipcode")), _text(record, row.get("Addr_city")))
+        if p
+    )
+    return AddressRecord(
+        parts=[street, zip_city, rest],
+        contacts=contacts,
+        country=csv_country(row.get("Addr_country")),
+    )
 
 
 def _birth(record: EURecord, row: Row) -> BirthRecord:
-    return BirthRecord(date=_text(record, row.get("Birt_date")),
-                       place=[_text(record, row.get("Birt_place"))],
-                       country=csv_country(row.get("Birt_country")))
+    return BirthRecord(
+        date=_text(record, row.get("Birt_date")),
+        place=[_text(record, row.get("Birt_place"))],
+        country=csv_country(row.get("Birt_country")),
+    )
 
 
 def _document(record: EURecord, row: Row) -> IdRecord:
-    """"NUMBER (code-Description) (remark)" unpacked; other text is all number."""
+    """Unpack "NUMBER (code-Description) (remark)"; other text is all number."""
     raw = row.get("Iden_number")
     country = csv_country(row.get("Iden_country"))
     match = _DOCUMENT.match(raw)
     if match is None:
         return IdRecord(number=_text(record, raw), country=country)
-    remark = unparen(match.group("remark") or "")
+    remark = (match.group("remark") or "").strip()
     return IdRecord(
         number=match.group("number").strip() or None,
         type_code=match.group("code"),

@@ -49,12 +49,23 @@ MISSING = frozenset({"", "00", "UNKNOWN", "N/A", "-"})
 #: Qualifier for names the CSV export damaged ("?" in place of letters it could not encode).
 LOW_QUALITY = "low quality"
 
-SUBJECT_SCHEMA = {"person": "Person", "p": "Person", "enterprise": "Organization",
-                  "e": "Organization"}
+SUBJECT_SCHEMA = {
+    "person": "Person",
+    "p": "Person",
+    "enterprise": "Organization",
+    "e": "Organization",
+}
 #: Contact keys (XML contactInfo key, CSV "KEY[value]") -> property; others become notes.
-CONTACT_PROPERTY = {"phone": "phone", "tel": "phone", "telephone": "phone", "email": "email",
-                    "e-mail": "email", "web": "website", "website": "website",
-                    "url": "website"}
+CONTACT_PROPERTY = {
+    "phone": "phone",
+    "tel": "phone",
+    "telephone": "phone",
+    "email": "email",
+    "e-mail": "email",
+    "web": "website",
+    "website": "website",
+    "url": "website",
+}
 
 _ROOT_TAG = re.compile(rb"<(?![?!])(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)([^>]*)")
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
@@ -211,6 +222,8 @@ def _add_names(entity: Entity, record: EURecord) -> None:
     for name in record.names:
         if name is main:
             _add(entity, record, "name", name.whole)
+        elif name.whole in entity.get("name"):
+            pass  # the main name filed again (under another regulation)
         elif name.damaged:
             entity.add("weakAlias", name.whole, qualifier=LOW_QUALITY)
         else:
@@ -221,8 +234,11 @@ def _add_names(entity: Entity, record: EURecord) -> None:
 def _add_name_details(entity: Entity, record: EURecord, name: NameRecord) -> None:
     if _is_person(entity):
         if not name.damaged:
-            for prop, value in (("firstName", name.first), ("middleName", name.middle),
-                                ("lastName", name.last)):
+            for prop, value in (
+                ("firstName", name.first),
+                ("middleName", name.middle),
+                ("lastName", name.last),
+            ):
                 _add(entity, record, prop, value)
         entity.add("gender", name.gender)
         _add(entity, record, "title", name.title)
@@ -370,7 +386,9 @@ def _name(node: Element) -> NameRecord:
     return NameRecord(
         logical_id=_attr(node, "logicalId"),
         whole=_attr(node, "wholeName") or " ".join(p for p in parts if p) or None,
-        first=parts[0], middle=parts[1], last=parts[2],
+        first=parts[0],
+        middle=parts[1],
+        last=parts[2],
         gender=_attr(node, "gender"),
         title=_attr(node, "title"),
         function=_attr(node, "function"),
@@ -426,11 +444,18 @@ def _identification(node: Element) -> IdRecord:
 
 def _address(node: Element) -> AddressRecord:
     zip_city = " ".join(p for p in (_attr(node, "zipCode"), _attr(node, "city")) if p)
-    contacts = [(_attr(c, "key") or "contact", _attr(c, "value") or "")
-                for c in _children(node, "contactInfo")]
+    contacts = [
+        (_attr(c, "key") or "contact", _attr(c, "value") or "")
+        for c in _children(node, "contactInfo")
+    ]
     return AddressRecord(
-        parts=[_attr(node, "street"), _attr(node, "poBox"), zip_city,
-               _attr(node, "region"), _attr(node, "place")],
+        parts=[
+            _attr(node, "street"),
+            _attr(node, "poBox"),
+            zip_city,
+            _attr(node, "region"),
+            _attr(node, "place"),
+        ],
         country=xml_country(node),
         contacts=[(k, v) for k, v in contacts if v],
         remarks=_texts(node, "remark"),
@@ -470,8 +495,9 @@ def _generation_date(path: Path, root: Element) -> str | None:
     try:
         datetime.fromisoformat(value)
     except ValueError:
-        raise DataError(f"generationDate {value!r} is not an ISO 8601 date",
-                        path=path, location="<export>") from None
+        raise DataError(
+            f"generationDate {value!r} is not an ISO 8601 date", path=path, location="<export>"
+        ) from None
     return value
 
 
@@ -483,14 +509,19 @@ class EUXMLParser(ListParser):
     def sniff(self, path: Path, head: bytes) -> bool:
         """XML whose root element is ``export`` in the EU FSD namespace."""
         match = _ROOT_TAG.search(_COMMENT.sub(b"", head))
-        return (match is not None and match.group(1) == b"export"
-                and NAMESPACE.encode() in match.group(2))
+        return (
+            match is not None
+            and match.group(1) == b"export"
+            and NAMESPACE.encode() in match.group(2)
+        )
 
     def parse(self, path: Path) -> ParsedList:
         root = parse_xml(path)
         if root.tag != f"{{{NAMESPACE}}}export":
-            raise DataError(f"root element is <{root.tag}>, expected <export> in the EU "
-                            f"namespace {NAMESPACE}", path=path)
+            raise DataError(
+                f"root element is <{root.tag}>, expected <export> in the EU namespace {NAMESPACE}",
+                path=path,
+            )
         nodes = _children(root, "sanctionEntity")
         if not nodes:
             raise DataError("the file holds no <sanctionEntity>", path=path)
@@ -520,8 +551,9 @@ class EUXMLParser(ListParser):
             raise DataError("record has no <subjectType> code", path=path, location=location)
         entity = build_entity(_record(node, ref, subject_type))
         if entity.first("name") is None:
-            raise DataError("record has no name (no <nameAlias> with a wholeName)",
-                            path=path, location=location)
+            raise DataError(
+                "record has no name (no <nameAlias> with a wholeName)", path=path, location=location
+            )
         return entity
 
 

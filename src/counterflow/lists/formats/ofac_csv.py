@@ -245,7 +245,9 @@ _ID_TAIL = re.compile(r",?\s+(?:\(|issued\b|expire[sd]?\b)", re.I)
 _ALT_PREFIX = re.compile(r"^alt\.\s+", re.I)
 _WEAK_NAME = re.compile(r"^(?P<kind>[afn]\.k\.a\.)\s*'(?P<name>.*)'$", re.I)
 _IMO = re.compile(r"^(?:IMO\s*)?(\d{7})$", re.I)
-_ABBREVIATION_END = re.compile(r"(?:\b[A-Za-z]\.){2,}$|\b(?:Jr|Sr|Ltd|Inc|Co|Corp|Bros|St)\.$")
+_ABBREVIATION_END = re.compile(
+    r"(?:\b[A-Za-z]\.){2,}$|\b(?:Jr|Sr|Ltd|Inc|Co|Corp|Bros|St|No)\.$", re.I
+)
 
 
 def empty(cell: str | None) -> bool:
@@ -426,20 +428,29 @@ def add_other_name(entity: Entity, kind: str, name: str | None, *, weak: bool) -
 
 
 def apply_remarks(entity: Entity, remarks: str | None) -> None:
-    """Map every part of a Remarks text; keep the whole text and any unmapped part as notes."""
+    """Map every part of a Remarks text; keep the whole text and any unmapped part as notes.
+
+    A Remarks text of one unmapped part is kept once, as the whole text.
+    """
     text = clean_text(remarks)
     if not text:
         return
     entity.add("notes", text)
-    for raw_part in split_remarks(text):
+    parts = split_remarks(text)
+    for raw_part in parts:
         part = strip_final_period(_ALT_PREFIX.sub("", raw_part))
-        if part.startswith("(") and part.endswith(")") and match_label(part[1:-1]):
+        if part.startswith("(") and part.endswith(")") and _is_labelled(part[1:-1]):
             part = part[1:-1].strip()  # "(Linked To: X)", as SDN.XML remarks write it
         if part:
-            _apply_part(entity, part)
+            _apply_part(entity, part, keep_note=len(parts) > 1)
 
 
-def _apply_part(entity: Entity, part: str) -> None:
+def _is_labelled(text: str) -> bool:
+    return bool(match_label(text)) or text.lower().startswith(PROVISION_LABELS + NOTE_LABELS)
+
+
+def _apply_part(entity: Entity, part: str, *, keep_note: bool = True) -> None:
+    """One Remarks part: a weak name, a labelled fact, an identity number, or a note."""
     weak = _WEAK_NAME.match(part)
     if weak:
         add_other_name(entity, weak.group("kind"), weak.group("name"), weak=True)
@@ -455,7 +466,8 @@ def _apply_part(entity: Entity, part: str) -> None:
         number = _ID_TAIL.split(generic.group("value"), maxsplit=1)[0].strip()
         add_value(entity, "idNumber", number, text=part, original=part)
         return
-    entity.add("notes", part)
+    if keep_note:
+        entity.add("notes", part)
 
 
 def add_sanction(entity: Entity, list_id: str, programs: list[str]) -> None:

@@ -44,30 +44,17 @@ ADDRESS_COLUMNS = (
     "Post/Zip Code",
     "Country",
 )
-#: The header of line 2, as published from 2010s editions until the 2022 format change.
-COLUMNS = (
-    "Name 6",
-    "Name 1",
-    "Name 2",
-    "Name 3",
-    "Name 4",
-    "Name 5",
+#: Columns of line 2 in every edition this parser reads.
+COMMON_COLUMNS = (
+    *NAME_COLUMNS,
     "Title",
     "DOB",
     "Town of Birth",
     "Country of Birth",
     "Nationality",
     "Passport Details",
-    "NI Number",
     "Position",
-    "Address 1",
-    "Address 2",
-    "Address 3",
-    "Address 4",
-    "Address 5",
-    "Address 6",
-    "Post/Zip Code",
-    "Country",
+    *ADDRESS_COLUMNS,
     "Other Information",
     "Group Type",
     "Alias Type",
@@ -76,6 +63,23 @@ COLUMNS = (
     "Last Updated",
     "Group ID",
 )
+#: The two published layouts: until February 2022 (one ``NI Number`` column of free text), and
+#: from then on (non-Latin names, alias quality, separate document numbers and details).
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "2018": (*COMMON_COLUMNS, "NI Number"),
+    "2022": (
+        *COMMON_COLUMNS,
+        "Name Non-Latin Script",
+        "Non-Latin Script Type",
+        "Non-Latin Script Language",
+        "Passport Number",
+        "National Identification Number",
+        "National Identification Details",
+        "Alias Quality",
+        "UK Sanctions List Date Designated",
+    ),
+}
+COLUMNS = LAYOUTS["2018"]
 
 #: Group Type -> FtM schema.
 GROUP_SCHEMA = {"individual": "Person", "entity": "Organization", "ship": "Vessel"}
@@ -226,13 +230,13 @@ def _published(path: Path, first: tuple[int, list[str]] | None) -> str:
     return parsed.value
 
 
-def _header(path: Path, row: tuple[int, list[str]] | None) -> tuple[list[str], int]:
-    """The column names of line 2; every column of :data:`COLUMNS` must be there."""
+def _header(path: Path, row: tuple[int, list[str]] | None) -> list[str]:
+    """The column names of line 2, which must hold every column of one of :data:`LAYOUTS`."""
     if row is None:
         raise DataError("the file ends before its header row", path=path)
     line, fields = row
     names = [f.strip() for f in fields]
-    missing = [c for c in COLUMNS if c not in names]
+    missing = min(([c for c in cols if c not in names] for cols in LAYOUTS.values()), key=len)
     if missing:
         raise DataError(
             f"not the OFSI Consolidated List layout: missing columns {', '.join(missing)}",
@@ -244,14 +248,13 @@ def _header(path: Path, row: tuple[int, list[str]] | None) -> tuple[list[str], i
         raise DataError(
             f"duplicated columns {', '.join(duplicated)}", path=path, location=f"line {line}"
         )
-    return names, line
+    return names
 
 
 def _group_rows(
-    path: Path, header: tuple[list[str], int], rows: Iterator[tuple[int, list[str]]]
+    path: Path, names: list[str], rows: Iterator[tuple[int, list[str]]]
 ) -> dict[str, list[Row]]:
     """Read every data row and group them by Group ID, in order of first appearance."""
-    names, _ = header
     groups: dict[str, list[Row]] = {}
     for line, fields in rows:
         if len(fields) != len(names):
@@ -303,9 +306,7 @@ def _entity(path: Path, group_id: str, rows: list[Row], location: str) -> Entity
                 path=path,
                 location=f"line {row.line}",
             )
-        prop = (
-            "name" if row in primary else ALIAS_PROPERTY.get(row.get("Alias Type").lower(), "alias")
-        )
+        prop = "name" if row in primary else _name_property(row)
         entity.add(prop, full)
         acronym = _ACRONYM.search(full)
         if acronym and entity.schema.name != "Person":
@@ -316,6 +317,15 @@ def _entity(path: Path, group_id: str, rows: list[Row], location: str) -> Entity
         _row_details(entity, row)
     _sanction(entity, rows)
     return entity
+
+
+def _name_property(row: Row) -> str:
+    """alias, weakAlias (Alias Quality "Low quality") or previousName for a non-primary row."""
+    prop = ALIAS_PROPERTY.get(row.get("Alias Type").lower(), "alias")
+    quality = row.get("Alias Quality").lower()
+    if prop == "alias" and ("low" in quality or "weak" in quality):
+        return "weakAlias"
+    return prop
 
 
 def _full_name(row: Row) -> str:
@@ -354,8 +364,12 @@ def _row_details(entity: Entity, row: Row) -> None:
     _birth_place(entity, row)
     for nationality in split_numbered(row.get("Nationality")):
         _put(entity, "nationality", nationality, "Nationality", original=row.get("Nationality"))
-    _documents(entity, row.get("Passport Details"), "passportNumber", "Passport Details")
-    _documents(entity, row.get("NI Number"), "idNumber", "NI Number")
+    entity.add("alias", row.get("Name Non-Latin Script"), qualifier="original script")
+    _documents(entity, row, "passportNumber", "Passport Number", "Passport Details")
+    _documents(entity, row, "idNumber", "National Identification Number", "NI Number")
+    _documents(
+        entity, row, "idNumber", "National Identification Number", "National Identification Details"
+    )
     for position in split_numbered(row.get("Position")):
         _put(entity, "position", position, "Position")
     address = ", ".join(p for p in (row.get(c) for c in ADDRESS_COLUMNS) if p)
@@ -404,20 +418,29 @@ def _birth_place(entity: Entity, row: Row) -> None:
         _put(entity, "birthPlace", place, "Town of Birth")
 
 
-def _documents(entity: Entity, raw: str, prop: str, label: str) -> None:
-    """Document numbers out of a description, each keeping the whole field as its original.
+def _documents(entity: Entity, row: Row, prop: str, number_column: str, text_column: str) -> None:
+    """Document numbers: from their own column (2022 layout) or out of the description.
 
-    A piece without a number is kept as a note, unless it is the label that opens a list
-    ("Passport No: (a) … (b) …").
+    Numbers read from a description keep the whole field as their original; a piece of it
+    without a number is kept as a note, unless it is the label that opens a list
+    ("Passport No: (a) … (b) …"). Beside a number column, the description is a note.
     """
-    items = split_numbered(raw)
+    raw, text = row.get(number_column), row.get(text_column)
+    if raw:
+        for item in split_numbered(raw):
+            for number in document_numbers(item) or [item]:
+                _put(entity, prop, number, number_column, original=raw)
+        if text:
+            entity.add("notes", f"{text_column}: {text}")
+        return
+    items = split_numbered(text)
     for index, item in enumerate(items):
         numbers = document_numbers(item) if prop in entity.schema.properties else []
         for number in numbers:
-            entity.add(prop, number, original=raw)
+            entity.add(prop, number, original=text)
         label_only = index == 0 and len(items) > 1 and not any(ch.isdigit() for ch in item)
         if not numbers and not label_only:
-            entity.add("notes", f"{label}: {item}")
+            entity.add("notes", f"{text_column}: {item}")
 
 
 def _sanction(entity: Entity, rows: list[Row]) -> None:
@@ -428,7 +451,11 @@ def _sanction(entity: Entity, rows: list[Row]) -> None:
         sanction.add("program", row.get("Regime"))
         for ref in un_references(row.get("Other Information")):
             sanction.add("unscId", ref)
-        for prop, column in (("listingDate", "Listed On"), ("modifiedAt", "Last Updated")):
+        for prop, column in (
+            ("listingDate", "Listed On"),
+            ("startDate", "UK Sanctions List Date Designated"),
+            ("modifiedAt", "Last Updated"),
+        ):
             raw = row.get(column)
             parsed = parse_date(raw) if raw else None
             if parsed is not None:

@@ -180,7 +180,10 @@ class UNConsolidatedParser(ListParser):
         entity = Entity.make(LIST_ID, ref, schema)
         parts = [_text(node, p) for p in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
                                           "FOURTH_NAME")]
-        entity.add("name", " ".join(p for p in parts if p))
+        name = " ".join(p for p in parts if p)
+        entity.add("name", name)
+        if schema == "Organization":  # "ABZAR BORESH KAVEH CO. (BK CO.)": unpack as aliases
+            self._unpack(entity, name, "alias", name, primary=True)
         if schema == "Person":
             for prop, value in zip(("firstName", "secondName", "middleName", "middleName"),
                                    parts, strict=True):
@@ -216,13 +219,7 @@ class UNConsolidatedParser(ListParser):
             return
         quality = (_text(node, "QUALITY") or "").lower()
         prop = QUALITY_PROPERTY.get(quality, "alias")
-        for part in split_alias(raw or ""):
-            if part.kind == "name":
-                entity.add(prop, part.text, original=raw)
-            elif part.kind == "acronym":
-                entity.add("weakAlias", part.text, original=raw, qualifier="acronym")
-            else:
-                entity.add("notes", f"Alias note: {part.text}")
+        self._unpack(entity, raw or "", prop, raw)
         note = _text(node, "NOTE")
         if note:
             script = _ORIGINAL_SCRIPT_PREFIX.match(note)
@@ -230,6 +227,20 @@ class UNConsolidatedParser(ListParser):
                 entity.add(prop, note[script.end():], qualifier="original script")
             else:
                 entity.add("notes", f"Alias note: {note}")
+
+    def _unpack(self, entity: Entity, packed: str, prop: str, original: str | None,
+                primary: bool = False) -> None:
+        """Add each name, acronym and note packed into one field where it belongs."""
+        parts = split_alias(packed)
+        if primary and len(parts) == 1:
+            return  # a primary name with nothing packed in it
+        for part in parts:
+            if part.kind == "name":
+                entity.add(prop, part.text, original=original)
+            elif part.kind == "acronym":
+                entity.add("weakAlias", part.text, original=original, qualifier="acronym")
+            else:
+                entity.add("notes", f"Alias note: {part.text}")
 
     def _address(self, entity: Entity, node: Element, schema: str) -> None:
         fields = [_text(node, p) for p in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE",
