@@ -60,9 +60,13 @@ def test_lists_import_show_search_export(home: Path, tmp_path: Path) -> None:
 def test_diff_and_pin(home: Path, tmp_path: Path) -> None:
     text = sample_list_path().read_text(encoding="utf-8")
     newer = tmp_path / "newer.xml"
-    newer.write_text(text.replace("2026-01-15T", "2026-02-20T").replace(
-        "<FIRST_NAME>EXAMPLE RELIEF FOUNDATION</FIRST_NAME>",
-        "<FIRST_NAME>EXAMPLE RELIEF AND AID FOUNDATION</FIRST_NAME>"), encoding="utf-8")
+    newer.write_text(
+        text.replace("2026-01-15T", "2026-02-20T").replace(
+            "<FIRST_NAME>EXAMPLE RELIEF FOUNDATION</FIRST_NAME>",
+            "<FIRST_NAME>EXAMPLE RELIEF AND AID FOUNDATION</FIRST_NAME>",
+        ),
+        encoding="utf-8",
+    )
     run(home, "lists", "import", str(sample_list_path()))
     assert "only one edition" in run(home, "lists", "diff", "un-sc").output
     run(home, "lists", "import", str(newer))
@@ -96,8 +100,9 @@ def test_errors_are_messages_not_tracebacks(home: Path, tmp_path: Path) -> None:
 
 
 def test_update_failure_is_reported_per_list(home: Path) -> None:
-    result = run(home, "lists", "update", "un-sc", "--url", "un-sc=http://127.0.0.1:9/x",
-                 "--timeout", "2")
+    result = run(
+        home, "lists", "update", "un-sc", "--url", "un-sc=http://127.0.0.1:9/x", "--timeout", "2"
+    )
     assert result.exit_code == 1
     assert "un-sc: failed: cannot reach" in result.output
     assert "previous editions stay active" in result.output
@@ -106,8 +111,11 @@ def test_update_failure_is_reported_per_list(home: Path) -> None:
 
 
 def test_hostile_names_are_printed_as_text(home: Path, tmp_path: Path) -> None:
-    text = sample_list_path().read_text(encoding="utf-8").replace(
-        "EXAMPLE RELIEF FOUNDATION", "[bold red]EXAMPLE[/] RELIEF &lt;script&gt;")
+    text = (
+        sample_list_path()
+        .read_text(encoding="utf-8")
+        .replace("EXAMPLE RELIEF FOUNDATION", "[bold red]EXAMPLE[/] RELIEF &lt;script&gt;")
+    )
     path = tmp_path / "hostile.xml"
     path.write_text(text, encoding="utf-8")
     run(home, "lists", "import", str(path))

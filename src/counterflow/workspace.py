@@ -113,16 +113,19 @@ def _current_version(conn: duckdb.DuckDBPyConnection) -> int:
 
 
 def _check_version(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
-    row = conn.execute(
-        "SELECT value FROM meta WHERE key = 'schema_version'"
-    ).fetchone() if _has_meta(conn) else None
+    row = (
+        conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if _has_meta(conn)
+        else None
+    )
     version = int(row[0]) if row else 0
     if version != SCHEMA_VERSION:
         raise StoreError(
             f"workspace database {path} is at schema version {version}, this counterflow "
             f"needs {SCHEMA_VERSION}: run any writing command (e.g. 'counterflow lists import') "
-            "to migrate it" if version < SCHEMA_VERSION else
-            f"workspace database {path} was written by a newer counterflow "
+            "to migrate it"
+            if version < SCHEMA_VERSION
+            else f"workspace database {path} was written by a newer counterflow "
             f"(schema {version} > {SCHEMA_VERSION}); upgrade counterflow"
         )
 
@@ -145,9 +148,7 @@ def _migrate(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(MIGRATIONS[number - 1])
-            conn.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)]
-            )
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
             conn.execute("COMMIT")
         except duckdb.Error as exc:
             conn.execute("ROLLBACK")

@@ -19,13 +19,20 @@ def _import_pair(ws: Workspace, tmp_path: Path, change) -> None:
 
 def test_whitespace_and_line_breaks_are_not_changes(home: Path, tmp_path: Path) -> None:
     ws = Workspace(home)
-    _import_pair(ws, tmp_path, lambda t: t.replace(
-        "A fictitious armed group used to demonstrate counterflow.",
-        "A fictitious armed group used\n          to demonstrate   counterflow.").replace(
-        "<FIRST_NAME>IVAN</FIRST_NAME>", "<FIRST_NAME>  IVAN </FIRST_NAME>"))
+    _import_pair(
+        ws,
+        tmp_path,
+        lambda t: t.replace(
+            "A fictitious armed group used to demonstrate counterflow.",
+            "A fictitious armed group used\n          to demonstrate   counterflow.",
+        ).replace("<FIRST_NAME>IVAN</FIRST_NAME>", "<FIRST_NAME>  IVAN </FIRST_NAME>"),
+    )
     with ws.connect(read_only=True) as conn:
-        result = diff_editions(conn, store.resolve_edition(conn, "un-sc", "2026-01-15"),
-                               store.resolve_edition(conn, "un-sc", "2026-02-01"))
+        result = diff_editions(
+            conn,
+            store.resolve_edition(conn, "un-sc", "2026-01-15"),
+            store.resolve_edition(conn, "un-sc", "2026-02-01"),
+        )
     assert (result.added, result.removed, result.changed) == ([], [], [])
 
 
@@ -33,8 +40,10 @@ def test_added_removed_and_changed_fields(home: Path, tmp_path: Path) -> None:
     ws = Workspace(home)
 
     def change(text: str) -> str:
-        text = text.replace("<FIRST_NAME>EXAMPLE RELIEF FOUNDATION</FIRST_NAME>",
-                            "<FIRST_NAME>EXAMPLE RELIEF AND AID FOUNDATION</FIRST_NAME>")
+        text = text.replace(
+            "<FIRST_NAME>EXAMPLE RELIEF FOUNDATION</FIRST_NAME>",
+            "<FIRST_NAME>EXAMPLE RELIEF AND AID FOUNDATION</FIRST_NAME>",
+        )
         start = text.index("<INDIVIDUAL>", text.index("ZZi.002") - 400)
         end = text.index("</INDIVIDUAL>", start) + len("</INDIVIDUAL>")
         removed = text[:start] + text[end:]
@@ -42,8 +51,11 @@ def test_added_removed_and_changed_fields(home: Path, tmp_path: Path) -> None:
 
     _import_pair(ws, tmp_path, change)
     with ws.connect(read_only=True) as conn:
-        result = diff_editions(conn, store.resolve_edition(conn, "un-sc", "2026-01"),
-                               store.resolve_edition(conn, "un-sc", "latest"))
+        result = diff_editions(
+            conn,
+            store.resolve_edition(conn, "un-sc", "2026-01"),
+            store.resolve_edition(conn, "un-sc", "latest"),
+        )
     assert [e.ref for e in result.added] == ["ZZi.004"]
     assert sorted(e.ref for e in result.removed) == ["ZZi.002", "ZZi.003"]
     assert [c.entry.ref for c in result.changed] == ["ZZe.002"]
@@ -60,11 +72,20 @@ def test_un_editions_2024_to_2026(shared_data: Path, home: Path) -> None:
     for name in ("un_sc_2024-09-26.xml", "un_sc_2026-02-27.xml"):
         store.import_list(ws, shared_data / "lists/un_sc" / name)
     with ws.connect(read_only=True) as conn:
-        result = diff_editions(conn, store.resolve_edition(conn, "un-sc", "2024-09-26"),
-                               store.resolve_edition(conn, "un-sc", "2026-02-27"))
+        result = diff_editions(
+            conn,
+            store.resolve_edition(conn, "un-sc", "2024-09-26"),
+            store.resolve_edition(conn, "un-sc", "2026-02-27"),
+        )
     assert len(result.added) == 134
     assert sorted(e.ref for e in result.removed) == [
-        "IQi.074", "LYi.020", "QDi.095", "QDi.317", "QDi.328", "QDi.336"]
+        "IQi.074",
+        "LYi.020",
+        "QDi.095",
+        "QDi.317",
+        "QDi.328",
+        "QDi.336",
+    ]
     changed = {c.entry.ref: c for c in result.changed}
     name_fields = ("name", "alias", "weakAlias", "previousName")
 
@@ -81,5 +102,6 @@ def test_un_editions_2024_to_2026(shared_data: Path, home: Path) -> None:
     # re-wrapped comments alone never make an entry "changed"
     for change in result.changed:
         for field in change.fields:
-            assert {" ".join(v.split()) for v in field.removed} != \
-                {" ".join(v.split()) for v in field.added}
+            assert {" ".join(v.split()) for v in field.removed} != {
+                " ".join(v.split()) for v in field.added
+            }

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -21,9 +22,9 @@ SAMPLE = sample_list_path().read_bytes()
 
 
 class _Handler(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, bytes, float]] = {}
+    routes: ClassVar[dict[str, tuple[int, bytes, float]]] = {}
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         status, body, delay = self.routes.get(self.path, (404, b"not found", 0.0))
         time.sleep(delay)
         self.send_response(status)
@@ -83,8 +84,9 @@ def test_update_imports_and_keeps_the_file(home: Path, server: str) -> None:
         ("/empty.xml", "returned an empty file"),
     ],
 )
-def test_failed_update_leaves_previous_edition(home: Path, server: str, path: str,
-                                               message: str) -> None:
+def test_failed_update_leaves_previous_edition(
+    home: Path, server: str, path: str, message: str
+) -> None:
     ws = Workspace(home)
     store.import_list(ws, sample_list_path())
     with pytest.raises(DownloadError, match=message):
@@ -97,7 +99,7 @@ def test_size_cap_and_timeout(home: Path, server: str) -> None:
     ws = Workspace(home)
     with pytest.raises(DownloadError, match="over the 100 limit"):
         update_list(ws, "un-sc", overrides={"un-sc": f"{server}/consolidated.xml"}, max_bytes=100)
-    with pytest.raises(DownloadError, match="did not answer within 0.5 seconds"):
+    with pytest.raises(DownloadError, match=r"did not answer within 0\.5 seconds"):
         update_list(ws, "un-sc", overrides={"un-sc": f"{server}/slow.xml"}, timeout=0.5)
     assert _active(ws) is None
 
@@ -106,9 +108,10 @@ def test_offline_gives_a_clear_message(home: Path) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    with pytest.raises(DownloadError, match="cannot reach .* may be offline"):
-        update_list(Workspace(home), "un-sc", overrides={"un-sc": f"http://127.0.0.1:{port}/x"},
-                    timeout=2)
+    with pytest.raises(DownloadError, match=r"cannot reach .* may be offline"):
+        update_list(
+            Workspace(home), "un-sc", overrides={"un-sc": f"http://127.0.0.1:{port}/x"}, timeout=2
+        )
 
 
 def test_sources_and_overrides(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:

@@ -57,13 +57,19 @@ def test_export_then_import_round_trips(home: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"id": "a", "schema": "Person", "properties": {"name": ["A"]}}\n{"id": \n',
-         r"line 2: invalid JSON"),
+        (
+            '{"id": "a", "schema": "Person", "properties": {"name": ["A"]}}\n{"id": \n',
+            r"line 2: invalid JSON",
+        ),
         ('{"id": "a", "schema": "Person"}\n{"schema": "Person"}\n', r"line 2: not an FtM entity"),
-        ('{"id": "a", "schema": "Person", "properties": {"name": "A"}}\n',
-         r"line 1: 'properties' must map"),
-        ('{"id": "a", "schema": "Person"}\n{"id": "a", "schema": "Person"}\n',
-         r"line 2: duplicate entity id 'a' \(first on line 1\)"),
+        (
+            '{"id": "a", "schema": "Person", "properties": {"name": "A"}}\n',
+            r"line 1: 'properties' must map",
+        ),
+        (
+            '{"id": "a", "schema": "Person"}\n{"id": "a", "schema": "Person"}\n',
+            r"line 2: duplicate entity id 'a' \(first on line 1\)",
+        ),
         ('{"id": "a", "schema": "Vessel", "properties": {"birthDate": ["1970"]}}\n', None),
     ],
 )

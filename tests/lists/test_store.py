@@ -15,8 +15,10 @@ def _edition_text(date: str, extra_alias: str | None = None) -> str:
     text = sample_list_path().read_text(encoding="utf-8")
     text = text.replace('dateGenerated="2026-01-15T00:00:00.000Z"', f'dateGenerated="{date}"')
     if extra_alias:
-        text = text.replace("<ALIAS_NAME>Sample Brigade</ALIAS_NAME>",
-                            f"<ALIAS_NAME>Sample Brigade; {extra_alias}</ALIAS_NAME>")
+        text = text.replace(
+            "<ALIAS_NAME>Sample Brigade</ALIAS_NAME>",
+            f"<ALIAS_NAME>Sample Brigade; {extra_alias}</ALIAS_NAME>",
+        )
     return text
 
 
@@ -79,8 +81,9 @@ def test_same_date_different_content_gets_its_own_edition(home: Path, tmp_path: 
         (lambda t: "", "the file is empty"),
     ],
 )
-def test_failed_import_leaves_previous_edition_active(home: Path, tmp_path: Path, damage,
-                                                      message: str) -> None:
+def test_failed_import_leaves_previous_edition_active(
+    home: Path, tmp_path: Path, damage, message: str
+) -> None:
     ws = Workspace(home)
     store.import_list(ws, sample_list_path())
     bad = tmp_path / "bad.xml"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.errors import DataError
 from counterflow.lists.formats.un_xml import UNConsolidatedParser, split_alias
 from counterflow.lists.registry import detect
-from counterflow.cli.demo_cmd import sample_list_path
 
 PARSER = UNConsolidatedParser()
 
@@ -23,33 +23,65 @@ def parse(path: Path) -> dict[str, object]:
         (
             "جبهة النصرة (the Victory Front; Jabhat al-Nusrah; Jabhet al-Nusra; Al-Nusrah Front; "
             "Al-Nusra Front)",
-            [("name", "جبهة النصرة"), ("name", "the Victory Front"), ("name", "Jabhat al-Nusrah"),
-             ("name", "Jabhet al-Nusra"), ("name", "Al-Nusrah Front"), ("name", "Al-Nusra Front")],
+            [
+                ("name", "جبهة النصرة"),
+                ("name", "the Victory Front"),
+                ("name", "Jabhat al-Nusrah"),
+                ("name", "Jabhet al-Nusra"),
+                ("name", "Al-Nusrah Front"),
+                ("name", "Al-Nusra Front"),
+            ],
         ),
         (
-            "Hay’at Tahrir al-Sham (HTS) (هيئة تحرير الشام (original script); Hayat Tahrir al-Sham)",
-            [("name", "Hay’at Tahrir al-Sham"), ("acronym", "HTS"), ("name", "هيئة تحرير الشام"),
-             ("name", "Hayat Tahrir al-Sham")],
+            "Hay’at Tahrir al-Sham (HTS) "
+            "(هيئة تحرير الشام (original script); Hayat Tahrir al-Sham)",
+            [
+                ("name", "Hay’at Tahrir al-Sham"),
+                ("acronym", "HTS"),
+                ("name", "هيئة تحرير الشام"),
+                ("name", "Hayat Tahrir al-Sham"),
+            ],
         ),
-        ("Al-Qaida Organization in the Arabian Peninsula (AQAP)",
-         [("name", "Al-Qaida Organization in the Arabian Peninsula"), ("acronym", "AQAP")]),
-        ("شبكة أنصار المجاهدين (Ansar al-Mujahideen Network - sub-unit name)",
-         [("name", "شبكة أنصار المجاهدين"), ("name", "Ansar al-Mujahideen Network")]),
-        ("Amir Khazmat (original script: Амир Хазмат)",
-         [("name", "Amir Khazmat"), ("name", "Амир Хазмат")]),
-        ("Mohammed Sabet; Mohammad Sabet b) M. Javad Kareemi Sabet",
-         [("name", "Mohammed Sabet"), ("name", "Mohammad Sabet"),
-          ("name", "M. Javad Kareemi Sabet")]),
+        (
+            "Al-Qaida Organization in the Arabian Peninsula (AQAP)",
+            [("name", "Al-Qaida Organization in the Arabian Peninsula"), ("acronym", "AQAP")],
+        ),
+        (
+            "شبكة أنصار المجاهدين (Ansar al-Mujahideen Network - sub-unit name)",
+            [("name", "شبكة أنصار المجاهدين"), ("name", "Ansar al-Mujahideen Network")],
+        ),
+        (
+            "Amir Khazmat (original script: Амир Хазмат)",
+            [("name", "Amir Khazmat"), ("name", "Амир Хазмат")],
+        ),
+        (
+            "Mohammed Sabet; Mohammad Sabet b) M. Javad Kareemi Sabet",
+            [
+                ("name", "Mohammed Sabet"),
+                ("name", "Mohammad Sabet"),
+                ("name", "M. Javad Kareemi Sabet"),
+            ],
+        ),
         ("Encep Nurjaman (birth name)", [("name", "Encep Nurjaman"), ("note", "birth name")]),
-        ("SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)",
-         [("name", "SECOND ACADEMY OF NATURAL SCIENCES")]),
-        ("Leader (Hong Kong) International Trading Limited",
-         [("name", "Leader (Hong Kong) International Trading Limited")]),
+        (
+            "SECOND ACADEMY OF NATURAL SCIENCES (KPE.018)",
+            [("name", "SECOND ACADEMY OF NATURAL SCIENCES")],
+        ),
+        (
+            "Leader (Hong Kong) International Trading Limited",
+            [("name", "Leader (Hong Kong) International Trading Limited")],
+        ),
         ("(Sheikh) Musa Hilal", [("note", "Sheikh"), ("name", "Musa Hilal")]),
         ("Lom-ali Butayev (Butaev)", [("name", "Lom-ali Butayev"), ("name", "Lom-ali Butaev")]),
-        ("Safia Farkash Mohammed Al-Hadad, born 1 Jan. 1953 (Oman passport no.0000, date of issue)",
-         [("name", "Safia Farkash Mohammed Al-Hadad"), ("note", "born 1 Jan. 1953"),
-          ("note", "Oman passport no.0000, date of issue")]),
+        (
+            "Safia Farkash Mohammed Al-Hadad, born 1 Jan. 1953 "
+            "(Oman passport no.0000, date of issue)",
+            [
+                ("name", "Safia Farkash Mohammed Al-Hadad"),
+                ("note", "born 1 Jan. 1953"),
+                ("note", "Oman passport no.0000, date of issue"),
+            ],
+        ),
         ("Akhter Mohmad (اختر محمد ),", [("name", "Akhter Mohmad"), ("name", "اختر محمد")]),
         ("", []),
     ],
@@ -67,11 +99,16 @@ def test_sample_list_parses_every_field() -> None:
     person = entries["ZZi.001"]
     assert person.schema.name == "Person"
     assert person.get("name") == ["FULAN IBN ALLAN AL-MITHALI"]
-    assert person.get("alias") == ["فلان بن علان المثالي", "Fulan Allan al-Mithali",
-                                   "Foulane Alane el-Mithaly"]
+    assert person.get("alias") == [
+        "فلان بن علان المثالي",
+        "Fulan Allan al-Mithali",
+        "Foulane Alane el-Mithaly",
+    ]
     assert person.get("weakAlias") == ["Abu Mithal"]
     assert [(v.value, v.qualifier) for v in person.properties["birthDate"]] == [
-        ("1970-01-01", None), ("1971", "approximately")]
+        ("1970-01-01", None),
+        ("1971", "approximately"),
+    ]
     assert person.get("passportNumber") == ["X0000001"]
     assert person.get("title") == ["Sheikh"] and person.get("position") == ["Treasurer"]
     assert person.get("birthPlace") == ["Example Town, Syrian Arab Republic"]
@@ -117,7 +154,8 @@ def test_duplicate_reference_is_refused(tmp_path: Path) -> None:
 def test_missing_reference_is_refused(tmp_path: Path) -> None:
     text = sample_list_path().read_text(encoding="utf-8")
     text = text.replace("<REFERENCE_NUMBER>ZZe.002</REFERENCE_NUMBER>", "").replace(
-        "<DATAID>9900102</DATAID>", "")
+        "<DATAID>9900102</DATAID>", ""
+    )
     with pytest.raises(DataError, match=r"<ENTITY> #2: record has no REFERENCE_NUMBER"):
         list(PARSER.parse(_write(tmp_path, text)).entities)
 
@@ -131,8 +169,10 @@ def test_wrong_encoding_is_refused(tmp_path: Path) -> None:
 
 
 def test_entity_expansion_is_refused(tmp_path: Path) -> None:
-    bomb = ('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
-            "<CONSOLIDATED_LIST><INDIVIDUALS/></CONSOLIDATED_LIST>")
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]>'
+        "<CONSOLIDATED_LIST><INDIVIDUALS/></CONSOLIDATED_LIST>"
+    )
     with pytest.raises(DataError, match="refused XML"):
         PARSER.parse(_write(tmp_path, bomb))
 
@@ -151,15 +191,26 @@ def test_un_2026_edition_facts(shared_data: Path) -> None:
     assert 615 <= weak <= 660
     nusrah = entries["QDe.137"]
     names = {v.value for _, v in nusrah.names()}
-    assert {"Jabhat al-Nusrah", "Al-Nusrah Front", "Hay’at Tahrir al-Sham", "جبهة النصرة",
-            "AL-NUSRAH FRONT FOR THE PEOPLE OF THE LEVANT", "HTS"} <= names
+    assert {
+        "Jabhat al-Nusrah",
+        "Al-Nusrah Front",
+        "Hay’at Tahrir al-Sham",
+        "جبهة النصرة",
+        "AL-NUSRAH FRONT FOR THE PEOPLE OF THE LEVANT",
+        "HTS",
+    } <= names
     assert nusrah.sanction.get("program") == ["Al-Qaida"]
     assert nusrah.sanction.get("listingDate") == ["2014-05-14"]
     # 53 individuals carry no date of birth; every other one has at least one
     assert sum(1 for e in people if not e.get("birthDate")) == 53
-    arabic = sum(1 for e in people if any(
-        v.qualifier == "original script" and any("\u0600" <= c <= "\u06ff" for c in v.value)
-        for v in e.properties.get("alias", [])))
+    arabic = sum(
+        1
+        for e in people
+        if any(
+            v.qualifier == "original script" and any("\u0600" <= c <= "\u06ff" for c in v.value)
+            for v in e.properties.get("alias", [])
+        )
+    )
     assert arabic == 327
     zawahiri = entries["QDi.006"]
     assert any(d.startswith("1951") for d in zawahiri.get("birthDate"))

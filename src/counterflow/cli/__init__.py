@@ -25,10 +25,15 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"],
-                                           "max_content_width": 100})
-@click.option("--home", type=click.Path(file_okay=False), envvar="COUNTERFLOW_HOME",
-              help="Workspace folder (default: $COUNTERFLOW_HOME, else a per-user data folder).")
+@click.group(
+    cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False),
+    envvar="COUNTERFLOW_HOME",
+    help="Workspace folder (default: $COUNTERFLOW_HOME, else a per-user data folder).",
+)
 @click.version_option(__version__, prog_name="counterflow")
 @click.pass_context
 def main(ctx: click.Context, home: str | None) -> None:

@@ -18,8 +18,12 @@ err_console = Console(stderr=True, highlight=False, markup=False)
 @contextmanager
 def counting(description: str, unit: str = "entries") -> Iterator[Callable[[int], None]]:
     """A progress line on stderr that counts items while a long step runs."""
-    columns = (SpinnerColumn(), TextColumn("[bold]{task.description}"),
-               TextColumn(f"{{task.completed:,}} {unit}"), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn(f"{{task.completed:,}} {unit}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(description, total=None)
         yield lambda done: progress.update(task, completed=done)
@@ -28,8 +32,12 @@ def counting(description: str, unit: str = "entries") -> Iterator[Callable[[int]
 @contextmanager
 def transferring(description: str) -> Iterator[Callable[[int, int | None], None]]:
     """A byte progress bar on stderr for downloads."""
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-               TextColumn("{task.completed:,} bytes"), TimeElapsedColumn())
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} bytes"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(description, total=None)
 

@@ -16,8 +16,7 @@ from counterflow.workspace import Workspace, default_home
 #: names the demo looks up in the shipped (fictitious) sample list
 SAMPLE_NAMES = ("Jabhat al-Mithal", "Example Relief Foundation", "Ivan Primerov", "John Smith")
 #: names the demo looks up in a real list given with --list
-LIST_NAMES = ("Jabhat al-Nusrah", "Al-Qaida", "Islamic State in Iraq and the Levant",
-              "John Smith")
+LIST_NAMES = ("Jabhat al-Nusrah", "Al-Qaida", "Islamic State in Iraq and the Levant", "John Smith")
 
 
 def sample_list_path() -> Path:
@@ -26,10 +25,18 @@ def sample_list_path() -> Path:
 
 
 @click.command()
-@click.option("--list", "list_path", type=click.Path(exists=True, path_type=Path),
-              help="A list file to use instead of the shipped sample list.")
-@click.option("--name", "names", multiple=True,
-              help="A name to look up (repeatable; default: a few names that fit the list).")
+@click.option(
+    "--list",
+    "list_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="A list file to use instead of the shipped sample list.",
+)
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    help="A name to look up (repeatable; default: a few names that fit the list).",
+)
 @click.pass_context
 def demo(ctx: click.Context, list_path: Path | None, names: tuple[str, ...]) -> None:
     """Run the main job offline: import a list into a workspace and look names up in it.
@@ -47,8 +54,11 @@ def demo(ctx: click.Context, list_path: Path | None, names: tuple[str, ...]) -> 
     ws = Workspace(home) if home else Workspace(default_home() / "demo")
     path = list_path or sample_list_path()
     console.print(f"Workspace: {ws.home}", style="bold")
-    what = f"the list {path}" if list_path else \
-        "the shipped sample list (fictitious names, UN XML format)"
+    what = (
+        f"the list {path}"
+        if list_path
+        else "the shipped sample list (fictitious names, UN XML format)"
+    )
     console.print(f"1. Importing {what}")
     with counting(f"Reading {path.name}") as progress:
         result = store.import_list(ws, path, progress=progress)
@@ -66,12 +76,19 @@ def demo(ctx: click.Context, list_path: Path | None, names: tuple[str, ...]) -> 
             hits = lookup(conn, query, limit=1)
             if hits:
                 hit = hits[0]
-                table.add_row(query, shorten(hit.entity.caption, 40), hit.entity.ref,
-                              shorten(hit.matched_name, 40), f"{hit.score:.2f}")
+                table.add_row(
+                    query,
+                    shorten(hit.entity.caption, 40),
+                    hit.entity.ref,
+                    shorten(hit.matched_name, 40),
+                    f"{hit.score:.2f}",
+                )
             else:
                 table.add_row(query, "no entry", "", "", "")
     console.print(table)
     console.print("3. Next: inspect an entry, or import more lists")
     console.print(f"   counterflow --home {ws.home} lists")
-    console.print(f"   counterflow --home {ws.home} lists show {e.list_id}:"
-                  f"{'ZZe.001' if not list_path else 'QDe.137'}")
+    console.print(
+        f"   counterflow --home {ws.home} lists show {e.list_id}:"
+        f"{'ZZe.001' if not list_path else 'QDe.137'}"
+    )

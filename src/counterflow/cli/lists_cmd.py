@@ -18,7 +18,7 @@ from counterflow.lists import download, store
 from counterflow.lists.formats.ftm import write_ftm
 from counterflow.lists.registry import parsers
 from counterflow.lists.search import lookup
-from counterflow.model import NAME_PROPERTIES, Entity
+from counterflow.model import NAME_PROPERTIES, PROPERTIES, Entity, PropType
 
 _FORMATS = sorted(parsers())
 
@@ -39,8 +39,9 @@ def lists(ctx: click.Context) -> None:
             active = store.active_editions(conn)
             pinned = store.pinned_lists(conn)
         if not active:
-            console.print("No lists yet. Import one: counterflow lists import PATH "
-                          "(or try: counterflow demo)")
+            console.print(
+                "No lists yet. Import one: counterflow lists import PATH (or try: counterflow demo)"
+            )
             return
         console.print(_editions_table(list(active.values()), pinned))
 
@@ -52,15 +53,25 @@ def _editions_table(editions: list[store.Edition], pinned: set[str]) -> Table:
     for e in editions:
         counts = ", ".join(f"{n:,} {s}" for s, n in e.schema_counts.items())
         label = e.label + (" (pinned)" if e.list_id in pinned else "")
-        table.add_row(e.list_id, label, f"{e.entity_count:,}", counts, e.format,
-                      e.imported_at.strftime("%Y-%m-%d %H:%M"))
+        table.add_row(
+            e.list_id,
+            label,
+            f"{e.entity_count:,}",
+            counts,
+            e.format,
+            e.imported_at.strftime("%Y-%m-%d %H:%M"),
+        )
     return table
 
 
 @lists.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(_FORMATS),
-              help="Source format; detected from the file when omitted.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    help="Source format; detected from the file when omitted.",
+)
 @click.pass_context
 def import_cmd(ctx: click.Context, path: Path, fmt: str | None) -> None:
     """Import a list file as a new edition (the same file twice changes nothing).
@@ -78,12 +89,15 @@ def import_cmd(ctx: click.Context, path: Path, fmt: str | None) -> None:
         result = store.import_list(workspace(ctx), path, fmt=fmt, progress=progress)
     e = result.edition
     if not result.created:
-        console.print(f"{e.list_id} edition {e.label} is already in the workspace; "
-                      "nothing changed.")
+        console.print(
+            f"{e.list_id} edition {e.label} is already in the workspace; nothing changed."
+        )
         return
     counts = ", ".join(f"{n:,} {s}" for s, n in e.schema_counts.items())
-    console.print(f"Imported {e.list_id} edition {e.label}: {e.entity_count:,} entries "
-                  f"({counts}) from {path} in {time.perf_counter() - started:.1f} s.")
+    console.print(
+        f"Imported {e.list_id} edition {e.label}: {e.entity_count:,} entries "
+        f"({counts}) from {path} in {time.perf_counter() - started:.1f} s."
+    )
 
 
 @lists.command("editions")
@@ -142,8 +156,9 @@ def unpin_cmd(ctx: click.Context, list_id: str) -> None:
 @click.option("--edition", help="Edition to read (default: the active one); needs --list.")
 @click.option("--json", "as_json", is_flag=True, help="Print counterflow's JSON form.")
 @click.pass_context
-def show_cmd(ctx: click.Context, ref: str, list_id: str | None, edition: str | None,
-             as_json: bool) -> None:
+def show_cmd(
+    ctx: click.Context, ref: str, list_id: str | None, edition: str | None, as_json: bool
+) -> None:
     """One entry with every name and attribute, by reference (QDe.137) or entity id.
 
     \b
@@ -160,8 +175,9 @@ def show_cmd(ctx: click.Context, ref: str, list_id: str | None, edition: str | N
         else:
             found = store.find_entities(conn, ref, list_id)
         if not found:
-            raise click.ClickException(f"no entry {ref!r} in the active editions"
-                                       + (f" of {list_id}" if list_id else ""))
+            raise click.ClickException(
+                f"no entry {ref!r} in the active editions" + (f" of {list_id}" if list_id else "")
+            )
         seen = {e.id: store.first_seen(conn, e.id) for _, e in found}
     for chosen, entity in found:
         if as_json:
@@ -171,16 +187,21 @@ def show_cmd(ctx: click.Context, ref: str, list_id: str | None, edition: str | N
 
 
 def _by_ref(conn: object, edition: store.Edition, ref: str) -> list[Entity]:
-    entity = store.get_entity(conn, edition.edition_id,  # type: ignore[arg-type]
-                              ref if ":" in ref else f"{edition.list_id}:{ref}")
+    entity = store.get_entity(
+        conn,
+        edition.edition_id,  # type: ignore[arg-type]
+        ref if ":" in ref else f"{edition.list_id}:{ref}",
+    )
     return [entity] if entity else []
 
 
 def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition | None) -> None:
     console.print(f"{entity.caption}", style="bold")
-    console.print(f"{entity.schema.name} · {entity.id} · list {entity.list_id}, "
-                  f"edition {edition.label}"
-                  + (f" · in the workspace since edition {first.label}" if first else ""))
+    console.print(
+        f"{entity.schema.name} · {entity.id} · list {entity.list_id}, "
+        f"edition {edition.label}"
+        + (f" · in the workspace since edition {first.label}" if first else "")
+    )
     table = Table(show_header=False, show_edge=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="cyan", no_wrap=True)
     table.add_column()
@@ -188,7 +209,10 @@ def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition |
     ordered += sorted(p for p in entity.properties if p not in ordered)
     for prop in ordered:
         for i, value in enumerate(entity.properties[prop]):
-            table.add_row(prop if i == 0 else "", describe(value, width=400))
+            text = describe(value, width=400)
+            if PROPERTIES.get(prop) is PropType.COUNTRY and value.original:
+                text = f"{text} ({shorten(value.original, 60)})"
+            table.add_row(prop if i == 0 else "", text)
     for prop, values in sorted(entity.sanction.properties.items()):
         for i, value in enumerate(values):
             table.add_row(f"sanction.{prop}" if i == 0 else "", describe(value))
@@ -200,13 +224,24 @@ def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition |
 @click.argument("list_id")
 @click.option("--from", "from_", help="Older edition (default: the one before --to).")
 @click.option("--to", help="Newer edition (default: the newest).")
-@click.option("--field", "fields", multiple=True, metavar="PROP",
-              help="Only count changes to these properties (repeatable), e.g. --field name "
-                   "--field alias; 'names' means every name property.")
+@click.option(
+    "--field",
+    "fields",
+    multiple=True,
+    metavar="PROP",
+    help="Only count changes to these properties (repeatable), e.g. --field name "
+    "--field alias; 'names' means every name property.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole diff as JSON.")
 @click.pass_context
-def diff_cmd(ctx: click.Context, list_id: str, from_: str | None, to: str | None,
-             fields: tuple[str, ...], as_json: bool) -> None:
+def diff_cmd(
+    ctx: click.Context,
+    list_id: str,
+    from_: str | None,
+    to: str | None,
+    fields: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """Entries added, removed and changed between two editions, with the changed fields.
 
     \b
@@ -221,11 +256,15 @@ def diff_cmd(ctx: click.Context, list_id: str, from_: str | None, to: str | None
         if from_:
             old = store.resolve_edition(conn, list_id, from_)
         else:
-            older = [e for e in editions if e.edition_id != new.edition_id
-                     and editions.index(e) > editions.index(new)]
+            older = [
+                e
+                for e in editions
+                if e.edition_id != new.edition_id and editions.index(e) > editions.index(new)
+            ]
             if not older:
-                raise click.ClickException(f"{list_id} has only one edition before "
-                                           f"{new.label}; import another to compare")
+                raise click.ClickException(
+                    f"{list_id} has only one edition before {new.label}; import another to compare"
+                )
             old = older[0]
         result = list_diff.diff_editions(conn, old, new)
     if fields:
@@ -234,9 +273,11 @@ def diff_cmd(ctx: click.Context, list_id: str, from_: str | None, to: str | None
     if as_json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
         return
-    console.print(f"{list_id}: {old.label} → {new.label}: {len(result.added)} added, "
-                  f"{len(result.removed)} removed, {len(result.changed)} changed",
-                  style="bold")
+    console.print(
+        f"{list_id}: {old.label} → {new.label}: {len(result.added)} added, "
+        f"{len(result.removed)} removed, {len(result.changed)} changed",
+        style="bold",
+    )
     for title, entries in (("Added", result.added), ("Removed", result.removed)):
         if entries:
             console.print(f"\n{title}:", style="bold")
@@ -255,14 +296,25 @@ def diff_cmd(ctx: click.Context, list_id: str, from_: str | None, to: str | None
 
 @lists.command("export")
 @click.argument("list_id")
-@click.option("--format", "fmt", type=click.Choice(["ftm"]), default="ftm", show_default=True,
-              help="Output format: FollowTheMoney entity JSON lines.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ftm"]),
+    default="ftm",
+    show_default=True,
+    help="Output format: FollowTheMoney entity JSON lines.",
+)
 @click.option("--edition", help="Edition to export (default: the active one).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write here instead of standard output (written atomically).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of standard output (written atomically).",
+)
 @click.pass_context
-def export_cmd(ctx: click.Context, list_id: str, fmt: str, edition: str | None,
-               output: Path | None) -> None:
+def export_cmd(
+    ctx: click.Context, list_id: str, fmt: str, edition: str | None, output: Path | None
+) -> None:
     """Write a list edition as FollowTheMoney entities (JSON lines), for Aleph or yente.
 
     \b
@@ -282,8 +334,9 @@ def export_cmd(ctx: click.Context, list_id: str, fmt: str, edition: str | None,
             tmp.replace(output)
         finally:
             tmp.unlink(missing_ok=True)
-    click.echo(f"Wrote {count:,} FtM entities of {list_id} edition {chosen.label} to {output}.",
-               err=True)
+    click.echo(
+        f"Wrote {count:,} FtM entities of {list_id} edition {chosen.label} to {output}.", err=True
+    )
 
 
 def _parse_urls(values: tuple[str, ...]) -> dict[str, str]:
@@ -298,13 +351,24 @@ def _parse_urls(values: tuple[str, ...]) -> dict[str, str]:
 
 @lists.command("update")
 @click.argument("list_ids", nargs=-1, metavar="[LIST]...")
-@click.option("--url", "urls", multiple=True, metavar="LIST=URL",
-              help="Fetch LIST from this URL (a mirror) instead of the official one.")
-@click.option("--timeout", type=float, default=download.DEFAULT_TIMEOUT, show_default=True,
-              help="Seconds to wait for the server.")
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="LIST=URL",
+    help="Fetch LIST from this URL (a mirror) instead of the official one.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=download.DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds to wait for the server.",
+)
 @click.pass_context
-def update_cmd(ctx: click.Context, list_ids: tuple[str, ...], urls: tuple[str, ...],
-               timeout: float) -> None:
+def update_cmd(
+    ctx: click.Context, list_ids: tuple[str, ...], urls: tuple[str, ...], timeout: float
+) -> None:
     """Download the official list files and import any new edition.
 
     Without LIST, updates every list with a known source (un-sc, ofac-sdn, ofac-nonsdn, uk,
@@ -320,8 +384,9 @@ def update_cmd(ctx: click.Context, list_ids: tuple[str, ...], urls: tuple[str, .
     for list_id in list_ids or tuple(download.SOURCES):
         try:
             with transferring(f"Downloading {list_id}") as progress:
-                result = download.update_list(workspace(ctx), list_id, overrides=overrides,
-                                              timeout=timeout, progress=progress)
+                result = download.update_list(
+                    workspace(ctx), list_id, overrides=overrides, timeout=timeout, progress=progress
+                )
         except CounterflowError as exc:
             failures += 1
             click.echo(f"{list_id}: failed: {exc}", err=True)
@@ -330,8 +395,10 @@ def update_cmd(ctx: click.Context, list_ids: tuple[str, ...], urls: tuple[str, .
         state = "new edition" if result.created else "no change, edition"
         console.print(f"{list_id}: {state} {e.label} ({e.entity_count:,} entries)")
     if failures:
-        raise click.ClickException(f"{failures} of {len(list_ids or download.SOURCES)} "
-                                   "lists failed to update; their previous editions stay active")
+        raise click.ClickException(
+            f"{failures} of {len(list_ids or download.SOURCES)} "
+            "lists failed to update; their previous editions stay active"
+        )
 
 
 @lists.command("search")
@@ -355,7 +422,12 @@ def search_cmd(ctx: click.Context, name: str, list_id: str | None, limit: int) -
     for column in ("score", "list", "ref", "schema", "name", "matched name"):
         table.add_column(column)
     for hit in hits:
-        table.add_row(f"{hit.score:.2f}", hit.entity.list_id, hit.entity.ref,
-                      hit.entity.schema.name, shorten(hit.entity.caption, 50),
-                      shorten(hit.matched_name, 50))
+        table.add_row(
+            f"{hit.score:.2f}",
+            hit.entity.list_id,
+            hit.entity.ref,
+            hit.entity.schema.name,
+            shorten(hit.entity.caption, 50),
+            shorten(hit.matched_name, 50),
+        )
     console.print(table)

@@ -88,8 +88,9 @@ def check_file(path: Path) -> None:
     if size == 0:
         raise DataError("the file is empty", path=path)
     if size > MAX_LIST_FILE_BYTES:
-        raise DataError(f"the file is {size:,} bytes, over the {MAX_LIST_FILE_BYTES:,} limit",
-                        path=path)
+        raise DataError(
+            f"the file is {size:,} bytes, over the {MAX_LIST_FILE_BYTES:,} limit", path=path
+        )
 
 
 def decode(data: bytes, path: Path, encoding: str) -> str:
@@ -100,12 +101,14 @@ def decode(data: bytes, path: Path, encoding: str) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(
             f"not valid {encoding} text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-            path=path, location=f"line {line}",
+            path=path,
+            location=f"line {line}",
         ) from None
 
 
-def read_csv_rows(path: Path, *, encoding: str = "utf-8", delimiter: str = ",",
-                  strip_eof: bool = False) -> Iterator[tuple[int, list[str]]]:
+def read_csv_rows(
+    path: Path, *, encoding: str = "utf-8", delimiter: str = ",", strip_eof: bool = False
+) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, fields) for every non-blank row; bad encoding or quoting is a DataError.
 
     ``strip_eof`` drops the DOS end-of-file byte (0x1A) that OFAC's legacy files end with.
@@ -124,8 +127,9 @@ def read_csv_rows(path: Path, *, encoding: str = "utf-8", delimiter: str = ",",
                 if any(cell.strip() for cell in row):
                     yield reader.line_num, row
         except csv.Error as exc:
-            raise DataError(f"malformed CSV: {exc}", path=path,
-                            location=f"line {reader.line_num}") from None
+            raise DataError(
+                f"malformed CSV: {exc}", path=path, location=f"line {reader.line_num}"
+            ) from None
     finally:
         csv.field_size_limit(old_limit)
 
@@ -141,8 +145,11 @@ def parse_xml(path: Path) -> SafeET.Element:
     except SafeET.ParseError as exc:
         line, column = getattr(exc, "position", (None, None))
         location = f"line {line}, column {column}" if line else None
-        raise DataError(f"malformed XML: {exc.msg if hasattr(exc, 'msg') else exc}",
-                        path=path, location=location) from None
+        raise DataError(
+            f"malformed XML: {exc.msg if hasattr(exc, 'msg') else exc}",
+            path=path,
+            location=location,
+        ) from None
     except Exception as exc:  # noqa: BLE001 - defusedxml refusals (entities, DTDs) name themselves
         raise DataError(f"refused XML: {type(exc).__name__}: {exc}", path=path) from None
 
@@ -162,7 +169,10 @@ class EntityCollector:
     def check(self, entity: Entity, location: str) -> Entity:
         previous = self._seen.get(entity.id)
         if previous is not None:
-            raise DataError(f"duplicate reference {entity.ref!r} (first at {previous})",
-                            path=self.path, location=location)
+            raise DataError(
+                f"duplicate reference {entity.ref!r} (first at {previous})",
+                path=self.path,
+                location=location,
+            )
         self._seen[entity.id] = location
         return entity

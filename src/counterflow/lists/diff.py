@@ -72,9 +72,14 @@ class ListDiff:
             "added": [entry(e) for e in self.added],
             "removed": [entry(e) for e in self.removed],
             "changed": [
-                {**entry(c.entry), "old_caption": c.old_caption,
-                 "fields": [{"property": f.prop, "removed": list(f.removed),
-                             "added": list(f.added)} for f in c.fields]}
+                {
+                    **entry(c.entry),
+                    "old_caption": c.old_caption,
+                    "fields": [
+                        {"property": f.prop, "removed": list(f.removed), "added": list(f.added)}
+                        for f in c.fields
+                    ],
+                }
                 for c in self.changed
             ],
         }
@@ -123,6 +128,7 @@ def compare_entities(before: Entity, after: Entity) -> list[FieldChange]:
         for prop in props:
             a, b = set(old[section].get(prop, ())), set(new[section].get(prop, ()))
             if a != b:
-                changes.append(FieldChange(prefix + prop, tuple(sorted(a - b)),
-                                           tuple(sorted(b - a))))
+                changes.append(
+                    FieldChange(prefix + prop, tuple(sorted(a - b)), tuple(sorted(b - a)))
+                )
     return changes

@@ -42,18 +42,38 @@ class Source:
 SOURCES: dict[str, Source] = {
     s.list_id: s
     for s in (
-        Source("un-sc", "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
-               "un-xml", "consolidated.xml"),
-        Source("ofac-sdn",
-               "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML",
-               "ofac-xml", "SDN.XML"),
-        Source("ofac-nonsdn",
-               "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
-               "CONSOLIDATED.XML", "ofac-xml", "CONSOLIDATED.XML"),
-        Source("uk", "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml",
-               "uk-fcdo-xml", "UK_Sanctions_List.xml"),
-        Source("eu", "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1"
-               "/content?token=dG9rZW4tMjAxNw", "eu-xml", "eu_fsf.xml"),
+        Source(
+            "un-sc",
+            "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+            "un-xml",
+            "consolidated.xml",
+        ),
+        Source(
+            "ofac-sdn",
+            "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.XML",
+            "ofac-xml",
+            "SDN.XML",
+        ),
+        Source(
+            "ofac-nonsdn",
+            "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
+            "CONSOLIDATED.XML",
+            "ofac-xml",
+            "CONSOLIDATED.XML",
+        ),
+        Source(
+            "uk",
+            "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.xml",
+            "uk-fcdo-xml",
+            "UK_Sanctions_List.xml",
+        ),
+        Source(
+            "eu",
+            "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1"
+            "/content?token=dG9rZW4tMjAxNw",
+            "eu-xml",
+            "eu_fsf.xml",
+        ),
     )
 }
 
@@ -66,14 +86,20 @@ def source_url(list_id: str, overrides: Mapping[str, str] | None = None) -> str:
     return env or SOURCES[list_id].url
 
 
-def update_list(workspace: Workspace, list_id: str, *,
-                overrides: Mapping[str, str] | None = None,
-                timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_DOWNLOAD_BYTES,
-                progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+def update_list(
+    workspace: Workspace,
+    list_id: str,
+    *,
+    overrides: Mapping[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ImportResult:
     """Download one list and import it; the previous edition stays active on any failure."""
     if list_id not in SOURCES:
-        raise ConfigError(f"no download source for list {list_id!r} "
-                          f"(known: {', '.join(sorted(SOURCES))})")
+        raise ConfigError(
+            f"no download source for list {list_id!r} (known: {', '.join(sorted(SOURCES))})"
+        )
     source = SOURCES[list_id]
     url = source_url(list_id, overrides)
     folder = workspace.home / "downloads" / list_id
@@ -85,8 +111,9 @@ def update_list(workspace: Workspace, list_id: str, *,
         fetch(url, tmp, timeout=timeout, max_bytes=max_bytes, progress=progress)
         parser = get_parser(source.format)
         if not parser.sniff(tmp, read_head(tmp)):
-            raise DownloadError(f"{url} did not return a {parser.title} file "
-                                f"(first bytes: {read_head(tmp, 60)!r})")
+            raise DownloadError(
+                f"{url} did not return a {parser.title} file (first bytes: {read_head(tmp, 60)!r})"
+            )
         try:
             result = import_list(workspace, tmp, fmt=source.format)
         except DataError as exc:
@@ -98,9 +125,14 @@ def update_list(workspace: Workspace, list_id: str, *,
         tmp.unlink(missing_ok=True)
 
 
-def fetch(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT,
-          max_bytes: int = MAX_DOWNLOAD_BYTES,
-          progress: Callable[[int, int | None], None] | None = None) -> int:
+def fetch(
+    url: str,
+    dest: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = MAX_DOWNLOAD_BYTES,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> int:
     """Stream ``url`` into ``dest`` with a timeout and a size cap; returns the bytes written."""
     if not url.startswith(("https://", "http://", "file://")):
         raise ConfigError(f"unsupported URL {url!r}: use https://, http:// or file://")
@@ -123,9 +155,11 @@ def fetch(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT,
     except urllib.error.HTTPError as exc:
         raise DownloadError(f"{url} answered HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
-        raise DownloadError(f"cannot reach {url} ({exc.reason}); this machine may be offline: "
-                            "import a file with 'counterflow lists import PATH' or point the "
-                            "list at a mirror with --url") from None
+        raise DownloadError(
+            f"cannot reach {url} ({exc.reason}); this machine may be offline: "
+            "import a file with 'counterflow lists import PATH' or point the "
+            "list at a mirror with --url"
+        ) from None
     except TimeoutError:
         raise DownloadError(f"{url} did not answer within {timeout:g} seconds") from None
     except OSError as exc:
@@ -133,4 +167,3 @@ def fetch(url: str, dest: Path, *, timeout: float = DEFAULT_TIMEOUT,
     if written == 0:
         raise DownloadError(f"{url} returned an empty file")
     return written
-

@@ -39,12 +39,17 @@ def detect(path: Path) -> ListParser:
                 probe = path / candidate
                 break
         else:
-            raise DataError("folder holds no list file counterflow knows (looked for the OFAC "
-                            "CSV set: sdn.csv or cons_prim.csv)", path=path)
+            raise DataError(
+                "folder holds no list file counterflow knows (looked for the OFAC "
+                "CSV set: sdn.csv or cons_prim.csv)",
+                path=path,
+            )
     check_file(probe)
     head = read_head(probe)
     for parser in parsers().values():
         if parser.sniff(probe, head):
             return parser
-    raise DataError("unrecognised list format; name it with --format "
-                    f"({', '.join(sorted(parsers()))})", path=path)
+    raise DataError(
+        f"unrecognised list format; name it with --format ({', '.join(sorted(parsers()))})",
+        path=path,
+    )

@@ -36,8 +36,9 @@ class LookupHit:
     score: float
 
 
-def lookup(conn: duckdb.DuckDBPyConnection, query: str, *, limit: int = 10,
-           list_id: str | None = None) -> list[LookupHit]:
+def lookup(
+    conn: duckdb.DuckDBPyConnection, query: str, *, limit: int = 10, list_id: str | None = None
+) -> list[LookupHit]:
     """Entries sharing name tokens with ``query``, best first (Jaccard overlap of tokens)."""
     wanted = name_tokens(query)
     if not wanted:
@@ -46,8 +47,9 @@ def lookup(conn: duckdb.DuckDBPyConnection, query: str, *, limit: int = 10,
     for lid, edition in active_editions(conn).items():
         if list_id and lid != list_id:
             continue
-        for (body,) in conn.execute("SELECT body FROM entities WHERE edition_id = ?",
-                                    [edition.edition_id]).fetchall():
+        for (body,) in conn.execute(
+            "SELECT body FROM entities WHERE edition_id = ?", [edition.edition_id]
+        ).fetchall():
             entity = Entity.from_json(json.loads(body))
             best: tuple[float, str] = (0.0, "")
             for _, value in entity.names():

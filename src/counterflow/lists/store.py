@@ -26,10 +26,14 @@ from counterflow.workspace import Workspace
 
 Progress = Callable[[int], None]
 
-_EDITION_COLUMNS = ("edition_id, list_id, published, content_hash, format, source, title, "
-                    "imported_at, entity_count, schema_counts")
-_NEWEST_FIRST = "ORDER BY coalesce(published, strftime(imported_at, '%Y-%m-%dT%H:%M:%S')) DESC, " \
-                "imported_at DESC"
+_EDITION_COLUMNS = (
+    "edition_id, list_id, published, content_hash, format, source, title, "
+    "imported_at, entity_count, schema_counts"
+)
+_NEWEST_FIRST = (
+    "ORDER BY coalesce(published, strftime(imported_at, '%Y-%m-%dT%H:%M:%S')) DESC, "
+    "imported_at DESC"
+)
 
 
 @dataclass(frozen=True)
@@ -54,13 +58,31 @@ class Edition:
 
     @classmethod
     def from_row(cls, row: tuple[object, ...]) -> Edition:
-        (edition_id, list_id, published, content_hash, fmt, source, title, imported_at,
-         count, counts) = row
+        (
+            edition_id,
+            list_id,
+            published,
+            content_hash,
+            fmt,
+            source,
+            title,
+            imported_at,
+            count,
+            counts,
+        ) = row
         assert isinstance(imported_at, datetime)
-        return cls(str(edition_id), str(list_id), None if published is None else str(published),
-                   str(content_hash), str(fmt), str(source), None if title is None else str(title),
-                   imported_at,
-                   int(str(count)), json.loads(str(counts)))
+        return cls(
+            str(edition_id),
+            str(list_id),
+            None if published is None else str(published),
+            str(content_hash),
+            str(fmt),
+            str(source),
+            None if title is None else str(title),
+            imported_at,
+            int(str(count)),
+            json.loads(str(counts)),
+        )
 
 
 @dataclass(frozen=True)
@@ -70,8 +92,13 @@ class ImportResult:
     created: bool
 
 
-def import_list(workspace: Workspace, path: str | Path, *, fmt: str | None = None,
-                progress: Progress | None = None) -> ImportResult:
+def import_list(
+    workspace: Workspace,
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
     """Parse a list file completely, then store it as a new edition in one transaction."""
     path = Path(path)
     parser: ListParser = get_parser(fmt) if fmt else detect(path)
@@ -89,9 +116,18 @@ def import_list(workspace: Workspace, path: str | Path, *, fmt: str | None = Non
             raise DataError("the file holds no list entries", path=path)
         edition_id = _new_edition_id(conn, parsed.list_id, parsed.published, content_hash)
         counts = Counter(e.schema.name for e in entities)
-        row = (edition_id, parsed.list_id, parsed.published, content_hash, parsed.format,
-               str(path.resolve()), parsed.title, datetime.now(UTC).replace(tzinfo=None),
-               len(entities), json.dumps(dict(sorted(counts.items()))))
+        row = (
+            edition_id,
+            parsed.list_id,
+            parsed.published,
+            content_hash,
+            parsed.format,
+            str(path.resolve()),
+            parsed.title,
+            datetime.now(UTC).replace(tzinfo=None),
+            len(entities),
+            json.dumps(dict(sorted(counts.items()))),
+        )
         _write_edition(conn, row, entities)
         return ImportResult(Edition.from_row(row), created=True)
 
@@ -107,46 +143,53 @@ def _collect(entities: object, progress: Progress | None) -> list[Entity]:
     return collected
 
 
-def _new_edition_id(conn: duckdb.DuckDBPyConnection, list_id: str, published: str | None,
-                    content_hash: str) -> str:
+def _new_edition_id(
+    conn: duckdb.DuckDBPyConnection, list_id: str, published: str | None, content_hash: str
+) -> str:
     base = f"{list_id}@{published[:10] if published else content_hash[:12]}"
     taken = conn.execute("SELECT 1 FROM editions WHERE edition_id = ?", [base]).fetchone()
     # same publication date, different bytes: keep both, told apart by hash
     return f"{base}+{content_hash[:8]}" if taken else base
 
 
-def _write_edition(conn: duckdb.DuckDBPyConnection, row: tuple[object, ...],
-                   entities: list[Entity]) -> None:
+def _write_edition(
+    conn: duckdb.DuckDBPyConnection, row: tuple[object, ...], entities: list[Entity]
+) -> None:
     edition_id = row[0]
-    table = pa.table({
-        "edition_id": pa.array([edition_id] * len(entities), pa.string()),
-        "entity_id": [e.id for e in entities],
-        "list_id": [e.list_id for e in entities],
-        "ref": [e.ref for e in entities],
-        "schema": [e.schema.name for e in entities],
-        "caption": [e.caption for e in entities],
-        "fingerprint": [e.fingerprint() for e in entities],
-        "body": [json.dumps(e.to_json(), ensure_ascii=False) for e in entities],
-    })
+    table = pa.table(
+        {
+            "edition_id": pa.array([edition_id] * len(entities), pa.string()),
+            "entity_id": [e.id for e in entities],
+            "list_id": [e.list_id for e in entities],
+            "ref": [e.ref for e in entities],
+            "schema": [e.schema.name for e in entities],
+            "caption": [e.caption for e in entities],
+            "fingerprint": [e.fingerprint() for e in entities],
+            "body": [json.dumps(e.to_json(), ensure_ascii=False) for e in entities],
+        }
+    )
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute(f"INSERT INTO editions ({_EDITION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                     list(row))
+        conn.execute(
+            f"INSERT INTO editions ({_EDITION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", list(row)
+        )
         conn.register("incoming_entities", table)
         conn.execute("INSERT INTO entities SELECT * FROM incoming_entities")
         conn.unregister("incoming_entities")
         conn.execute("COMMIT")
     except duckdb.Error as exc:
         conn.execute("ROLLBACK")
-        raise StoreError(f"storing edition {edition_id} failed, nothing was written: {exc}") \
-            from None
+        raise StoreError(
+            f"storing edition {edition_id} failed, nothing was written: {exc}"
+        ) from None
 
 
 def list_editions(conn: duckdb.DuckDBPyConnection, list_id: str | None = None) -> list[Edition]:
     """Editions, newest first, of one list or of all."""
     where, params = ("WHERE list_id = ?", [list_id]) if list_id else ("", [])
-    rows = conn.execute(f"SELECT {_EDITION_COLUMNS} FROM editions {where} {_NEWEST_FIRST}",
-                        params).fetchall()
+    rows = conn.execute(
+        f"SELECT {_EDITION_COLUMNS} FROM editions {where} {_NEWEST_FIRST}", params
+    ).fetchall()
     return [Edition.from_row(r) for r in rows]
 
 
@@ -165,20 +208,27 @@ def pinned_lists(conn: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT list_id FROM pins").fetchall()}
 
 
-def resolve_edition(conn: duckdb.DuckDBPyConnection, list_id: str,
-                    spec: str | None = None) -> Edition:
+def resolve_edition(
+    conn: duckdb.DuckDBPyConnection, list_id: str, spec: str | None = None
+) -> Edition:
     """Find an edition of a list by id, label or date prefix; None means the active one."""
     editions = list_editions(conn, list_id)
     if not editions:
-        raise NotFoundError(f"no list {list_id!r} in the workspace; import it first "
-                            "('counterflow lists import PATH')")
+        raise NotFoundError(
+            f"no list {list_id!r} in the workspace; import it first "
+            "('counterflow lists import PATH')"
+        )
     if spec is None or spec in ("active", "current"):
         return active_editions(conn)[list_id]
     if spec == "latest":
         return editions[0]
-    matches = [e for e in editions
-               if spec in (e.edition_id, e.label) or e.label.startswith(spec)
-               or e.content_hash.startswith(spec)]
+    matches = [
+        e
+        for e in editions
+        if spec in (e.edition_id, e.label)
+        or e.label.startswith(spec)
+        or e.content_hash.startswith(spec)
+    ]
     if len(matches) == 1:
         return matches[0]
     known = ", ".join(e.label for e in editions)
@@ -199,21 +249,24 @@ def unpin(conn: duckdb.DuckDBPyConnection, list_id: str) -> None:
 
 def iter_entities(conn: duckdb.DuckDBPyConnection, edition_id: str) -> Iterator[Entity]:
     """Every entity of an edition, in reference order."""
-    cursor = conn.execute("SELECT body FROM entities WHERE edition_id = ? ORDER BY ref",
-                          [edition_id])
+    cursor = conn.execute(
+        "SELECT body FROM entities WHERE edition_id = ? ORDER BY ref", [edition_id]
+    )
     while batch := cursor.fetchmany(2000):
         for (body,) in batch:
             yield Entity.from_json(json.loads(body))
 
 
 def get_entity(conn: duckdb.DuckDBPyConnection, edition_id: str, entity_id: str) -> Entity | None:
-    row = conn.execute("SELECT body FROM entities WHERE edition_id = ? AND entity_id = ?",
-                       [edition_id, entity_id]).fetchone()
+    row = conn.execute(
+        "SELECT body FROM entities WHERE edition_id = ? AND entity_id = ?", [edition_id, entity_id]
+    ).fetchone()
     return Entity.from_json(json.loads(row[0])) if row else None
 
 
-def find_entities(conn: duckdb.DuckDBPyConnection, key: str,
-                  list_id: str | None = None) -> list[tuple[Edition, Entity]]:
+def find_entities(
+    conn: duckdb.DuckDBPyConnection, key: str, list_id: str | None = None
+) -> list[tuple[Edition, Entity]]:
     """Entries whose entity id or source reference is ``key``, in each list's active edition."""
     found: list[tuple[Edition, Entity]] = []
     for lid, edition in active_editions(conn).items():

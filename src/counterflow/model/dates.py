@@ -118,7 +118,7 @@ def parse_date(text: str | None, *, dayfirst: bool = True) -> ParsedDate | None:
     m = _APPROX.match(t)
     if m:
         approximate = True
-        t = t[m.end():]
+        t = t[m.end() :]
     single = parse_single(t, dayfirst=dayfirst)
     if single:
         return ParsedDate(single, approximate)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from counterflow.model.countries import to_code
 from counterflow.model.schema import (
     NAME_PROPERTIES,
     PROPERTIES,
@@ -41,6 +42,8 @@ def _clean(ptype: PropType | None, text: str) -> str | None:
         return None
     if ptype is PropType.NAME:
         cleaned = cleaned.strip(" ,;").strip()
+    elif ptype is PropType.COUNTRY:
+        cleaned = to_code(cleaned) or cleaned
     elif ptype is PropType.GENDER:
         low = cleaned.lower()
         cleaned = {"m": "male", "f": "female"}.get(low, low)
@@ -178,8 +181,9 @@ class Entity(_PropertyBag):
     @classmethod
     def make(cls, list_id: str, ref: str, schema: str) -> Entity:
         """A new entity whose id is derived from the list and the source's own reference."""
-        return cls(id=make_entity_id(list_id, ref), schema=get_schema(schema),
-                   list_id=list_id, ref=ref)
+        return cls(
+            id=make_entity_id(list_id, ref), schema=get_schema(schema), list_id=list_id, ref=ref
+        )
 
     def _allowed(self, prop: str) -> bool:
         return prop in self.schema.properties
@@ -215,9 +219,13 @@ class Entity(_PropertyBag):
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Entity:
-        entity = cls(id=data["id"], schema=get_schema(data["schema"]),
-                     list_id=data["list"], ref=data["ref"],
-                     sanction=Sanction.from_json(data.get("sanction") or {}))
+        entity = cls(
+            id=data["id"],
+            schema=get_schema(data["schema"]),
+            list_id=data["list"],
+            ref=data["ref"],
+            sanction=Sanction.from_json(data.get("sanction") or {}),
+        )
         entity._load_props(data.get("properties") or {})
         return entity
 
@@ -227,10 +235,14 @@ class Entity(_PropertyBag):
         Originals are left out so that re-wrapped lines or changed spacing in a new edition
         are not reported as changes.
         """
-        props = {p: sorted({v.value + (f" [{v.qualifier}]" if v.qualifier else "") for v in vs})
-                 for p, vs in self.properties.items() if vs}
-        sanction = {p: sorted({v.value for v in vs})
-                    for p, vs in self.sanction.properties.items() if vs}
+        props = {
+            p: sorted({v.value + (f" [{v.qualifier}]" if v.qualifier else "") for v in vs})
+            for p, vs in self.properties.items()
+            if vs
+        }
+        sanction = {
+            p: sorted({v.value for v in vs}) for p, vs in self.sanction.properties.items() if vs
+        }
         return {"schema": self.schema.name, "properties": props, "sanction": sanction}
 
     def fingerprint(self) -> str:

@@ -83,27 +83,80 @@ PROPERTIES: dict[str, PropType] = {
     "createdAt": PropType.DATE,
 }
 
-_THING = {"name", "alias", "weakAlias", "previousName", "notes", "sourceUrl", "topics",
-          "address", "country", "modifiedAt", "createdAt"}
+_THING = {
+    "name",
+    "alias",
+    "weakAlias",
+    "previousName",
+    "notes",
+    "sourceUrl",
+    "topics",
+    "address",
+    "country",
+    "modifiedAt",
+    "createdAt",
+}
 _LEGAL_ENTITY = _THING | {
-    "idNumber", "taxNumber", "registrationNumber", "email", "phone", "website",
-    "incorporationDate", "legalForm", "sector", "jurisdiction", "swiftBic", "mmsi",
+    "idNumber",
+    "taxNumber",
+    "registrationNumber",
+    "email",
+    "phone",
+    "website",
+    "incorporationDate",
+    "legalForm",
+    "sector",
+    "jurisdiction",
+    "swiftBic",
+    "mmsi",
 }
 _PERSON = _LEGAL_ENTITY | {
-    "firstName", "secondName", "middleName", "lastName", "fatherName", "motherName", "title",
-    "position", "birthDate", "deathDate", "birthPlace", "birthCountry", "nationality",
-    "citizenship", "gender", "passportNumber",
+    "firstName",
+    "secondName",
+    "middleName",
+    "lastName",
+    "fatherName",
+    "motherName",
+    "title",
+    "position",
+    "birthDate",
+    "deathDate",
+    "birthPlace",
+    "birthCountry",
+    "nationality",
+    "citizenship",
+    "gender",
+    "passportNumber",
 }
-_VEHICLE = _THING | {"type", "owner", "registrationNumber", "buildDate", "model",
-                     "serialNumber", "registrationCountry"}
-_VESSEL = _VEHICLE | {"imoNumber", "mmsi", "callSign", "flag", "tonnage",
-                      "grossRegisteredTonnage"}
+_VEHICLE = _THING | {
+    "type",
+    "owner",
+    "registrationNumber",
+    "buildDate",
+    "model",
+    "serialNumber",
+    "registrationCountry",
+}
+_VESSEL = _VEHICLE | {"imoNumber", "mmsi", "callSign", "flag", "tonnage", "grossRegisteredTonnage"}
 _AIRPLANE = _VEHICLE
 
 _SANCTION = {
-    "authority", "authorityId", "unscId", "program", "programId", "provisions", "status",
-    "reason", "country", "listingDate", "startDate", "endDate", "modifiedAt", "summary",
-    "sourceUrl", "listType",
+    "authority",
+    "authorityId",
+    "unscId",
+    "program",
+    "programId",
+    "provisions",
+    "status",
+    "reason",
+    "country",
+    "listingDate",
+    "startDate",
+    "endDate",
+    "modifiedAt",
+    "summary",
+    "sourceUrl",
+    "listType",
 }
 SANCTION_PROPERTIES = frozenset(_SANCTION)
 SANCTION_DATES = {"listingDate", "startDate", "endDate", "modifiedAt"}

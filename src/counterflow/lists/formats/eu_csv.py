@@ -47,6 +47,7 @@ from counterflow.lists.formats.eu_xml import (
 )
 from counterflow.lists.registry import register
 from counterflow.model import Entity, parse_date
+from counterflow.model.countries import to_code
 
 #: The columns read; the file has more (each section's regulation), which are ignored.
 REQUIRED_COLUMNS = (
@@ -61,28 +62,6 @@ REQUIRED_COLUMNS = (
     "Citi_logical_id", "Citi_country",
     "EU_ref_num",
 )  # fmt: skip
-
-#: ISO 3166-1 alpha-3 -> alpha-2 (lowercase, as FtM keeps countries), plus Kosovo's XKX.
-_ISO3 = (
-    "ABWaw AFGaf AGOao AIAai ALAax ALBal ANDad AREae ARGar ARMam ASMas ATAaq ATFtf ATGag AUSau "
-    "AUTat AZEaz BDIbi BELbe BENbj BESbq BFAbf BGDbd BGRbg BHRbh BHSbs BIHba BLMbl BLRby BLZbz "
-    "BMUbm BOLbo BRAbr BRBbb BRNbn BTNbt BVTbv BWAbw CAFcf CANca CCKcc CHEch CHLcl CHNcn CIVci "
-    "CMRcm CODcd COGcg COKck COLco COMkm CPVcv CRIcr CUBcu CUWcw CXRcx CYMky CYPcy CZEcz DEUde "
-    "DJIdj DMAdm DNKdk DOMdo DZAdz ECUec EGYeg ERIer ESHeh ESPes ESTee ETHet FINfi FJIfj FLKfk "
-    "FRAfr FROfo FSMfm GABga GBRgb GEOge GGYgg GHAgh GIBgi GINgn GLPgp GMBgm GNBgw GNQgq GRCgr "
-    "GRDgd GRLgl GTMgt GUFgf GUMgu GUYgy HKGhk HMDhm HNDhn HRVhr HTIht HUNhu IDNid IMNim INDin "
-    "IOTio IRLie IRNir IRQiq ISLis ISRil ITAit JAMjm JEYje JORjo JPNjp KAZkz KENke KGZkg KHMkh "
-    "KIRki KNAkn KORkr KWTkw LAOla LBNlb LBRlr LBYly LCAlc LIEli LKAlk LSOls LTUlt LUXlu LVAlv "
-    "MACmo MAFmf MARma MCOmc MDAmd MDGmg MDVmv MEXmx MHLmh MKDmk MLIml MLTmt MMRmm MNEme MNGmn "
-    "MNPmp MOZmz MRTmr MSRms MTQmq MUSmu MWImw MYSmy MYTyt NAMna NCLnc NERne NFKnf NGAng NICni "
-    "NIUnu NLDnl NORno NPLnp NRUnr NZLnz OMNom PAKpk PANpa PCNpn PERpe PHLph PLWpw PNGpg POLpl "
-    "PRIpr PRKkp PRTpt PRYpy PSEps PYFpf QATqa REUre ROUro RUSru RWArw SAUsa SDNsd SENsn SGPsg "
-    "SGSgs SHNsh SJMsj SLBsb SLEsl SLVsv SMRsm SOMso SPMpm SRBrs SSDss STPst SURsr SVKsk SVNsi "
-    "SWEse SWZsz SXMsx SYCsc SYRsy TCAtc TCDtd TGOtg THAth TJKtj TKLtk TKMtm TLStl TONto TTOtt "
-    "TUNtn TURtr TUVtv TWNtw TZAtz UGAug UKRua UMIum URYuy USAus UZBuz VATva VCTvc VENve VGBvg "
-    "VIRvi VNMvn VUTvu WLFwf WSMws YEMye ZAFza ZMBzm ZWEzw XKXxk"
-)
-ISO3_TO_ISO2 = {pair[:3]: pair[3:] for pair in _ISO3.split()}
 
 _TAB = re.compile(r" *\t[\t ]*")
 _DOCUMENT = re.compile(
@@ -105,16 +84,11 @@ class Row:
 
 
 def csv_country(code: str | None) -> Country | None:
-    """An alpha-3 (or alpha-2) code as an FtM country; other text is kept as published."""
+    """An alpha-3 (or alpha-2) code as an FtM country; unknown text is kept as published."""
     text = (code or "").strip()
     if text.upper() in MISSING:
         return None
-    upper = text.upper()
-    if upper in ISO3_TO_ISO2:
-        return Country(ISO3_TO_ISO2[upper], text)
-    if len(text) == 2 and text.isalpha():
-        return Country(text.lower(), text)
-    return Country(text, text)
+    return Country(to_code(text) or text, text)
 
 
 def unparen(text: str) -> str:
@@ -148,7 +122,7 @@ class EUCSVParser(ListParser):
             list_id=LIST_ID,
             format=self.format,
             files=[path],
-            entities=self._entities(path, group_rows(path, rows)),
+            entities=self._entities(path, group_rows(rows)),
             published=_published(path, rows),
             title=self.title,
         )
@@ -216,9 +190,24 @@ def _header(path: Path, line: int, fields: list[str]) -> list[str]:
     return names
 
 
+def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """The CSV lines; a file ending inside a quoted field is reported as truncated."""
+    try:
+        yield from read_csv_rows(path, encoding=_encoding(path), delimiter=";")
+    except DataError as exc:
+        if not exc.problem.endswith("unexpected end of data"):
+            raise
+        raise DataError(
+            "the file ends inside a quoted line: the last line is not closed by its double "
+            "quote (truncated file)",
+            path=path,
+            location=exc.location,
+        ) from None
+
+
 def read_rows(path: Path) -> list[Row]:
     """Every record line as a Row; bad encoding, quoting, header or width is a DataError."""
-    lines = read_csv_rows(path, encoding=_encoding(path), delimiter=";")
+    lines = _lines(path)
     first = next(lines, None)
     if first is None:
         raise DataError("the file holds no lines", path=path)
@@ -258,7 +247,7 @@ def _check_owner(path: Path, line: int, refs: list[str]) -> None:
         )
 
 
-def group_rows(path: Path, rows: list[Row]) -> list[list[Row]]:
+def group_rows(rows: list[Row]) -> list[list[Row]]:
     """Consecutive rows with one Entity_logical_id form one record."""
     groups: list[list[Row]] = []
     for row in rows:

@@ -179,7 +179,7 @@ def build_entity(record: EURecord) -> Entity:
     for country in record.citizenships:
         _add_country(entity, _person_prop(entity, "nationality"), country)
     for document in record.ids:
-        _add_id(entity, record, document)
+        _add_id(entity, document)
     for address in record.addresses:
         _add_address(entity, record, address)
     for remark in record.remarks:
@@ -222,7 +222,7 @@ def _add_names(entity: Entity, record: EURecord) -> None:
     for name in record.names:
         if name is main:
             _add(entity, record, "name", name.whole)
-        elif name.whole in entity.get("name"):
+        elif clean_text(name.whole) in entity.get("name"):
             pass  # the main name filed again (under another regulation)
         elif name.damaged:
             entity.add("weakAlias", name.whole, qualifier=LOW_QUALITY)
@@ -304,7 +304,7 @@ def _add_birth(entity: Entity, record: EURecord, birth: BirthRecord) -> None:
         entity.add("notes", f"Birth: {remark}")
 
 
-def _add_id(entity: Entity, record: EURecord, document: IdRecord) -> None:
+def _add_id(entity: Entity, document: IdRecord) -> None:
     """Passports to passportNumber (people only), other documents to idNumber."""
     kind = f"{document.type_code or ''} {document.type_description or ''}".lower()
     prop = "passportNumber" if "passport" in kind and _is_person(entity) else "idNumber"

@@ -31,8 +31,11 @@ def _read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with open(path, "rb") as fh:
         for number, raw in enumerate(fh, start=1):
             if len(raw) > MAX_LINE:
-                raise DataError(f"line is {len(raw):,} bytes, over the {MAX_LINE:,} limit",
-                                path=path, location=f"line {number}")
+                raise DataError(
+                    f"line is {len(raw):,} bytes, over the {MAX_LINE:,} limit",
+                    path=path,
+                    location=f"line {number}",
+                )
             if not raw.strip():
                 continue
             try:
@@ -40,16 +43,28 @@ def _read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             except UnicodeDecodeError:
                 raise DataError("not valid UTF-8", path=path, location=f"line {number}") from None
             except json.JSONDecodeError as exc:
-                raise DataError(f"invalid JSON: {exc.msg} (column {exc.colno})", path=path,
-                                location=f"line {number}") from None
-            if not isinstance(data, dict) or not isinstance(data.get("id"), str) \
-                    or not isinstance(data.get("schema"), str):
-                raise DataError("not an FtM entity: needs string 'id' and 'schema'",
-                                path=path, location=f"line {number}")
+                raise DataError(
+                    f"invalid JSON: {exc.msg} (column {exc.colno})",
+                    path=path,
+                    location=f"line {number}",
+                ) from None
+            if (
+                not isinstance(data, dict)
+                or not isinstance(data.get("id"), str)
+                or not isinstance(data.get("schema"), str)
+            ):
+                raise DataError(
+                    "not an FtM entity: needs string 'id' and 'schema'",
+                    path=path,
+                    location=f"line {number}",
+                )
             props = data.get("properties", {})
             if not isinstance(props, dict) or not all(isinstance(v, list) for v in props.values()):
-                raise DataError("'properties' must map each property to a list of values",
-                                path=path, location=f"line {number}")
+                raise DataError(
+                    "'properties' must map each property to a list of values",
+                    path=path,
+                    location=f"line {number}",
+                )
             yield number, data
 
 
@@ -74,8 +89,13 @@ class FtMParser(ListParser):
     def parse(self, path: Path) -> ParsedList:
         check_file(path)
         list_id = _dataset_of(path)
-        return ParsedList(list_id=list_id, format=self.format, files=[path],
-                          entities=self._entities(path, list_id), title=self.title)
+        return ParsedList(
+            list_id=list_id,
+            format=self.format,
+            files=[path],
+            entities=self._entities(path, list_id),
+            title=self.title,
+        )
 
     def _entities(self, path: Path, list_id: str) -> Iterator[Entity]:
         main: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -85,9 +105,11 @@ class FtMParser(ListParser):
             schema, props = data["schema"], data.get("properties", {})
             if schema in SCHEMATA:
                 if data["id"] in main:
-                    raise DataError(f"duplicate entity id {data['id']!r} (first on line "
-                                    f"{main[data['id']][0]})", path=path,
-                                    location=f"line {number}")
+                    raise DataError(
+                        f"duplicate entity id {data['id']!r} (first on line {main[data['id']][0]})",
+                        path=path,
+                        location=f"line {number}",
+                    )
                 main[data["id"]] = (number, data)
             elif schema == "Address":
                 full = props.get("full") or []
@@ -101,11 +123,17 @@ class FtMParser(ListParser):
             try:
                 yield self._entity(data, list_id, satellites.get(ftm_id, []), addresses)
             except (ValueError, TypeError) as exc:
-                raise DataError(str(exc), path=path,
-                                location=f"line {number} (entity {ftm_id!r})") from None
+                raise DataError(
+                    str(exc), path=path, location=f"line {number} (entity {ftm_id!r})"
+                ) from None
 
-    def _entity(self, data: dict[str, Any], list_id: str, satellites: list[dict[str, Any]],
-                addresses: dict[str, str]) -> Entity:
+    def _entity(
+        self,
+        data: dict[str, Any],
+        list_id: str,
+        satellites: list[dict[str, Any]],
+        addresses: dict[str, str],
+    ) -> Entity:
         ftm_id = data["id"]
         ref = ftm_id.split(":", 1)[1] if ftm_id.startswith(f"{list_id}:") else ftm_id
         entity = Entity.make(list_id, ref, data["schema"])
@@ -135,19 +163,30 @@ def entity_to_ftm(entity: Entity) -> list[dict[str, Any]]:
     """The FtM entities for one listed party: itself and, if listed, its Sanction."""
     props = {p: [v.value for v in vs] for p, vs in entity.properties.items() if vs}
     props.setdefault("topics", ["sanction"])
-    main: dict[str, Any] = {"id": entity.id, "schema": entity.schema.name,
-                            "caption": entity.caption, "properties": props,
-                            "datasets": [entity.list_id]}
+    main: dict[str, Any] = {
+        "id": entity.id,
+        "schema": entity.schema.name,
+        "caption": entity.caption,
+        "properties": props,
+        "datasets": [entity.list_id],
+    }
     out = [main]
     sanction_props: dict[str, list[str]] = {
-        p: [v.value for v in vs] for p, vs in entity.sanction.properties.items()
+        p: [v.value for v in vs]
+        for p, vs in entity.sanction.properties.items()
         if vs and p not in _NOT_FTM
     }
     if sanction_props:
         sanction_props["entity"] = [entity.id]
-        out.append({"id": f"{entity.id}-sanction", "schema": "Sanction",
-                    "caption": entity.caption, "properties": sanction_props,
-                    "datasets": [entity.list_id]})
+        out.append(
+            {
+                "id": f"{entity.id}-sanction",
+                "schema": "Sanction",
+                "caption": entity.caption,
+                "properties": sanction_props,
+                "datasets": [entity.list_id],
+            }
+        )
     return out
 
 

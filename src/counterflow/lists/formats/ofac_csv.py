@@ -348,7 +348,8 @@ def add_date(entity: Entity, prop: str, raw: str, *, text: str) -> None:
 
 
 def add_imo(entity: Entity, raw: str, *, text: str) -> None:
-    """ "IMO 9187629" or "9187629" -> imoNumber "IMO9187629"; other numbers are registrations."""
+    """An IMO number as FtM writes it ("IMO 9187629" -> "IMO9187629"); on a non-vessel, or
+    when not seven digits, the number is a registration number instead."""
     compact = " ".join(raw.split())
     match = _IMO.match(compact)
     if match and entity.schema.name == "Vessel":
@@ -492,7 +493,8 @@ def add_primary_name(
 
 
 def split_person_name(name: str) -> tuple[str, str | None]:
-    """ "CIFUENTES VILLA, Jorge Milton" -> ("CIFUENTES VILLA", "Jorge Milton")."""
+    """Split a person's name at its first comma: "CIFUENTES VILLA, Jorge Milton" gives
+    ("CIFUENTES VILLA", "Jorge Milton"); a name without a comma is all last name."""
     last, sep, first = name.partition(",")
     if not sep:
         return name.strip(), None
@@ -627,6 +629,8 @@ class OFACCsvParser(ListParser):
         return Path(path).name.lower() in names and bool(_SNIFF.match(head))
 
     def parse(self, path: Path) -> ParsedList:
+        """Read a set from its folder or its primary file; a folder holding both sets is read
+        as the SDN set (name cons_prim.csv to read the other)."""
         csv_set, files = find_set(Path(path))
         order = [files[r] for r in ("primary", "alt", "add", "comments") if r in files]
         return ParsedList(
@@ -651,13 +655,14 @@ class OFACCsvParser(ListParser):
         for line, row in rows:
             ref = row[0].strip()
             location = f"line {line} (ent_num {ref})"
-            row[11] = row[11] + "".join(comments.get(ref, ()))
+            problem = _row_problem(row)
+            if problem:
+                raise DataError(problem, path=primary, location=location)
+            row[11] = ("" if empty(row[11]) else row[11]) + "".join(comments.get(ref, ()))
             try:
                 entity = self._entity(csv_set.list_id, row, alts.get(ref, []), adds.get(ref, []))
             except ValueError as exc:
                 raise DataError(str(exc), path=primary, location=location) from None
-            if isinstance(entity, str):
-                raise DataError(entity, path=primary, location=location)
             yield collector.check(entity, location)
 
     @staticmethod
@@ -689,14 +694,10 @@ class OFACCsvParser(ListParser):
     @staticmethod
     def _entity(
         list_id: str, row: list[str], alts: list[list[str]], adds: list[list[str]]
-    ) -> Entity | str:
-        ref, name = row[0].strip(), cell_text(row[1])
-        kind = (cell_text(row[2]) or "").lower()
-        if kind not in SCHEMA_BY_TYPE:
-            return f"unknown SDN_Type {row[2].strip()!r}"
-        if not name:
-            return "SDN_Name is empty"
-        entity = Entity.make(list_id, ref, SCHEMA_BY_TYPE[kind])
+    ) -> Entity:
+        """One primary row with its aliases and addresses (Remarks already joined)."""
+        ref, name = row[0].strip(), cell_text(row[1]) or ""
+        entity = Entity.make(list_id, ref, SCHEMA_BY_TYPE[(cell_text(row[2]) or "").lower()])
         if entity.schema.name == "Person":
             add_primary_name(entity, *split_person_name(name), published=name)
         else:
@@ -714,8 +715,17 @@ class OFACCsvParser(ListParser):
             remarks = cell_text(add[5])
             if remarks:
                 entity.add("notes", f"Address remarks: {remarks}")
-        apply_remarks(entity, None if empty(row[11]) else row[11])
+        apply_remarks(entity, row[11])
         return entity
+
+
+def _row_problem(row: list[str]) -> str | None:
+    """What makes a primary row unreadable: an SDN_Type OFAC does not use, or no name."""
+    if (cell_text(row[2]) or "").lower() not in SCHEMA_BY_TYPE:
+        return f"unknown SDN_Type {row[2].strip()!r}"
+    if not cell_text(row[1]):
+        return "SDN_Name is empty"
+    return None
 
 
 def _grouped(path: Path, fields: int, known: set[str], primary: str) -> dict[str, list[list[str]]]:

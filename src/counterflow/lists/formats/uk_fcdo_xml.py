@@ -8,10 +8,12 @@ document is flat: ``<Designations>`` holds a ``<DateGenerated>`` (dd/mm/yyyy) an
 ``NonLatinNames``, ``RegimeName``, ``IndividualEntityShip`` and the type's details
 (``IndividualDetails``, ``EntityDetails``, ``ShipDetails``).
 
-Published copies differ in small ways (``NameType`` spelt "Primary Name", "Primary name" or
-"ALias"; alias strength "Low quality a.k.a" or "Weak"; a passport wrapper named ``Passport``
-or ``PassportDetail``; titles under the designation or under the individual), so the parser
-compares names case-blind and looks for the values rather than one exact path.
+The published text is not uniform (``NameType`` appears as "Primary Name", "Primary name" and
+"ALias"; ``AliasStrength`` as "Good quality a.k.a" or "Low quality a.k.a", blank where the FCDO
+gives none), and descriptions of the file disagree on a few wrappers (``Passport`` or
+``PassportDetail``; titles under the designation or under the individual). The parser compares
+types case-blind, reads any "low"/"weak" strength as a weak alias, and takes every child of a
+details wrapper whatever its name, so such variants do not lose values.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ when. The file is cp1252 text: line 1 is ``Last Updated,<dd/mm/yyyy>``, line 2 t
 one row per *name variant*. Rows sharing a ``Group ID`` are one target, so the parser groups
 them and merges their names, dates of birth and addresses into one entity (ref = Group ID).
 
+Two header layouts are read (:data:`LAYOUTS`): the one used until February 2022 and the one
+after it, which added non-Latin names, alias quality and separate document-number columns.
 Several fields pack numbered lists ("(1) Afghan (2) Pakistani", "a) French, b) Tunisian") and
 free text around document numbers ("Passport No: 592667 (Qatari passport issued on …)");
 :func:`split_numbered` and :func:`document_numbers` take them apart, keeping the source text
@@ -366,10 +368,8 @@ def _row_details(entity: Entity, row: Row) -> None:
         _put(entity, "nationality", nationality, "Nationality", original=row.get("Nationality"))
     entity.add("alias", row.get("Name Non-Latin Script"), qualifier="original script")
     _documents(entity, row, "passportNumber", "Passport Number", "Passport Details")
-    _documents(entity, row, "idNumber", "National Identification Number", "NI Number")
-    _documents(
-        entity, row, "idNumber", "National Identification Number", "National Identification Details"
-    )
+    id_text = "NI Number" if "NI Number" in row.cells else "National Identification Details"
+    _documents(entity, row, "idNumber", "National Identification Number", id_text)
     for position in split_numbered(row.get("Position")):
         _put(entity, "position", position, "Position")
     address = ", ".join(p for p in (row.get(c) for c in ADDRESS_COLUMNS) if p)

@@ -118,8 +118,10 @@ def _split_one(chunk: str) -> list[AliasPart]:
     if peeled is None:
         born = _BORN.search(chunk)
         if born:
-            return [AliasPart("name", chunk[: born.start()].strip()),
-                    AliasPart("note", born.group(0).strip(" ,"))]
+            return [
+                AliasPart("name", chunk[: born.start()].strip()),
+                AliasPart("note", born.group(0).strip(" ,")),
+            ]
         return [AliasPart("name", chunk)]
     main, inner = peeled
     if not main:
@@ -146,8 +148,9 @@ class UNConsolidatedParser(ListParser):
     def parse(self, path: Path) -> ParsedList:
         root = parse_xml(path)
         if root.tag != "CONSOLIDATED_LIST":
-            raise DataError(f"root element is <{root.tag}>, expected <CONSOLIDATED_LIST>",
-                            path=path)
+            raise DataError(
+                f"root element is <{root.tag}>, expected <CONSOLIDATED_LIST>", path=path
+            )
         individuals = root.find("INDIVIDUALS")
         entities = root.find("ENTITIES")
         if individuals is None and entities is None:
@@ -161,8 +164,9 @@ class UNConsolidatedParser(ListParser):
             title=self.title,
         )
 
-    def _entities(self, path: Path, individuals: Element | None,
-                  entities: Element | None) -> Iterator[Entity]:
+    def _entities(
+        self, path: Path, individuals: Element | None, entities: Element | None
+    ) -> Iterator[Entity]:
         collector = EntityCollector(path)
         sections = ((individuals, "INDIVIDUAL", "Person"), (entities, "ENTITY", "Organization"))
         for section, tag, schema in sections:
@@ -172,21 +176,22 @@ class UNConsolidatedParser(ListParser):
                 ref = _text(node, "REFERENCE_NUMBER") or _text(node, "DATAID")
                 location = f"<{tag}> #{index}" + (f" ({ref})" if ref else "")
                 if not ref:
-                    raise DataError("record has no REFERENCE_NUMBER or DATAID", path=path,
-                                    location=location)
+                    raise DataError(
+                        "record has no REFERENCE_NUMBER or DATAID", path=path, location=location
+                    )
                 yield collector.check(self._entity(node, tag, schema, ref), location)
 
     def _entity(self, node: Element, tag: str, schema: str, ref: str) -> Entity:
         entity = Entity.make(LIST_ID, ref, schema)
-        parts = [_text(node, p) for p in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
-                                          "FOURTH_NAME")]
+        parts = [_text(node, p) for p in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
         name = " ".join(p for p in parts if p)
         entity.add("name", name)
         if schema == "Organization":  # "ABZAR BORESH KAVEH CO. (BK CO.)": unpack as aliases
             self._unpack(entity, name, "alias", name, primary=True)
         if schema == "Person":
-            for prop, value in zip(("firstName", "secondName", "middleName", "middleName"),
-                                   parts, strict=True):
+            for prop, value in zip(
+                ("firstName", "secondName", "middleName", "middleName"), parts, strict=True
+            ):
                 entity.add(prop, value)
         entity.add("alias", _text(node, "NAME_ORIGINAL_SCRIPT"), qualifier="original script")
         self._sanction(entity, node)
@@ -224,12 +229,13 @@ class UNConsolidatedParser(ListParser):
         if note:
             script = _ORIGINAL_SCRIPT_PREFIX.match(note)
             if script:
-                entity.add(prop, note[script.end():], qualifier="original script")
+                entity.add(prop, note[script.end() :], qualifier="original script")
             else:
                 entity.add("notes", f"Alias note: {note}")
 
-    def _unpack(self, entity: Entity, packed: str, prop: str, original: str | None,
-                primary: bool = False) -> None:
+    def _unpack(
+        self, entity: Entity, packed: str, prop: str, original: str | None, primary: bool = False
+    ) -> None:
         """Add each name, acronym and note packed into one field where it belongs."""
         parts = split_alias(packed)
         if primary and len(parts) == 1:
@@ -243,8 +249,9 @@ class UNConsolidatedParser(ListParser):
                 entity.add("notes", f"Alias note: {part.text}")
 
     def _address(self, entity: Entity, node: Element, schema: str) -> None:
-        fields = [_text(node, p) for p in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE",
-                                           "COUNTRY")]
+        fields = [
+            _text(node, p) for p in ("STREET", "CITY", "STATE_PROVINCE", "ZIP_CODE", "COUNTRY")
+        ]
         entity.add("address", ", ".join(f for f in fields if f))
         entity.add("country", _text(node, "COUNTRY"))
 
@@ -265,8 +272,12 @@ class UNConsolidatedParser(ListParser):
         qualifier = APPROXIMATE if kind == "APPROXIMATELY" else None
         start, end = _text(node, "FROM_YEAR"), _text(node, "TO_YEAR")
         if start and end:
-            entity.add("birthDate", date_range(start, end), original=f"{start} to {end}",
-                       qualifier=qualifier)
+            entity.add(
+                "birthDate",
+                date_range(start, end),
+                original=f"{start} to {end}",
+                qualifier=qualifier,
+            )
         for path in ("DATE", "YEAR"):
             self._birth_date(entity, _text(node, path), qualifier)
         note = _text(node, "NOTE")
@@ -290,10 +301,16 @@ class UNConsolidatedParser(ListParser):
 
     def _document(self, entity: Entity, node: Element) -> None:
         number = _text(node, "NUMBER")
-        kind = " ".join(t for t in (_text(node, "TYPE_OF_DOCUMENT"),
-                                    _text(node, "TYPE_OF_DOCUMENT2")) if t)
-        details = [kind, number, _text(node, "ISSUING_COUNTRY"), _text(node, "DATE_OF_ISSUE"),
-                   _text(node, "NOTE")]
+        kind = " ".join(
+            t for t in (_text(node, "TYPE_OF_DOCUMENT"), _text(node, "TYPE_OF_DOCUMENT2")) if t
+        )
+        details = [
+            kind,
+            number,
+            _text(node, "ISSUING_COUNTRY"),
+            _text(node, "DATE_OF_ISSUE"),
+            _text(node, "NOTE"),
+        ]
         description = "; ".join(d for d in details if d)
         if number:
             prop = "passportNumber" if "pas" in kind.lower() else "idNumber"
