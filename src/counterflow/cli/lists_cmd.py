@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import click
+import duckdb
 from rich.table import Table
 
 from counterflow.cli import workspace
@@ -186,12 +187,9 @@ def show_cmd(
         _print_entity(entity, chosen, seen.get(entity.id))
 
 
-def _by_ref(conn: object, edition: store.Edition, ref: str) -> list[Entity]:
-    entity = store.get_entity(
-        conn,
-        edition.edition_id,  # type: ignore[arg-type]
-        ref if ":" in ref else f"{edition.list_id}:{ref}",
-    )
+def _by_ref(conn: duckdb.DuckDBPyConnection, edition: store.Edition, ref: str) -> list[Entity]:
+    entity_id = ref if ":" in ref else f"{edition.list_id}:{ref}"
+    entity = store.get_entity(conn, edition.edition_id, entity_id)
     return [entity] if entity else []
 
 
