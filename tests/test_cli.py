@@ -32,7 +32,7 @@ def test_every_command_has_help_with_an_example(name: str, command: click.Comman
 def test_demo_imports_and_looks_up(home: Path) -> None:
     result = run(home, "demo")
     assert result.exit_code == 0, result.output
-    assert "imported un-sc edition 2026-01-15, 5 entries" in result.output
+    assert "imported sample edition 2026-01-15, 5 entries" in result.output
     assert "ZZe.001" in result.output and "John Smith" in result.output
     again = run(home, "demo")
     assert "already there" in again.output

@@ -6,7 +6,7 @@ import duckdb
 import pytest
 
 from counterflow.cli.demo_cmd import sample_list_path
-from counterflow.errors import DataError, NotFoundError, StoreError
+from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
 from counterflow.lists import store
 from counterflow.workspace import SCHEMA_VERSION, Workspace
 
@@ -135,3 +135,14 @@ def test_home_comes_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("COUNTERFLOW_HOME", str(tmp_path / "envhome"))
     assert Workspace().home == tmp_path / "envhome"
     assert Workspace(tmp_path / "explicit").home == tmp_path / "explicit"
+
+
+def test_entries_can_be_filed_under_another_list(home: Path) -> None:
+    ws = Workspace(home)
+    result = store.import_list(ws, sample_list_path(), list_id="national-x")
+    assert result.edition.edition_id == "national-x@2026-01-15"
+    with ws.connect(read_only=True) as conn:
+        (found,) = store.find_entities(conn, "ZZe.001")
+    assert found[1].id == "national-x:ZZe.001" and found[1].list_id == "national-x"
+    with pytest.raises(ConfigError, match="list id 'Bad Id!'"):
+        store.import_list(ws, sample_list_path(), list_id="Bad Id!")

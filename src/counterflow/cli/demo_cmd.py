@@ -13,6 +13,8 @@ from counterflow.lists import store
 from counterflow.lists.search import lookup
 from counterflow.workspace import Workspace, default_home
 
+#: the sample is filed under its own list id so it never mixes with real UN editions
+SAMPLE_LIST_ID = "sample"
 #: names the demo looks up in the shipped (fictitious) sample list
 SAMPLE_NAMES = ("Jabhat al-Mithal", "Example Relief Foundation", "Ivan Primerov", "John Smith")
 #: names the demo looks up in a real list given with --list
@@ -61,7 +63,8 @@ def demo(ctx: click.Context, list_path: Path | None, names: tuple[str, ...]) -> 
     )
     console.print(f"1. Importing {what}")
     with counting(f"Reading {path.name}") as progress:
-        result = store.import_list(ws, path, progress=progress)
+        sample_id = None if list_path else SAMPLE_LIST_ID
+        result = store.import_list(ws, path, list_id=sample_id, progress=progress)
     e = result.edition
     counts = ", ".join(f"{n:,} {s}" for s, n in e.schema_counts.items())
     verb = "imported" if result.created else "already there:"

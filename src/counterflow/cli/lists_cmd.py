@@ -73,8 +73,13 @@ def _editions_table(editions: list[store.Edition], pinned: set[str]) -> Table:
     type=click.Choice(_FORMATS),
     help="Source format; detected from the file when omitted.",
 )
+@click.option(
+    "--list-id",
+    help="File the entries under this list id instead of the format's own "
+    "(e.g. a national list published in the UN format).",
+)
 @click.pass_context
-def import_cmd(ctx: click.Context, path: Path, fmt: str | None) -> None:
+def import_cmd(ctx: click.Context, path: Path, fmt: str | None, list_id: str | None) -> None:
     """Import a list file as a new edition (the same file twice changes nothing).
 
     PATH is a list file, or for OFAC's CSV set the folder (or sdn.csv with its siblings).
@@ -84,10 +89,13 @@ def import_cmd(ctx: click.Context, path: Path, fmt: str | None) -> None:
     Example:
       counterflow lists import consolidated.xml
       counterflow lists import ./ofac_sdn/ --format ofac-csv
+      counterflow lists import national.xml --format un-xml --list-id my-national
     """
     started = time.perf_counter()
     with counting(f"Reading {path.name}") as progress:
-        result = store.import_list(workspace(ctx), path, fmt=fmt, progress=progress)
+        result = store.import_list(
+            workspace(ctx), path, fmt=fmt, list_id=list_id, progress=progress
+        )
     e = result.edition
     if not result.created:
         console.print(

@@ -9,6 +9,7 @@ edition active and nothing half-written. Importing the same bytes again changes 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from counterflow.errors import DataError, NotFoundError, StoreError
+from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
 from counterflow.lists.base import ListParser
 from counterflow.lists.registry import detect, get_parser
 from counterflow.model import Entity
@@ -97,12 +98,21 @@ def import_list(
     path: str | Path,
     *,
     fmt: str | None = None,
+    list_id: str | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Parse a list file completely, then store it as a new edition in one transaction."""
+    """Parse a list file completely, then store it as a new edition in one transaction.
+
+    ``list_id`` files the entries under another list than the format's own (a national list
+    published in the UN format, or counterflow's sample list).
+    """
     path = Path(path)
     parser: ListParser = get_parser(fmt) if fmt else detect(path)
     parsed = parser.parse(path)
+    if list_id:
+        _check_list_id(list_id)
+        parsed.entities = (e.moved_to(list_id) for e in parsed.entities)
+        parsed.list_id = list_id
     content_hash = parsed.content_hash()
     with workspace.connect() as conn:
         existing = conn.execute(
@@ -130,6 +140,14 @@ def import_list(
         )
         _write_edition(conn, row, entities)
         return ImportResult(Edition.from_row(row), created=True)
+
+
+def _check_list_id(list_id: str) -> None:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.\-]{0,63}", list_id):
+        raise ConfigError(
+            f"list id {list_id!r} must be 1-64 lower-case letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit"
+        )
 
 
 def _collect(entities: object, progress: Progress | None) -> list[Entity]:

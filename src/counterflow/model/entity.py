@@ -188,6 +188,12 @@ class Entity(_PropertyBag):
     def _allowed(self, prop: str) -> bool:
         return prop in self.schema.properties
 
+    def moved_to(self, list_id: str) -> Entity:
+        """This entry filed under another list (its id follows the list)."""
+        self.list_id = list_id
+        self.id = make_entity_id(list_id, self.ref)
+        return self
+
     def _owner(self) -> str:
         return f"{self.schema.name} {self.id}"
 
