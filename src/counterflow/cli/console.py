@@ -24,7 +24,9 @@ def counting(description: str, unit: str = "entries") -> Iterator[Callable[[int]
         TextColumn(f"{{task.completed:,}} {unit}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with Progress(
+        *columns, console=err_console, transient=True, disable=not err_console.is_terminal
+    ) as progress:
         task = progress.add_task(description, total=None)
         yield lambda done: progress.update(task, completed=done)
 
@@ -38,7 +40,9 @@ def transferring(description: str) -> Iterator[Callable[[int, int | None], None]
         TextColumn("{task.completed:,} bytes"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as progress:
+    with Progress(
+        *columns, console=err_console, transient=True, disable=not err_console.is_terminal
+    ) as progress:
         task = progress.add_task(description, total=None)
 
         def update(done: int, total: int | None) -> None:

@@ -215,7 +215,7 @@ def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition |
     ordered += sorted(p for p in entity.properties if p not in ordered)
     for prop in ordered:
         for i, value in enumerate(entity.properties[prop]):
-            text = describe(value, width=400)
+            text = describe(value)
             if PROPERTIES.get(prop) is PropType.COUNTRY and value.original:
                 text = f"{text} ({shorten(value.original, 60)})"
             table.add_row(prop if i == 0 else "", text)
