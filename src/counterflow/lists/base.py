@@ -106,15 +106,48 @@ def decode(data: bytes, path: Path, encoding: str) -> str:
         ) from None
 
 
+def decode_text(data: bytes, path: Path) -> str:
+    """Text from a list publisher: UTF-8 when it is valid UTF-8, else Windows-1252.
+
+    OFAC, OFSI and the EU published their CSV files in cp1252 (or its ASCII subset); newer
+    exports are UTF-8. A NUL byte means UTF-16 or a binary file and is refused.
+    """
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise DataError(
+            "NUL byte in the file: not a single-byte or UTF-8 text file (UTF-16?)",
+            path=path,
+            location=f"line {line}",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return decode(data, path, "cp1252")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One CSV record: its line number and its cells by column name."""
+
+    line: int
+    cells: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+
 def read_csv_rows(
-    path: Path, *, encoding: str = "utf-8", delimiter: str = ",", strip_eof: bool = False
+    path: Path, *, encoding: str | None = None, delimiter: str = ",", strip_eof: bool = False
 ) -> Iterator[tuple[int, list[str]]]:
     """Yield (line number, fields) for every non-blank row; bad encoding or quoting is a DataError.
 
-    ``strip_eof`` drops the DOS end-of-file byte (0x1A) that OFAC's legacy files end with.
+    Without ``encoding`` the text is decoded by :func:`decode_text`. ``strip_eof`` drops the
+    DOS end-of-file byte (0x1A) that OFAC's legacy files end with.
     """
     check_file(path)
-    text = decode(path.read_bytes(), path, encoding)
+    data = path.read_bytes()
+    text = decode(data, path, encoding) if encoding else decode_text(data, path)
     if text.startswith("\ufeff"):
         text = text[1:]
     if strip_eof:

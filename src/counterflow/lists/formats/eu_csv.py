@@ -28,11 +28,10 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from counterflow.errors import DataError
-from counterflow.lists.base import EntityCollector, ListParser, ParsedList, read_csv_rows
+from counterflow.lists.base import CsvRow, EntityCollector, ListParser, ParsedList, read_csv_rows
 from counterflow.lists.formats.eu_xml import (
     LIST_ID,
     MISSING,
@@ -70,17 +69,6 @@ _DOCUMENT = re.compile(
 )
 _CONTACT = re.compile(r"([A-Za-z][A-Za-z -]*)\[([^\]]*)\]")
 _SECTIONS = ("Naal", "Addr", "Birt", "Iden", "Citi")
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One record line: its line number and its cells by column name (stripped)."""
-
-    line: int
-    cells: dict[str, str]
-
-    def get(self, column: str) -> str:
-        return self.cells.get(column, "")
 
 
 def csv_country(code: str | None) -> Country | None:
@@ -127,7 +115,7 @@ class EUCSVParser(ListParser):
             title=self.title,
         )
 
-    def _entities(self, path: Path, groups: list[list[Row]]) -> Iterator[Entity]:
+    def _entities(self, path: Path, groups: list[list[CsvRow]]) -> Iterator[Entity]:
         collector = EntityCollector(path)
         for rows in groups:
             location = f"line {rows[0].line}, record {rows[0].get('Entity_logical_id')!r}"
@@ -140,15 +128,6 @@ class EUCSVParser(ListParser):
 
 
 # --- reading lines ------------------------------------------------------------------------
-
-
-def _encoding(path: Path) -> str:
-    """cp1252, as the EU published; a file that is valid UTF-8 is read as UTF-8."""
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
 
 
 def _unwrap(path: Path, line: int, fields: list[str], wrapped: bool) -> list[str]:
@@ -193,7 +172,7 @@ def _header(path: Path, line: int, fields: list[str]) -> list[str]:
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
     """The CSV lines; a file ending inside a quoted field is reported as truncated."""
     try:
-        yield from read_csv_rows(path, encoding=_encoding(path), delimiter=";")
+        yield from read_csv_rows(path, delimiter=";")
     except DataError as exc:
         if not exc.problem.endswith("unexpected end of data"):
             raise
@@ -205,8 +184,8 @@ def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
         ) from None
 
 
-def read_rows(path: Path) -> list[Row]:
-    """Every record line as a Row; bad encoding, quoting, header or width is a DataError."""
+def read_rows(path: Path) -> list[CsvRow]:
+    """Every record line as a CsvRow; bad encoding, quoting, header or width is a DataError."""
     lines = _lines(path)
     first = next(lines, None)
     if first is None:
@@ -230,7 +209,7 @@ def read_rows(path: Path) -> list[Row]:
             )
         cells[-1] = cells[-1].rstrip("\t ")
         _check_owner(path, line, [cells[i].strip() for i in owners])
-        rows.append(Row(line, {name: cells[i].strip() for name, i in index.items()}))
+        rows.append(CsvRow(line, {name: cells[i].strip() for name, i in index.items()}))
     return rows
 
 
@@ -247,9 +226,9 @@ def _check_owner(path: Path, line: int, refs: list[str]) -> None:
         )
 
 
-def group_rows(rows: list[Row]) -> list[list[Row]]:
+def group_rows(rows: list[CsvRow]) -> list[list[CsvRow]]:
     """Consecutive rows with one Entity_logical_id form one record."""
-    groups: list[list[Row]] = []
+    groups: list[list[CsvRow]] = []
     for row in rows:
         if groups and groups[-1][0].get("Entity_logical_id") == row.get("Entity_logical_id"):
             groups[-1].append(row)
@@ -258,7 +237,7 @@ def group_rows(rows: list[Row]) -> list[list[Row]]:
     return groups
 
 
-def _published(path: Path, rows: list[Row]) -> str:
+def _published(path: Path, rows: list[CsvRow]) -> str:
     """Date_file (dd/mm/yyyy), the same on every row, as an ISO date."""
     stated = {row.get("Date_file"): row.line for row in reversed(rows)}
     if len(stated) > 1:
@@ -303,7 +282,7 @@ def _remarks(record: EURecord, raw: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _record(path: Path, rows: list[Row]) -> EURecord:
+def _record(path: Path, rows: list[CsvRow]) -> EURecord:
     first = rows[0]
     record = EURecord(
         ref=first.get("Entity_logical_id"),
@@ -328,7 +307,7 @@ def _record(path: Path, rows: list[Row]) -> EURecord:
     return record
 
 
-def _subject_part(path: Path, record: EURecord, row: Row, first_line: int) -> None:
+def _subject_part(path: Path, record: EURecord, row: CsvRow, first_line: int) -> None:
     """The columns every row repeats: they must agree, regulations and remarks accumulate."""
     for column, known in (
         ("Subject_type", record.subject_type),
@@ -353,7 +332,7 @@ def _subject_part(path: Path, record: EURecord, row: Row, first_line: int) -> No
             record.remarks.append(remark)
 
 
-def _name(record: EURecord, row: Row) -> NameRecord:
+def _name(record: EURecord, row: CsvRow) -> NameRecord:
     parts = [
         _text(record, row.get(c)) for c in ("Naal_firstname", "Naal_middlename", "Naal_lastname")
     ]
@@ -372,7 +351,7 @@ def _name(record: EURecord, row: Row) -> NameRecord:
     )
 
 
-def _address(record: EURecord, row: Row) -> AddressRecord:
+def _address(record: EURecord, row: CsvRow) -> AddressRecord:
     other = _text(record, row.get("Addr_other")) or ""
     contacts = [(key.strip(), value) for key, value in _CONTACT.findall(other)]
     rest = ", ".join(p.strip(" ,") for p in _CONTACT.sub("", other).split("\n") if p.strip(" ,"))
@@ -393,7 +372,7 @@ def _address(record: EURecord, row: Row) -> AddressRecord:
     )
 
 
-def _birth(record: EURecord, row: Row) -> BirthRecord:
+def _birth(record: EURecord, row: CsvRow) -> BirthRecord:
     return BirthRecord(
         date=_text(record, row.get("Birt_date")),
         place=[_text(record, row.get("Birt_place"))],
@@ -401,7 +380,7 @@ def _birth(record: EURecord, row: Row) -> BirthRecord:
     )
 
 
-def _document(record: EURecord, row: Row) -> IdRecord:
+def _document(record: EURecord, row: CsvRow) -> IdRecord:
     """Unpack "NUMBER (code-Description) (remark)"; other text is all number."""
     raw = row.get("Iden_number")
     country = csv_country(row.get("Iden_country"))

@@ -30,8 +30,6 @@ from counterflow.lists.base import (
     EntityCollector,
     ListParser,
     ParsedList,
-    check_file,
-    decode,
     read_csv_rows,
 )
 from counterflow.lists.registry import register
@@ -538,29 +536,9 @@ def add_address(
 # --------------------------------------------------------------------------------------------
 
 
-def _encoding(path: Path) -> str:
-    """UTF-8 (which ASCII, all OFAC has published so far, is part of), else Windows-1252."""
-    check_file(path)
-    data = path.read_bytes()
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        raise DataError(
-            "NUL byte in the file: not a single-byte or UTF-8 text file (UTF-16?)",
-            path=path,
-            location=f"line {line}",
-        )
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        decode(data, path, "cp1252")
-        return "cp1252"
-    return "utf-8"
-
-
 def _rows(path: Path, fields: int) -> Iterator[tuple[int, list[str]]]:
     """A file's rows, each checked to have the layout's number of fields and an ent_num."""
-    for line, row in read_csv_rows(path, encoding=_encoding(path), strip_eof=True):
+    for line, row in read_csv_rows(path, strip_eof=True):
         if len(row) != fields:
             raise DataError(
                 f"expected {fields} fields (OFAC CSV layout), found {len(row)}",

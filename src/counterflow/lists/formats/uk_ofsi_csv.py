@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from counterflow.errors import DataError
 from counterflow.lists.base import (
+    CsvRow,
     EntityCollector,
     ListParser,
     ParsedList,
@@ -114,17 +114,6 @@ _IMO = re.compile(r"\bIMO(?:\s*(?:number|no\.?))?\s*:?\s*(\d{7})\b", re.I)
 _ACRONYM = re.compile(r"\(([A-Z][A-Z0-9&\-]{1,11})\)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One CSV row: its line number and its cells by column name (cleaned, '' when empty)."""
-
-    line: int
-    cells: dict[str, str]
-
-    def get(self, column: str) -> str:
-        return self.cells.get(column, "")
-
-
 def split_numbered(text: str | None) -> list[str]:
     """Split "(1) X (2) Y", "1) X 2) Y", "a) X, b) Y" into items; other text is one item.
 
@@ -178,7 +167,7 @@ class OFSIConsolidatedParser(ListParser):
 
     def parse(self, path: Path) -> ParsedList:
         check_file(path)
-        rows = read_csv_rows(path, encoding=_encoding(path))
+        rows = read_csv_rows(path)
         published = _published(path, next(rows, None))
         header = _header(path, next(rows, None))
         groups = _group_rows(path, header, rows)
@@ -191,21 +180,11 @@ class OFSIConsolidatedParser(ListParser):
             title=self.title,
         )
 
-    def _entities(self, path: Path, groups: dict[str, list[Row]]) -> Iterator[Entity]:
+    def _entities(self, path: Path, groups: dict[str, list[CsvRow]]) -> Iterator[Entity]:
         collector = EntityCollector(path)
         for group_id, rows in groups.items():
             location = f"Group ID {group_id!r} (line {rows[0].line})"
             yield collector.check(_entity(path, group_id, rows, location), location)
-
-
-def _encoding(path: Path) -> str:
-    """cp1252, as OFSI published; a file that is valid UTF-8 (BOM or not) is read as UTF-8."""
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
 
 
 def _published(path: Path, first: tuple[int, list[str]] | None) -> str:
@@ -255,9 +234,9 @@ def _header(path: Path, row: tuple[int, list[str]] | None) -> list[str]:
 
 def _group_rows(
     path: Path, names: list[str], rows: Iterator[tuple[int, list[str]]]
-) -> dict[str, list[Row]]:
+) -> dict[str, list[CsvRow]]:
     """Read every data row and group them by Group ID, in order of first appearance."""
-    groups: dict[str, list[Row]] = {}
+    groups: dict[str, list[CsvRow]] = {}
     for line, fields in rows:
         if len(fields) != len(names):
             raise DataError(
@@ -269,13 +248,13 @@ def _group_rows(
         group_id = cells["Group ID"]
         if not group_id:
             raise DataError("the row has no Group ID", path=path, location=f"line {line}")
-        groups.setdefault(group_id, []).append(Row(line, cells))
+        groups.setdefault(group_id, []).append(CsvRow(line, cells))
     if not groups:
         raise DataError("the file holds a header but no targets", path=path)
     return groups
 
 
-def _schema(path: Path, rows: list[Row], location: str) -> str:
+def _schema(path: Path, rows: list[CsvRow], location: str) -> str:
     kinds = {row.get("Group Type") for row in rows}
     if len(kinds) > 1:
         raise DataError(
@@ -294,7 +273,7 @@ def _schema(path: Path, rows: list[Row], location: str) -> str:
     return schema
 
 
-def _entity(path: Path, group_id: str, rows: list[Row], location: str) -> Entity:
+def _entity(path: Path, group_id: str, rows: list[CsvRow], location: str) -> Entity:
     entity = Entity.make(LIST_ID, group_id, _schema(path, rows, location))
     primary = [r for r in rows if ALIAS_PROPERTY.get(r.get("Alias Type").lower()) == "name"]
     if not primary:  # no primary-name row: the first alias (else the first row) stands in
@@ -321,7 +300,7 @@ def _entity(path: Path, group_id: str, rows: list[Row], location: str) -> Entity
     return entity
 
 
-def _name_property(row: Row) -> str:
+def _name_property(row: CsvRow) -> str:
     """alias, weakAlias (Alias Quality "Low quality") or previousName for a non-primary row."""
     prop = ALIAS_PROPERTY.get(row.get("Alias Type").lower(), "alias")
     quality = row.get("Alias Quality").lower()
@@ -330,12 +309,12 @@ def _name_property(row: Row) -> str:
     return prop
 
 
-def _full_name(row: Row) -> str:
+def _full_name(row: CsvRow) -> str:
     """Name 1 … Name 5 then Name 6 (the surname or the entity's name), in natural order."""
     return " ".join(p for p in (row.get(c) for c in NAME_COLUMNS) if p)
 
 
-def _name_parts(entity: Entity, row: Row) -> None:
+def _name_parts(entity: Entity, row: CsvRow) -> None:
     entity.add("firstName", row.get("Name 1"))
     middle = " ".join(p for p in (row.get(c) for c in NAME_COLUMNS[1:5]) if p)
     entity.add("middleName", middle)
@@ -358,7 +337,7 @@ def _put(
         entity.add("notes", f"{label}: {original or value}")
 
 
-def _row_details(entity: Entity, row: Row) -> None:
+def _row_details(entity: Entity, row: CsvRow) -> None:
     """Everything but the name: the row's date of birth, places, documents, addresses."""
     for title in split_numbered(row.get("Title")):
         _put(entity, "title", title, "Title")
@@ -398,7 +377,7 @@ def _birth_date(entity: Entity, raw: str) -> None:
     )
 
 
-def _birth_place(entity: Entity, row: Row) -> None:
+def _birth_place(entity: Entity, row: CsvRow) -> None:
     """Town and country of birth; numbered lists of equal length are paired item by item."""
     towns = split_numbered(row.get("Town of Birth"))
     countries = split_numbered(row.get("Country of Birth"))
@@ -418,7 +397,9 @@ def _birth_place(entity: Entity, row: Row) -> None:
         _put(entity, "birthPlace", place, "Town of Birth")
 
 
-def _documents(entity: Entity, row: Row, prop: str, number_column: str, text_column: str) -> None:
+def _documents(
+    entity: Entity, row: CsvRow, prop: str, number_column: str, text_column: str
+) -> None:
     """Document numbers: from their own column (2022 layout) or out of the description.
 
     Numbers read from a description keep the whole field as their original; a piece of it
@@ -443,7 +424,7 @@ def _documents(entity: Entity, row: Row, prop: str, number_column: str, text_col
             entity.add("notes", f"{text_column}: {item}")
 
 
-def _sanction(entity: Entity, rows: list[Row]) -> None:
+def _sanction(entity: Entity, rows: list[CsvRow]) -> None:
     sanction = entity.sanction
     sanction.add("authority", AUTHORITY)
     sanction.add("authorityId", entity.ref)
