@@ -1,0 +1,140 @@
+"""How alike two names are, token by token, and why.
+
+Tokens are aligned one to one, best pairs first. A pair's similarity is 1 for equal phonetic
+forms; Jaro-Winkler on phonetic forms for Latin tokens (typos, vowel changes); the consonant
+skeleton for tokens from scripts without short vowels; a matching initial for "A." against
+"Aiman". The name score weighs every token by how rare it is (a shared "Muhammad" says little, a
+shared "Zawahiri" a lot) and by its kind (particles and generic words weigh little):
+
+    score = Σ matched f(similarity)·w / (Σ matched w + α Σ unmatched query w
+                                         + β Σ unmatched list w)
+
+A query word with no counterpart counts against the match almost fully (α); a list name's extra
+parts (middle names, nisbas) count less (β), because lists carry fuller names than queries do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel, JaroWinkler
+
+from counterflow.screening.names import AnalyzedName, Kind, Token
+
+#: pairs below this similarity are not aligned at all
+MIN_TOKEN_SIMILARITY = 0.7
+#: weight of a query token left without a counterpart, relative to a matched one
+UNMATCHED_QUERY = 0.9
+#: weight of a list-name token left without a counterpart
+UNMATCHED_LIST = 0.3
+KIND_WEIGHT = {Kind.NAME: 1.0, Kind.PARTICLE: 0.25, Kind.GENERIC: 0.3}
+
+Weigher = Callable[[Token], float]
+
+
+def uniform_weight(token: Token) -> float:
+    return KIND_WEIGHT[token.kind]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    query: str
+    listed: str
+    similarity: float
+    how: str  # "equal", "spelling", "skeleton", "initial"
+
+
+@dataclass(frozen=True, slots=True)
+class NameComparison:
+    score: float
+    pairs: tuple[TokenPair, ...]
+    unmatched_query: tuple[str, ...]
+    unmatched_list: tuple[str, ...]
+
+
+def token_similarity(a: Token, b: Token) -> tuple[float, str]:
+    """Similarity of two tokens in [0, 1] and which rule gave it."""
+    if a.phon == b.phon:
+        return 1.0, "equal"
+    if a.initial or b.initial:
+        if a.text[0] == b.text[0] and not (a.initial and b.initial):
+            return 0.9, "initial"
+        return 0.0, "initial"
+    if a.abjad or b.abjad:
+        if a.skel == b.skel and a.skel:
+            return (1.0 if len(a.skel) >= 3 else 0.95), "skeleton"
+        return 0.9 * Indel.normalized_similarity(a.skel, b.skel), "skeleton"
+    return JaroWinkler.similarity(a.phon, b.phon), "spelling"
+
+
+def _credit(similarity: float) -> float:
+    """How much of a token's weight a pair earns: 1 when equal, falling fast below 0.9."""
+    if similarity >= 1.0:
+        return 1.0
+    return float(((similarity - MIN_TOKEN_SIMILARITY) / (1.0 - MIN_TOKEN_SIMILARITY)) ** 1.5)
+
+
+def compare_names(
+    query: AnalyzedName, listed: AnalyzedName, weight: Weigher = uniform_weight
+) -> NameComparison:
+    """Align two analysed names and score them (see the module docstring)."""
+    q, c = query.tokens, listed.tokens
+    if not q or not c:
+        return NameComparison(0.0, (), tuple(t.text for t in q), tuple(t.text for t in c))
+    candidates = []
+    for i, a in enumerate(q):
+        for j, b in enumerate(c):
+            sim, how = token_similarity(a, b)
+            if sim >= MIN_TOKEN_SIMILARITY:
+                candidates.append((sim, i, j, how))
+    candidates.sort(key=lambda x: (-x[0], x[1], x[2]))
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    pairs: list[TokenPair] = []
+    earned = matched_weight = 0.0
+    for sim, i, j, how in candidates:
+        if i in used_q or j in used_c:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        w = (weight(q[i]) + weight(c[j])) / 2
+        earned += _credit(sim) * w
+        matched_weight += w
+        pairs.append(TokenPair(q[i].text, c[j].text, round(sim, 3), how))
+    missing_q = [t for i, t in enumerate(q) if i not in used_q]
+    missing_c = [t for j, t in enumerate(c) if j not in used_c]
+    denominator = (
+        matched_weight
+        + UNMATCHED_QUERY * sum(weight(t) for t in missing_q)
+        + UNMATCHED_LIST * sum(weight(t) for t in missing_c)
+    )
+    score = earned / denominator if denominator else 0.0
+    if len(q) != len(c):  # a word joined or split ("Alnusra" / "al Nusra"): compare whole
+        whole = Indel.normalized_similarity("".join(t.phon for t in q), "".join(t.phon for t in c))
+        if whole >= 0.95:
+            score = max(score, 0.95 * _credit(whole))
+    return NameComparison(
+        round(min(score, 1.0), 4),
+        tuple(pairs),
+        tuple(t.text for t in missing_q),
+        tuple(t.text for t in missing_c),
+    )
+
+
+def idf_weigher(phonetic_df: dict[str, int], skeleton_df: dict[str, int], total: int) -> Weigher:
+    """Token weights from how many indexed names carry the token (inverse document frequency).
+
+    Latin tokens are counted by phonetic form, tokens from scripts without short vowels by
+    skeleton (an Arabic "mhmd" is as common as "Muhammad"). Scaled so that a token found in one
+    name in a thousand weighs about 1; common tokens fall towards 0.2, unseen ones rise to 1.6.
+    """
+    reference = math.log(1000.0)
+
+    def weight(token: Token) -> float:
+        df = skeleton_df.get(token.skel, 0) if token.abjad else phonetic_df.get(token.phon, 0)
+        idf = math.log((total + 1) / (df + 1)) if df else math.log(total + 1) + 1
+        return KIND_WEIGHT[token.kind] * min(1.6, max(0.2, idf / reference))
+
+    return weight

@@ -1,0 +1,103 @@
+"""Evidence beyond the name: dates of birth, countries, gender and identifiers.
+
+Each comparison returns an adjustment to the name score and the values it looked at, so an
+analyst sees why a score moved. Dates compare at the precision both sides have: a list "1951"
+agrees with a query "1951-06-19"; two exact dates that differ, or years more than a few apart,
+conflict. An identical identifier (passport, national ID, IMO number) is strong on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from counterflow.model.dates import year_span
+
+DATE_SAME_DAY = 0.06
+DATE_SAME_YEAR = 0.03
+DATE_CONFLICT = -0.15
+DATE_NEAR_CONFLICT = -0.05
+COUNTRY_MATCH = 0.02
+GENDER_CONFLICT = -0.12
+IDENTIFIER_FLOOR = 0.95
+
+_NON_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    feature: str  # "birthDate", "country", "gender", "identifier"
+    adjustment: float
+    query: tuple[str, ...]
+    listed: tuple[str, ...]
+    verdict: str  # "match", "compatible", "conflict"
+
+
+def compare_dates(query: Sequence[str], listed: Sequence[tuple[str, bool]]) -> Evidence | None:
+    """Query dates (partial ISO) against list dates (value, approximate); None when one is empty."""
+    if not query or not listed:
+        return None
+    best: float | None = None
+    for q in query:
+        q_first, q_last = year_span(q)
+        for value, approximate in listed:
+            first, last = year_span(value)
+            if "/" not in value and "/" not in q and q[: len(value)] == value[: len(q)]:
+                # equal at the shared precision
+                score = DATE_SAME_DAY if min(len(q), len(value)) >= 10 else DATE_SAME_YEAR
+            elif q_first <= last and first <= q_last:
+                score = DATE_SAME_YEAR  # year ranges overlap
+            else:
+                gap = min(abs(q_first - last), abs(first - q_last))
+                tolerance = 2 if approximate else 0
+                score = (
+                    0.0
+                    if gap <= tolerance
+                    else (DATE_NEAR_CONFLICT if gap <= tolerance + 2 else DATE_CONFLICT)
+                )
+            best = score if best is None else max(best, score)
+    assert best is not None
+    verdict = "match" if best > 0 else ("compatible" if best == 0 else "conflict")
+    return Evidence("birthDate", best, tuple(query), tuple(v for v, _ in listed), verdict)
+
+
+def compare_countries(query: Sequence[str], listed: Iterable[str]) -> Evidence | None:
+    listed_set = {c for c in listed if len(c) == 2}
+    wanted = {c for c in query if len(c) == 2}
+    if not wanted or not listed_set:
+        return None
+    if wanted & listed_set:
+        return Evidence(
+            "country", COUNTRY_MATCH, tuple(sorted(wanted)), tuple(sorted(listed_set)), "match"
+        )
+    return Evidence("country", 0.0, tuple(sorted(wanted)), tuple(sorted(listed_set)), "compatible")
+
+
+def compare_gender(query: str | None, listed: Sequence[str]) -> Evidence | None:
+    if not query or not listed:
+        return None
+    if query in listed:
+        return Evidence("gender", 0.0, (query,), tuple(listed), "match")
+    return Evidence("gender", GENDER_CONFLICT, (query,), tuple(listed), "conflict")
+
+
+def normalize_identifier(value: str) -> str:
+    """Upper-case letters and digits only: "AB 123-456" and "ab123456" are one number.
+
+    An IMO prefix goes too, so "IMO 9123456" and "9123456" agree.
+    """
+    cleaned = _NON_ALNUM.sub("", value.upper())
+    return cleaned[3:] if cleaned.startswith("IMO") and cleaned[3:].isdigit() else cleaned
+
+
+def compare_identifiers(query: Sequence[str], listed: Sequence[str]) -> Evidence | None:
+    wanted = {normalize_identifier(v) for v in query} - {""}
+    have = {normalize_identifier(v): v for v in listed}
+    have.pop("", None)
+    if not wanted or not have:
+        return None
+    shared = [have[v] for v in wanted if v in have and len(v) >= 5]
+    if shared:
+        return Evidence("identifier", 0.0, tuple(query), tuple(shared), "match")
+    return None

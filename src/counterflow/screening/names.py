@@ -1,0 +1,178 @@
+"""Names taken apart into tokens that compare across scripts, spellings and name customs.
+
+A name is split into words, each transliterated (Arabic by counterflow's table, other scripts by
+anyascii) and classified:
+
+- articles (al-, el-, ul-, and the sun-letter forms an-, ar-, ash-, at-, …) are dropped: "an-Nusra"
+  and "al-Nusrah" are the same word;
+- particles are canonical and weigh little: bin / ibn / ben / ould → bin, abu / abou → abu,
+  abd / abdul / abdel / abdur → abd (and "Abdulrahman" is split into abd + rahman);
+- honorifics and titles (Sheikh, Mullah, Hajji, Maulavi, Dr, …) are dropped from person names;
+- legal forms (Ltd, LLC, GmbH, …) are dropped from organisation names, and generic words
+  (Front, Organization, Foundation, Islamic, of, the, …) weigh little.
+
+Every token keeps its phonetic form (see :mod:`.phonetic`) and consonant skeleton; tokens from
+scripts without short vowels are flagged ``abjad`` and compared by skeleton.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+
+from anyascii import anyascii
+
+from counterflow.screening.phonetic import phonetic, skeleton
+from counterflow.screening.transliterate import arabic_word, is_abjad
+
+#: longest name text analysed; anything longer is cut (hostile or broken input)
+MAX_NAME_LENGTH = 300
+
+
+class Kind(StrEnum):
+    NAME = "name"
+    PARTICLE = "particle"
+    GENERIC = "generic"
+
+
+class NameClass(StrEnum):
+    """Which customs apply: a person's, an organisation's, or (unknown schema) both."""
+
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    ANY = "any"
+
+
+_ARTICLES = {"al", "el", "ul", "il", "l"}
+_SUN_ARTICLES = {
+    f"{v}{c}": c
+    for v in ("a", "e", "u")
+    for c in ("n", "r", "s", "sh", "t", "d", "z", "dh", "th", "ts", "dz", "sz")
+}
+_PARTICLES = {
+    "bin": "bin", "ibn": "bin", "ben": "bin", "bn": "bin", "bint": "bin", "binti": "bin",
+    "ould": "bin", "uld": "bin", "walad": "bin", "wuld": "bin", "ibnu": "bin",
+    "abu": "abu", "abou": "abu", "abo": "abu", "aboo": "abu", "abi": "abu", "bu": "abu",
+    "abd": "abd", "abdu": "abd", "abdi": "abd",
+    "umm": "umm", "um": "umm", "oum": "umm", "umm-e": "umm",
+}  # fmt: skip
+_ABD_PREFIX = re.compile(r"^ab(?:d|del|dul|dal|dol|dur|dar|dus|das|duz|daz|dun|din|dil)(?=.{3})")
+_HONORIFICS = {
+    "sheikh", "shaikh", "shaykh", "sheik", "shaik", "cheikh", "cheick", "sheykh", "shayk",
+    "mullah", "mulla", "molla", "mollah", "mawla", "hajji", "haji", "hajj", "hadji", "hadj",
+    "alhaj", "alhajj", "alhaji", "maulavi", "mawlawi", "maulvi", "molvi", "moulvi", "mawlavi",
+    "maulawi", "mowlawi", "maulana", "mawlana", "moulana", "dr", "doctor", "qari", "mufti",
+    "mr", "mrs", "ms", "miss", "mme", "mlle", "sir", "prof", "professor", "eng", "engineer",
+    "gen", "general", "col", "colonel", "capt", "captain", "lt", "brig", "sgt", "sayyidi",
+}  # fmt: skip
+_LEGAL_FORMS = {
+    "ltd", "limited", "llc", "inc", "incorporated", "co", "corp", "corporation", "plc", "gmbh",
+    "ag", "sa", "sarl", "sas", "spa", "srl", "bv", "nv", "jsc", "ojsc", "cjsc", "pjsc", "ooo",
+    "zao", "oao", "llp", "lp", "pte", "pvt", "sdn", "bhd", "fze", "fzco", "fzc", "fzllc", "kft",
+    "doo", "ab", "as", "oy", "sl", "sae", "wll", "tic", "ltda", "cia",
+}  # fmt: skip
+_GENERIC = {
+    "the", "of", "for", "and", "in", "on", "at", "to", "de", "du", "des", "la", "le", "les",
+    "wa", "fi", "front", "organization", "organisation", "organizations", "group", "foundation",
+    "association", "society", "network", "movement", "party", "army", "brigade", "brigades",
+    "battalion", "committee", "council", "union", "international", "trading", "trade",
+    "national", "islamic", "company", "bank", "center", "centre", "institute", "charity",
+    "charitable", "relief", "services", "service", "industries", "industrial", "enterprise",
+    "enterprises", "holding", "holdings", "shipping", "establishment", "agency", "office",
+    "general", "jamaat", "jamaah", "jamiat", "harakat", "tanzim", "katibat", "jaish", "jaysh",
+    "fund", "trust", "global", "world", "state", "republic", "people", "peoples",
+}  # fmt: skip
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_APOSTROPHES = re.compile(r"[’‘ʼʻ`´'ʾʿ]")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of a name, ready to compare."""
+
+    text: str  # lower-case Latin as written (after transliteration)
+    phon: str  # canonical spelling, see .phonetic
+    skel: str  # consonant skeleton
+    kind: Kind
+    abjad: bool  # from a script without short vowels: compare by skeleton
+
+    @property
+    def initial(self) -> bool:
+        return len(self.text) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzedName:
+    """A name as published and its comparable tokens (articles, titles, legal forms removed)."""
+
+    original: str
+    tokens: tuple[Token, ...]
+
+    @property
+    def key(self) -> str:
+        """The tokens' phonetic forms joined: equal keys mean equal names to the matcher."""
+        return " ".join(t.phon for t in self.tokens)
+
+
+def _words(text: str) -> list[tuple[str, bool]]:
+    """Lower-case Latin words with an abjad flag; Arabic words keep their article split off."""
+    text = unicodedata.normalize("NFC", text[:MAX_NAME_LENGTH])
+    text = _APOSTROPHES.sub("", text)
+    words: list[tuple[str, bool]] = []
+    for raw in _WORD.findall(text):
+        if is_abjad(raw):
+            latin = arabic_word(raw)
+            for part in latin.split("-"):
+                if part:
+                    words.append((part, True))
+        else:
+            for part in _WORD.findall(anyascii(raw).lower()):
+                words.append((part, False))
+    return words
+
+
+def _token(text: str, abjad: bool, kind: Kind) -> Token:
+    phon = text if abjad else phonetic(text)
+    return Token(text, phon, skeleton(phon), kind, abjad)
+
+
+@lru_cache(maxsize=500_000)
+def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
+    """Take a name apart into comparable tokens (cached: lists repeat names and words)."""
+    words = _words(name)
+    tokens: list[Token] = []
+    for i, (word, abjad) in enumerate(words):
+        following = words[i + 1][0] if i + 1 < len(words) else ""
+        if word in _ARTICLES and following:
+            continue
+        sun = _SUN_ARTICLES.get(word)
+        if sun and following.startswith(sun):
+            continue  # "ash Sham", "an Nusra": the article assimilated to a sun letter
+        if name_class is not NameClass.ORGANIZATION and word in _HONORIFICS and len(words) > 1:
+            continue
+        if name_class is not NameClass.PERSON and word in _LEGAL_FORMS and len(words) > 1:
+            continue
+        if word in _PARTICLES:
+            tokens.append(_token(_PARTICLES[word], abjad, Kind.PARTICLE))
+            continue
+        prefix = None if abjad else _ABD_PREFIX.match(word)
+        if prefix:  # Abdulrahman, Abdelaziz, Abdullah: abd + the rest
+            tokens.append(_token("abd", False, Kind.PARTICLE))
+            word = word[prefix.end() :]
+            word = word[2:] if word.startswith(("al", "el", "ul")) and len(word) > 4 else word
+        generic = name_class is not NameClass.PERSON and word in _GENERIC
+        tokens.append(_token(word, abjad, Kind.GENERIC if generic else Kind.NAME))
+    if not tokens and words:  # a name made only of particles or generic words keeps them
+        tokens = [_token(w, a, Kind.NAME) for w, a in words]
+    return AnalyzedName(name, tuple(tokens))
+
+
+def name_class_of(schema: str | None) -> NameClass:
+    if schema == "Person":
+        return NameClass.PERSON
+    if schema in ("Organization", "Company", "Vessel", "Airplane"):
+        return NameClass.ORGANIZATION
+    return NameClass.ANY

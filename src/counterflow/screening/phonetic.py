@@ -1,0 +1,75 @@
+"""Phonetic forms of Latin name tokens: one spelling for the many renderings of one sound.
+
+Names of Arabic, Persian, Pashto and Chechen origin reach Latin through English, French,
+German and Russian conventions: Muhammad, Mohammed, Mokhammed, Mouhamad; Jabhat, Djebhat,
+Dzhebkhat; Qaida, Kaida. :func:`phonetic` maps each token to a canonical spelling (dzh/dj/zh → j,
+kh → h, q → k, sh/ch → x, w → v, ou/oo → u, o → u, e → a, y → i, doubled letters once, a final
+h after a vowel dropped), so those variants become equal. :func:`skeleton` keeps only the
+consonants that carry a word in scripts without short vowels: it is what an Arabic-script word
+can be compared on, and a key the candidate index uses to find spelling variants.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# order matters: longer patterns first, and x (from "sh") only after the original x is gone
+_RULES: tuple[tuple[str, str], ...] = (
+    ("x", "ks"),
+    ("dzh", "j"),
+    ("dsh", "j"),
+    ("tch", "x"),
+    ("sch", "x"),
+    ("dj", "j"),
+    ("zh", "j"),
+    ("kh", "h"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("sh", "x"),
+    ("ch", "x"),
+    ("ck", "k"),
+    ("q", "k"),
+    ("c", "k"),
+    ("w", "v"),
+    ("ou", "u"),
+    ("oo", "u"),
+    ("ee", "i"),
+    ("ei", "ai"),
+    ("ey", "ai"),
+    ("ay", "ai"),
+    ("y", "i"),
+    ("o", "u"),
+    ("e", "a"),
+)
+_DOUBLES = re.compile(r"(.)\1+")
+_FINAL_H = re.compile(r"(?<=[aiu])h$")
+_SKELETON_DROP = re.compile(r"[aiuv]")
+
+
+@lru_cache(maxsize=200_000)
+def phonetic(token: str) -> str:
+    """The canonical spelling of one lower-case ASCII token ("mokhammed" -> "muhamad")."""
+    out = token
+    for pattern, replacement in _RULES:
+        if pattern in out:
+            out = out.replace(pattern, replacement)
+    out = _DOUBLES.sub(r"\1", out)
+    return _FINAL_H.sub("", out) or out
+
+
+@lru_cache(maxsize=200_000)
+def skeleton(phonetic_form: str) -> str:
+    """The consonant skeleton of a phonetic form ("muhamad" -> "mhmd", "usama" -> "asm").
+
+    Vowels and w/v go (Arabic script writes no short vowels, and و is w, v, u or ou); an
+    opening vowel stays as "a", so Ahmad and Hamid, Usama and Sami keep apart. A final "-at"
+    loses its t: the Arabic ta marbuta is written -a, -ah or -at (Jabha, Jabhat).
+    """
+    form = phonetic_form
+    if len(form) > 3 and form.endswith("at"):
+        form = form[:-1]
+    opening = "a" if form[:1] in ("a", "i", "u") else ""
+    return opening + _DOUBLES.sub(r"\1", _SKELETON_DROP.sub("", form))

@@ -1,0 +1,378 @@
+"""The screener: an index over list names, and the scoring of candidates it picks.
+
+Building a :class:`Screener` analyses every name of every entry once and indexes each token under
+its phonetic form and its consonant skeleton. A query's tokens look those keys up; the names that
+share the most (rarity-weighted) keys become candidates, and only they are scored, so the cost of
+a query grows with the number of names that look alike, not with the size of the list. Keys so
+common that they would pull in a large share of the list ("muhamad") are skipped when the query
+has rarer words to go on.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from counterflow.model import APPROXIMATE, Entity
+from counterflow.screening.compare import NameComparison, compare_names, idf_weigher
+from counterflow.screening.evidence import (
+    IDENTIFIER_FLOOR,
+    Evidence,
+    compare_countries,
+    compare_dates,
+    compare_gender,
+    compare_identifiers,
+)
+from counterflow.screening.names import AnalyzedName, NameClass, Token, analyze, name_class_of
+from counterflow.screening.query import Query
+
+#: Scores at or above this are hits. Calibrated on labelled data: see docs/screening.md.
+DEFAULT_THRESHOLD = 0.8
+#: a weak alias counts only when its name score reaches this (a near-exact hit)
+WEAK_ALIAS_MIN = 0.97
+#: how many candidate names are scored per query name
+CANDIDATES_PER_NAME = 40
+
+_COMPATIBLE = {
+    "Person": {"Person", "LegalEntity"},
+    "Organization": {"Organization", "Company", "LegalEntity"},
+    "Company": {"Organization", "Company", "LegalEntity"},
+    "LegalEntity": {"Person", "Organization", "Company", "LegalEntity"},
+    "Vessel": {"Vessel"},
+    "Airplane": {"Airplane"},
+}
+_ID_PROPS = (
+    "passportNumber",
+    "idNumber",
+    "imoNumber",
+    "registrationNumber",
+    "taxNumber",
+    "swiftBic",
+    "mmsi",
+    "serialNumber",
+)
+_COUNTRY_PROPS = ("nationality", "citizenship", "country", "birthCountry", "jurisdiction", "flag")
+
+
+@dataclass(frozen=True, slots=True)
+class _Features:
+    """What scoring needs of an entry besides its names, extracted once."""
+
+    schema: str
+    birth_dates: tuple[tuple[str, bool], ...]
+    countries: frozenset[str]
+    genders: tuple[str, ...]
+    identifiers: tuple[str, ...]
+
+    @classmethod
+    def of(cls, entity: Entity) -> _Features:
+        dates = tuple(
+            (v.value, v.qualifier == APPROXIMATE) for v in entity.properties.get("birthDate", ())
+        )
+        countries = frozenset(c for p in _COUNTRY_PROPS for c in entity.get(p) if len(c) == 2)
+        ids = tuple(i for p in _ID_PROPS for i in entity.get(p))
+        return cls(entity.schema.name, dates, countries, tuple(entity.get("gender")), ids)
+
+
+@dataclass(frozen=True, slots=True)
+class _IndexedName:
+    entity: int
+    prop: str
+    name: AnalyzedName
+
+
+@dataclass
+class Match:
+    """One list entry found for a query, with its score and the reasons for it."""
+
+    entity: Entity
+    score: float
+    query_name: str
+    matched_name: str
+    matched_property: str
+    name_score: float
+    comparison: NameComparison
+    evidence: list[Evidence]
+    threshold: float
+    edition: str | None = None
+
+    @property
+    def is_match(self) -> bool:
+        return self.score >= self.threshold
+
+    @property
+    def explanation(self) -> dict[str, Any]:
+        """Every feature, value and threshold that produced the score, for people and machines."""
+        return {
+            "query_name": self.query_name,
+            "matched_name": self.matched_name,
+            "matched_property": self.matched_property,
+            "name_score": self.name_score,
+            "tokens": [
+                {"query": p.query, "listed": p.listed, "similarity": p.similarity, "how": p.how}
+                for p in self.comparison.pairs
+            ],
+            "unmatched_query": list(self.comparison.unmatched_query),
+            "unmatched_list": list(self.comparison.unmatched_list),
+            "evidence": [
+                {
+                    "feature": e.feature,
+                    "adjustment": e.adjustment,
+                    "verdict": e.verdict,
+                    "query": list(e.query),
+                    "listed": list(e.listed),
+                }
+                for e in self.evidence
+            ],
+            "score": self.score,
+            "threshold": self.threshold,
+            "list": self.entity.list_id,
+            "edition": self.edition,
+        }
+
+    def summary(self) -> str:
+        """The explanation in one line, for CSV files and terminals."""
+        tokens = ", ".join(
+            f"{p.query}={p.listed} {p.how} {p.similarity:.2f}" for p in self.comparison.pairs
+        )
+        parts = [
+            f"{self.matched_property} '{self.matched_name}' ~ '{self.query_name}' "
+            f"{self.name_score:.2f} ({tokens})"
+        ]
+        if self.comparison.unmatched_query:
+            parts.append("query words unmatched: " + " ".join(self.comparison.unmatched_query))
+        for e in self.evidence:
+            parts.append(
+                f"{e.feature} {e.verdict} {e.adjustment:+.2f} "
+                f"({', '.join(e.query)} vs {', '.join(e.listed)})"
+            )
+        edition = f"{self.entity.list_id}@{self.edition}" if self.edition else self.entity.list_id
+        parts.append(f"edition {edition}; threshold {self.threshold:.2f}")
+        return "; ".join(parts)
+
+
+@dataclass
+class ScreenerStats:
+    entities: int = 0
+    names: int = 0
+    keys: int = 0
+    by_list: dict[str, int] = field(default_factory=dict)
+
+
+class Screener:
+    """Screens queries against a fixed set of list entries.
+
+    Build it from entities (``Screener(entities)``) or from a workspace's active editions
+    (:meth:`from_workspace`). It is immutable once built and safe to share between threads.
+    """
+
+    def __init__(
+        self,
+        entities: Iterable[Entity],
+        *,
+        editions: Mapping[str, str] | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> None:
+        self.threshold = threshold
+        self.editions = dict(editions or {})
+        self._entities: list[Entity] = []
+        self._features: list[_Features] = []
+        self._names: list[_IndexedName] = []
+        self._tokens: dict[Token, Token] = {}
+        postings: dict[str, list[int]] = {}
+        phonetic_df: Counter[str] = Counter()
+        skeleton_df: Counter[str] = Counter()
+        for entity in entities:
+            index = len(self._entities)
+            self._entities.append(entity)
+            self._features.append(_Features.of(entity))
+            name_class = name_class_of(entity.schema.name)
+            seen: set[str] = set()
+            for prop, value in entity.names():
+                analyzed = analyze(value.value, name_class)
+                if not analyzed.tokens or analyzed.key in seen:
+                    continue  # the same name again under a weaker property adds nothing
+                seen.add(analyzed.key)
+                analyzed = AnalyzedName(
+                    analyzed.original, tuple(self._tokens.setdefault(t, t) for t in analyzed.tokens)
+                )
+                name_id = len(self._names)
+                self._names.append(_IndexedName(index, prop, analyzed))
+                keys = {k for t in analyzed.tokens for k in _keys(t)}
+                for key in keys:
+                    postings.setdefault(key, []).append(name_id)
+                phonetic_df.update({t.phon for t in analyzed.tokens})
+                skeleton_df.update({t.skel for t in analyzed.tokens})
+        self._postings = {k: array("I", v) for k, v in postings.items()}
+        self._weight = idf_weigher(dict(phonetic_df), dict(skeleton_df), max(1, len(self._names)))
+        self._cap = max(2000, len(self._names) // 200)
+        self.stats = ScreenerStats(
+            len(self._entities),
+            len(self._names),
+            len(self._postings),
+            dict(Counter(e.list_id for e in self._entities)),
+        )
+
+    @classmethod
+    def from_workspace(
+        cls,
+        workspace: Any,
+        lists: Sequence[str] | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+    ) -> Screener:
+        """A screener over the active edition of each list in a workspace (or of ``lists``)."""
+        from counterflow.lists.store import active_editions, iter_entities
+
+        with workspace.connect(read_only=True) as conn:
+            active = active_editions(conn)
+            chosen = {k: v for k, v in active.items() if not lists or k in lists}
+            entities = [e for ed in chosen.values() for e in iter_entities(conn, ed.edition_id)]
+        return cls(entities, editions={k: v.label for k, v in chosen.items()}, threshold=threshold)
+
+    def __len__(self) -> int:
+        return len(self._entities)
+
+    def screen(
+        self,
+        query: Query,
+        *,
+        limit: int = 10,
+        threshold: float | None = None,
+        lists: Sequence[str] | None = None,
+    ) -> list[Match]:
+        """The best entries for a query, at or above ``threshold``, best first."""
+        cutoff = self.threshold if threshold is None else threshold
+        wanted_schemata = _COMPATIBLE.get(query.schema or "")
+        name_class = name_class_of(query.schema)
+        best: dict[int, tuple[float, str, _IndexedName, NameComparison]] = {}
+        for query_name in query.names:
+            analyzed = analyze(query_name, name_class)
+            if not analyzed.tokens:
+                continue
+            for name_id in self._candidates(analyzed):
+                indexed = self._names[name_id]
+                features = self._features[indexed.entity]
+                if wanted_schemata is not None and features.schema not in wanted_schemata:
+                    continue
+                if lists and self._entities[indexed.entity].list_id not in lists:
+                    continue
+                comparison = compare_names(analyzed, indexed.name, self._weight)
+                score = comparison.score
+                if indexed.prop == "weakAlias" and score < WEAK_ALIAS_MIN:
+                    continue
+                previous = best.get(indexed.entity)
+                if previous is None or score > previous[0]:
+                    best[indexed.entity] = (score, query_name, indexed, comparison)
+        for index in self._identifier_hits(query):
+            if index not in best:
+                entity = self._entities[index]
+                listed = analyze(entity.caption, name_class_of(entity.schema.name))
+                comparison = compare_names(
+                    analyze(query.names[0], name_class), listed, self._weight
+                )
+                best[index] = (
+                    comparison.score,
+                    query.names[0],
+                    _IndexedName(index, "name", listed),
+                    comparison,
+                )
+        matches = [self._match(query, index, *found, cutoff) for index, found in best.items()]
+        matches = [m for m in matches if m.score >= cutoff and m.score > 0]
+        matches.sort(key=lambda m: (-m.score, m.entity.id))
+        return matches[:limit]
+
+    def _candidates(self, name: AnalyzedName) -> list[int]:
+        """Names sharing the most rarity-weighted index keys with ``name``."""
+        lookups = []
+        for token in name.tokens:
+            postings = [p for p in (self._postings.get(k) for k in _keys(token)) if p]
+            if postings:
+                lookups.append((min(len(p) for p in postings), token, postings))
+        lookups.sort(key=lambda x: x[0])
+        scores: dict[int, float] = {}
+        for position, (size, token, postings) in enumerate(lookups):
+            if size > self._cap and position > 0:
+                continue  # too common to narrow anything down; rarer words already did
+            weight = self._weight(token)
+            seen: set[int] = set()
+            for posting in postings:
+                if len(posting) > self._cap and len(postings) > 1:
+                    continue
+                for name_id in posting[: self._cap * 4]:
+                    if name_id not in seen:
+                        seen.add(name_id)
+                        scores[name_id] = scores.get(name_id, 0.0) + weight
+        if len(scores) <= CANDIDATES_PER_NAME:
+            return list(scores)
+        return heapq.nlargest(CANDIDATES_PER_NAME, scores, key=scores.__getitem__)
+
+    def _identifier_hits(self, query: Query) -> list[int]:
+        if not query.identifiers:
+            return []
+        hits = []
+        for index, features in enumerate(self._features):
+            if features.identifiers and compare_identifiers(
+                query.identifiers, features.identifiers
+            ):
+                hits.append(index)
+        return hits
+
+    def _match(
+        self,
+        query: Query,
+        index: int,
+        name_score: float,
+        query_name: str,
+        indexed: _IndexedName,
+        comparison: NameComparison,
+        cutoff: float,
+    ) -> Match:
+        features = self._features[index]
+        evidence = [
+            e
+            for e in (
+                compare_dates(query.birth_dates, features.birth_dates),
+                compare_countries(query.countries, features.countries),
+                compare_gender(query.gender, features.genders),
+            )
+            if e is not None
+        ]
+        score = name_score + sum(e.adjustment for e in evidence)
+        identifier = compare_identifiers(query.identifiers, features.identifiers)
+        if identifier is not None:
+            evidence.append(identifier)
+            score = max(score, IDENTIFIER_FLOOR)
+        entity = self._entities[index]
+        return Match(
+            entity=entity,
+            score=round(max(0.0, min(1.0, score)), 4),
+            query_name=query_name,
+            matched_name=indexed.name.original,
+            matched_property=indexed.prop,
+            name_score=name_score,
+            comparison=comparison,
+            evidence=evidence,
+            threshold=cutoff,
+            edition=self.editions.get(entity.list_id),
+        )
+
+
+def _keys(token: Token) -> tuple[str, ...]:
+    if token.abjad:
+        return (f"s:{token.skel}",)
+    if len(token.skel) >= 2:
+        return (f"p:{token.phon}", f"s:{token.skel}")
+    return (f"p:{token.phon}",)
+
+
+def compatible(query_schema: str | None, entity_schema: str) -> bool:
+    """Whether a query of one schema may match a list entry of another."""
+    wanted = _COMPATIBLE.get(query_schema or "")
+    return wanted is None or entity_schema in wanted
+
+
+__all__ = ["DEFAULT_THRESHOLD", "Match", "NameClass", "Screener"]
