@@ -16,8 +16,8 @@ SHARED_DATA = Path(os.environ.get("COUNTERFLOW_SHARED_DATA", ROOT.parent / "shar
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture
-def shared_data(request: pytest.FixtureRequest) -> Path:
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
     """The real data folder; skip (or fail under CI) when it is not beside the repository."""
     if not SHARED_DATA.is_dir():
         message = f"real data folder {SHARED_DATA} is absent (clone without ../shared)"

@@ -29,6 +29,8 @@ MIN_TOKEN_SIMILARITY = 0.7
 UNMATCHED_QUERY = 0.9
 #: weight of a list-name token left without a counterpart
 UNMATCHED_LIST = 0.3
+#: share of a token's weight that an initial ("A." for "Ayman") carries
+INITIAL_WEIGHT = 0.3
 KIND_WEIGHT = {Kind.NAME: 1.0, Kind.PARTICLE: 0.25, Kind.GENERIC: 0.3}
 
 Weigher = Callable[[Token], float]
@@ -100,7 +102,11 @@ def compare_names(
         used_q.add(i)
         used_c.add(j)
         w = (weight(q[i]) + weight(c[j])) / 2
-        earned += _credit(sim) * w
+        if how == "initial":  # "A." agrees with "Ayman" but says little: it weighs less
+            w *= INITIAL_WEIGHT
+            earned += sim * w
+        else:
+            earned += _credit(sim) * w
         matched_weight += w
         pairs.append(TokenPair(q[i].text, c[j].text, round(sim, 3), how))
     missing_q = [t for i, t in enumerate(q) if i not in used_q]

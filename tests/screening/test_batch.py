@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from counterflow.cli import main
+from counterflow.cli.demo_cmd import sample_list_path
+from counterflow.errors import DataError
+from counterflow.lists.registry import detect
+from counterflow.screening import Screener
+from counterflow.screening.batch import RESULT_COLUMNS, score_pairs_file, screen_file
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    path = sample_list_path()
+    return Screener(detect(path).parse(path).entities, editions={"un-sc": "2026-01-15"})
+
+
+def _write(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_contract_columns_and_row_number_ids(screener: Screener, tmp_path: Path) -> None:
+    queries = _write(
+        tmp_path / "q.csv",
+        [
+            ["full_name", "date_of_birth", "nationality"],
+            ["Jabhat al-Mithal", "", ""],
+            ["John Smith", "", ""],
+            ["Fulan al-Mithali", "1970", "Syria"],
+        ],
+    )
+    out = tmp_path / "r.csv"
+    report = screen_file(screener, queries, out)
+    rows = _read(out)
+    assert list(rows[0]) == list(RESULT_COLUMNS)
+    assert [(r["query_id"], r["rank"], r["list_ref"]) for r in rows] == [
+        ("1", "1", "ZZe.001"),
+        ("3", "1", "ZZi.001"),
+    ]
+    assert rows[0]["list"] == "un-sc" and rows[0]["entity_id"] == "un-sc:ZZe.001"
+    assert "edition un-sc@2026-01-15" in rows[0]["explanation"]
+    assert (report.rows, report.screened, report.results) == (3, 3, 2)
+
+
+def test_explicit_ids_limit_threshold_and_parquet(screener: Screener, tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "id": ["c-1", "c-2"],
+            "name": ["Jabhet al Misal", "Example Relief"],
+            "schema": ["Organization", "Organization"],
+        }
+    )
+    queries = tmp_path / "q.parquet"
+    pq.write_table(table, queries)
+    out = tmp_path / "r.parquet"
+    screen_file(screener, queries, out, threshold=0.0, limit=2)
+    rows = pq.read_table(out).to_pylist()
+    assert {r["query_id"] for r in rows} == {"c-1", "c-2"}
+    assert max(r["rank"] for r in rows) <= 2
+    assert rows[0]["list_ref"] == "ZZe.001"
+
+
+def test_bad_rows_are_warnings_not_crashes(screener: Screener, tmp_path: Path) -> None:
+    queries = _write(
+        tmp_path / "q.csv",
+        [
+            ["name", "schema"],
+            ["", "Person"],
+            ["x" * 5000, "Person"],
+            ["Jabhat al-Mithal", "Spaceship"],
+            ["Jabhat al-Mithal", "Organization"],
+        ],
+    )
+    report = screen_file(screener, queries, tmp_path / "r.csv")
+    assert report.screened == 1 and len(report.warnings) == 3
+    assert "q.csv, row 1: the query has no name; skipped" in report.warnings[0]
+    assert "row 2: a name is 5,000 characters long" in report.warnings[1]
+    assert "row 3: unknown schema 'Spaceship'" in report.warnings[2]
+
+
+def test_unusable_files_fail_with_one_clear_error(screener: Screener, tmp_path: Path) -> None:
+    no_name = _write(tmp_path / "q.csv", [["id", "email"], ["1", "a@b"]])
+    with pytest.raises(DataError, match=r"q\.csv: no name column .*found id, email"):
+        screen_file(screener, no_name, tmp_path / "r.csv")
+    assert not (tmp_path / "r.csv").exists()
+    binary = tmp_path / "utf16.csv"
+    binary.write_text("name\nJabhat\n", encoding="utf-16")
+    with pytest.raises(DataError, match=r"utf16\.csv, line 1: NUL byte"):
+        screen_file(screener, binary, tmp_path / "r.csv")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 this is not parquet")
+    with pytest.raises(DataError, match="not a readable Parquet file"):
+        screen_file(screener, broken, tmp_path / "r.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(DataError, match="the file is empty"):
+        screen_file(screener, empty, tmp_path / "r.csv")
+
+
+def test_latin1_input_is_read(screener: Screener, tmp_path: Path) -> None:
+    queries = _write(
+        tmp_path / "q.csv", [["name"], ["Jabhat al-Mithal Société"]], encoding="cp1252"
+    )
+    report = screen_file(screener, queries, tmp_path / "r.csv", threshold=0.0)
+    assert report.screened == 1 and not report.warnings
+
+
+def test_pairs_file(tmp_path: Path) -> None:
+    pairs = _write(
+        tmp_path / "p.csv",
+        [
+            ["name1", "name2", "schema"],
+            ["Jabhat al-Nusrah", "Джебхат ан-Нусра", "Organization"],
+            ["Mohammed Ali Hassan", "Mohammed Ali Hussein", "Person"],
+            ["", "x", ""],
+        ],
+    )
+    out = tmp_path / "s.csv"
+    report = score_pairs_file(pairs, out)
+    rows = _read(out)
+    assert list(rows[0]) == ["name1", "name2", "schema", "score", "is_match"]
+    assert [r["is_match"] for r in rows] == ["True", "False"]
+    assert report.warnings == [f"{pairs}, row 3: empty name; skipped"]
+    with pytest.raises(DataError, match="missing column"):
+        score_pairs_file(_write(tmp_path / "bad.csv", [["a", "b"], ["1", "2"]]), out)
+
+
+def test_cli_screen_forms(home: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+
+    def run(*args: str):  # noqa: ANN202
+        return runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
+
+    empty = run("screen", "Jabhat")
+    assert empty.exit_code == 1 and "import a list first" in empty.output
+    run("lists", "import", str(sample_list_path()))
+    one = run("screen", "Jabhet al-Misal", "--limit", "1")
+    assert one.exit_code == 0 and "ZZe.001" in one.output and "alias" in one.output
+    none = run("screen", "John Smith")
+    assert "No entry scores 0.80 or more for 'John Smith'" in none.output
+    queries = _write(tmp_path / "q.csv", [["name"], ["Jabhat al-Mithal"], [""]])
+    batch = run("screen", "--input", str(queries), "--output", str(tmp_path / "r.csv"))
+    assert batch.exit_code == 0 and "Screened 1 of 2 rows" in batch.output
+    assert "row 2: the query has no name" in batch.output
+    pairs = _write(tmp_path / "p.csv", [["name1", "name2"], ["Abu Mithal", "Abou Misal"]])
+    scored = run("screen", "pairs", "--input", str(pairs), "--output", str(tmp_path / "s.csv"))
+    assert scored.exit_code == 0 and "Scored 1 of 1 pairs" in scored.output
+    bad = run("screen", "--input", str(queries))
+    assert bad.exit_code == 2 and "--input and --output go together" in bad.output
+    json_out = run("screen", "Jabhat al-Mithal", "--json")
+    assert '"edition": "2026-01-15"' in json_out.output
