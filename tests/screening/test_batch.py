@@ -142,7 +142,7 @@ def test_pairs_file(tmp_path: Path) -> None:
 def test_cli_screen_forms(home: Path, tmp_path: Path) -> None:
     runner = CliRunner()
 
-    def run(*args: str):  # noqa: ANN202
+    def run(*args: str):
         return runner.invoke(main, ["--home", str(home), *args], catch_exceptions=False)
 
     empty = run("screen", "Jabhat")
