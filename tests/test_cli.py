@@ -33,7 +33,8 @@ def test_demo_imports_and_looks_up(home: Path) -> None:
     result = run(home, "demo")
     assert result.exit_code == 0, result.output
     assert "imported sample edition 2026-01-15, 5 entries" in result.output
-    assert "ZZe.001" in result.output and "John Smith" in result.output
+    assert "ZZe.001" in result.output and "ZZi.003" in result.output
+    assert "no entry scores 0.80 or more" in result.output
     again = run(home, "demo")
     assert "already there" in again.output
 
@@ -49,8 +50,6 @@ def test_lists_import_show_search_export(home: Path, tmp_path: Path) -> None:
     assert "IVAN PETROVICH PRIMEROV" in shown and "1980/1982" in shown and "Ваня" in shown
     as_json = json.loads(run(home, "lists", "show", "un-sc:ZZi.002", "--json").output)
     assert as_json["ref"] == "ZZi.002"
-    found = run(home, "lists", "search", "mithal front").output
-    assert "ZZe.001" in found
     target = tmp_path / "out.ftm.json"
     exported = run(home, "lists", "export", "un-sc", "--format", "ftm", "-o", str(target))
     assert exported.exit_code == 0

@@ -10,15 +10,28 @@ from rich.table import Table
 
 from counterflow.cli.console import console, counting, shorten
 from counterflow.lists import store
-from counterflow.lists.search import lookup
+from counterflow.screening import Query, Screener
 from counterflow.workspace import Workspace, default_home
 
 #: the sample is filed under its own list id so it never mixes with real UN editions
 SAMPLE_LIST_ID = "sample"
-#: names the demo looks up in the shipped (fictitious) sample list
-SAMPLE_NAMES = ("Jabhat al-Mithal", "Example Relief Foundation", "Ivan Primerov", "John Smith")
-#: names the demo looks up in a real list given with --list
-LIST_NAMES = ("Jabhat al-Nusrah", "Al-Qaida", "Islamic State in Iraq and the Levant", "John Smith")
+#: names the demo screens against the shipped (fictitious) sample list: spelling, script and
+#: transliteration variants of its entries, and a name that is on no list
+SAMPLE_NAMES = (
+    "Djebhat el-Misal",
+    "جبهة المثال",
+    "Иван Примеров",
+    "Mokhammed Abdel Mithal",
+    "John Smith",
+)
+#: names the demo screens against a real list given with --list
+LIST_NAMES = (
+    "dzhebhat EN-Nusra",
+    "Джебхат ан-Нусра",
+    "Аль-Каида",
+    "Islamic State in Iraq and the Levant",
+    "John Smith",
+)
 
 
 def sample_list_path() -> Path:
@@ -37,11 +50,11 @@ def sample_list_path() -> Path:
     "--name",
     "names",
     multiple=True,
-    help="A name to look up (repeatable; default: a few names that fit the list).",
+    help="A name to screen (repeatable; default: a few names that fit the list).",
 )
 @click.pass_context
 def demo(ctx: click.Context, list_path: Path | None, names: tuple[str, ...]) -> None:
-    """Run the main job offline: import a list into a workspace and look names up in it.
+    """Run the main job offline: import a list into a workspace and screen names against it.
 
     Uses --home when given, else a 'demo' workspace beside the default one, so the demo never
     touches your real workspace.
@@ -70,26 +83,23 @@ def demo(ctx: click.Context, list_path: Path | None, names: tuple[str, ...]) -> 
     verb = "imported" if result.created else "already there:"
     console.print(f"   {verb} {e.list_id} edition {e.label}, {e.entity_count:,} entries ({counts})")
     queries = names or (LIST_NAMES if list_path else SAMPLE_NAMES)
-    console.print("2. Looking names up in the active editions")
+    console.print("2. Screening names against the active editions")
+    screener = Screener.from_workspace(ws, [e.list_id])
     table = Table(show_edge=False)
-    for column in ("query", "best entry", "ref", "matched name", "score"):
-        table.add_column(column)
-    with ws.connect(read_only=True) as conn:
-        for query in queries:
-            hits = lookup(conn, query, limit=1)
-            if hits:
-                hit = hits[0]
-                table.add_row(
-                    query,
-                    shorten(hit.entity.caption, 40),
-                    hit.entity.ref,
-                    shorten(hit.matched_name, 40),
-                    f"{hit.score:.2f}",
-                )
-            else:
-                table.add_row(query, "no entry", "", "", "")
+    for column in ("query", "score", "ref", "entry", "why"):
+        table.add_column(column, overflow="fold")
+    for query in queries:
+        matches = screener.screen(Query.make(query), limit=1)
+        if matches:
+            m = matches[0]
+            pairs = ", ".join(f"{p.query}={p.listed}" for p in m.comparison.pairs)
+            why = f"{m.matched_property} '{shorten(m.matched_name, 40)}': {pairs}"
+            table.add_row(query, f"{m.score:.2f}", m.entity.ref, shorten(m.entity.caption, 36), why)
+        else:
+            table.add_row(query, "", "", f"no entry scores {screener.threshold:.2f} or more", "")
     console.print(table)
-    console.print("3. Next: inspect an entry, or import more lists")
+    console.print("3. Next: screen your own names, inspect an entry, or import more lists")
+    console.print(f'   counterflow --home {ws.home} screen "A NAME" --limit 3')
     console.print(f"   counterflow --home {ws.home} lists")
     console.print(
         f"   counterflow --home {ws.home} lists show {e.list_id}:"

@@ -18,7 +18,6 @@ from counterflow.lists import diff as list_diff
 from counterflow.lists import download, store
 from counterflow.lists.formats.ftm import write_ftm
 from counterflow.lists.registry import parsers
-from counterflow.lists.search import lookup
 from counterflow.model import NAME_PROPERTIES, PROPERTIES, Entity, PropType
 
 _FORMATS = sorted(parsers())
@@ -405,35 +404,3 @@ def update_cmd(
             f"{failures} of {len(list_ids or download.SOURCES)} "
             "lists failed to update; their previous editions stay active"
         )
-
-
-@lists.command("search")
-@click.argument("name")
-@click.option("--list", "list_id", help="Only look in this list.")
-@click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
-@click.pass_context
-def search_cmd(ctx: click.Context, name: str, list_id: str | None, limit: int) -> None:
-    """Find entries by shared name words (a lookup, not fuzzy screening).
-
-    \b
-    Example:
-      counterflow lists search "nusrah front"
-    """
-    with workspace(ctx).connect(read_only=True) as conn:
-        hits = lookup(conn, name, limit=limit, list_id=list_id)
-    if not hits:
-        console.print(f"No entry shares a name word with {name!r}.")
-        return
-    table = Table(show_edge=False)
-    for column in ("score", "list", "ref", "schema", "name", "matched name"):
-        table.add_column(column)
-    for hit in hits:
-        table.add_row(
-            f"{hit.score:.2f}",
-            hit.entity.list_id,
-            hit.entity.ref,
-            hit.entity.schema.name,
-            shorten(hit.entity.caption, 50),
-            shorten(hit.matched_name, 50),
-        )
-    console.print(table)
