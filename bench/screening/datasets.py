@@ -66,14 +66,19 @@ CATEGORIES = (
 #: the ones the Russian press renders with the rules below.
 ARABIC_PROGRAMMES = ("QD", "IQ", "LY", "YE", "SO", "SD", "TA")
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Words that attach to the next word to form one name part ("bin Laden", "Abu Bakr").
-PARTICLES = frozenset(
-    "al el ul bin ibn ben bint bn abu abou abd abdel abdul ould wuld ag ait de del da van von".split()
+PARTICLES = _words(
+    "al el ul bin ibn ben bint bn abu abou abd abdel abdul ould wuld ag ait de del da van von"
 )
-_ARTICLES = frozenset("al el ul ad adh ar as ash at ath az an".split())
+_ARTICLES = _words("al el ul ad adh ar as ash at ath az an")
 
 #: English words in organisation names: a name holding one is not an Arabic-origin rendering.
-ENGLISH_WORDS = frozenset(
+ENGLISH_WORDS = _words(
     """
     the of for and in on at to from by with front army organization organisation foundation
     group company co ltd llc limited inc corporation corp trading trust bank international
@@ -85,18 +90,18 @@ ENGLISH_WORDS = frozenset(
     soldiers martyrs supporters partisans revolutionary revolution national republic service
     services industries industrial enterprise enterprises agency media news shipping money
     exchange humanitarian aid welfare development
-    """.split()
+    """
 )
 
-_FRENCH_WORDS = frozenset(
-    "pour le la les de du des et en au l d mouvement afrique ouest islamique stichting".split()
+_FRENCH_WORDS = _words(
+    "pour le la les de du des et en au l d mouvement afrique ouest islamique stichting"
 )
-_ARABIC_ORG_WORDS = frozenset(
+_ARABIC_ORG_WORDS = _words(
     """
     jamaat jamaah jamaa jamiat jabhat jabhet harakat harakat ansar katibat katiba tanzim jaish
     jaysh hizb hay'at hayat hayat tahrir majlis shura mujahidin mujahideen ittihad lashkar tehrik
     sarayat saraya liwa kataib qaida qaeda dawla dawlat khilafa imarat
-    """.split()
+    """
 )
 _PARENS = re.compile(r"\([^)]*\)")
 _APOSTROPHES = dict.fromkeys(map(ord, "'’‘`´ʼʻʿʾ′"), None)
@@ -548,9 +553,7 @@ def initials(name: str, rng: random.Random) -> str | None:
         last = "-".join(
             w.lower() if w.lower() in _ARTICLES else w.capitalize() for w in last.split("-")
         )
-        last = " ".join(
-            w.lower() if w.lower() in PARTICLES else w for w in last.split()
-        )
+        last = " ".join(w.lower() if w.lower() in PARTICLES else w for w in last.split())
     return f"{head} {last}"
 
 
@@ -730,7 +733,9 @@ MAKERS: dict[str, Maker] = {
 }
 
 
-def hard_set(entities: Sequence[Entity], per_category: int = 200, seed: int = SEED) -> list[HardQuery]:
+def hard_set(
+    entities: Sequence[Entity], per_category: int = 200, seed: int = SEED
+) -> list[HardQuery]:
     """Up to ``per_category`` queries per category, at most one per entity and category.
 
     Entities that share a name with another entity (duplicate listings) are never sources,
@@ -806,12 +811,12 @@ for _left, _right in CONFUSABLE_NAMES:
         _CONFUSABLE[_spelling].append(_left[0])
 
 #: Generic words organisations share without being the same organisation.
-ORG_GENERIC = frozenset(
+ORG_GENERIC = _words(
     """
     islamic front army brigade brigades battalion movement group organization organisation
     foundation charity society committee jihad ansar jamaat jamaah harakat katibat al mujahideen
     state company network council
-    """.split()
+    """
 )
 
 
@@ -909,7 +914,10 @@ def labelled_pairs(
     for row in negatives:
         name = row.get("full_name") or ""
         if is_latin(name):
-            for token in {normalize(row.get("first_name", "")), normalize(row.get("last_name", ""))}:
+            for token in {
+                normalize(row.get("first_name", "")),
+                normalize(row.get("last_name", "")),
+            }:
                 if token:
                     neg_by_token[token].append(name)
     for group in neg_by_token.values():
@@ -1058,9 +1066,7 @@ class NamePools:
     countries: dict[str, int]
 
     @classmethod
-    def build(
-        cls, listed: Iterable[Entity], negatives: Iterable[dict[str, str]]
-    ) -> NamePools:
+    def build(cls, listed: Iterable[Entity], negatives: Iterable[dict[str, str]]) -> NamePools:
         given: dict[str, Counter[str]] = {"listed": Counter()}
         family: dict[str, Counter[str]] = {"listed": Counter()}
         shapes: dict[str, list[tuple[int, int, str]]] = {"listed": []}
@@ -1134,9 +1140,7 @@ def synthetic_entities(
     countries = _weighted(Counter(pools.countries))
     people = sorted(s for s in pools.shapes if s != "listed")
     total = sum(len(pools.shapes[s]) for s in people)
-    sources = _weighted(
-        Counter({"listed": total, **{s: len(pools.shapes[s]) for s in people}})
-    )
+    sources = _weighted(Counter({"listed": total, **{s: len(pools.shapes[s]) for s in people}}))
     for number in range(1, count + 1):
         ref = f"S{number:07d}"
         if rng.random() < person_share:
@@ -1213,9 +1217,7 @@ def positives(
         record = {k: v for k, v in row.items() if v}
         record["id"] = f"pos-{number:04d}"
         record["schema"] = "Person"
-        mapped.append(
-            LabelledQuery(record["id"], record, "Person", tuple(sorted(ids)), "positive")
-        )
+        mapped.append(LabelledQuery(record["id"], record, "Person", tuple(sorted(ids)), "positive"))
     return mapped, unmapped
 
 
@@ -1230,9 +1232,7 @@ def negatives(path: Path = NEGATIVES) -> list[LabelledQuery]:
 
 
 def hard_queries(items: Iterable[HardQuery]) -> list[LabelledQuery]:
-    return [
-        LabelledQuery(q.id, q.record(), q.schema, (q.expected,), q.category) for q in items
-    ]
+    return [LabelledQuery(q.id, q.record(), q.schema, (q.expected,), q.category) for q in items]
 
 
 #: screen-CSV record keys -> FtM properties, for handing the same query to the peer
