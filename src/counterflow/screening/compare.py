@@ -29,6 +29,11 @@ MIN_TOKEN_SIMILARITY = 0.7
 UNMATCHED_QUERY = 0.9
 #: weight of a list-name token left without a counterpart
 UNMATCHED_LIST = 0.3
+#: matched weight below which a name match is discounted: agreeing on one very common word
+#: ("Muhammad") is not enough to call two names the same
+MIN_INFORMATION = 0.8
+#: corpus size below which document frequencies are smoothed (see idf_weigher)
+MIN_CORPUS = 5000
 #: share of a token's weight that an initial ("A." for "Ayman") carries
 INITIAL_WEIGHT = 0.3
 KIND_WEIGHT = {Kind.NAME: 1.0, Kind.PARTICLE: 0.25, Kind.GENERIC: 0.3}
@@ -117,6 +122,8 @@ def compare_names(
         + UNMATCHED_LIST * sum(weight(t) for t in missing_c)
     )
     score = earned / denominator if denominator else 0.0
+    if matched_weight < MIN_INFORMATION:  # only common words agree: "Muhammad" = "Muhammad"
+        score *= matched_weight / MIN_INFORMATION
     if len(q) != len(c):  # a word joined or split ("Alnusra" / "al Nusra"): compare whole
         whole = Indel.normalized_similarity("".join(t.phon for t in q), "".join(t.phon for t in c))
         if whole >= 0.95:
@@ -137,6 +144,9 @@ def idf_weigher(phonetic_df: dict[str, int], skeleton_df: dict[str, int], total:
     name in a thousand weighs about 1; common tokens fall towards 0.2, unseen ones rise to 1.6.
     """
     reference = math.log(1000.0)
+    # a small list says little about which words are common: count it as if it held at least
+    # MIN_CORPUS names, none of them with the token
+    total = max(total, MIN_CORPUS)
 
     def weight(token: Token) -> float:
         df = skeleton_df.get(token.skel, 0) if token.abjad else phonetic_df.get(token.phon, 0)

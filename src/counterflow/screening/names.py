@@ -82,9 +82,10 @@ _GENERIC = {
     "national", "islamic", "company", "bank", "center", "centre", "institute", "charity",
     "charitable", "relief", "services", "service", "industries", "industrial", "enterprise",
     "enterprises", "holding", "holdings", "shipping", "establishment", "agency", "office",
-    "general", "jamaat", "jamaah", "jamiat", "harakat", "tanzim", "katibat", "jaish", "jaysh",
-    "fund", "trust", "global", "world", "state", "republic", "people", "peoples",
+    "general", "fund", "trust", "global", "world", "state", "republic", "people", "peoples",
 }  # fmt: skip
+#: Persian and Urdu ezafe and connectors ("Jaish-e-Mohammed", "Lashkar-i-Taiba")
+_CONNECTORS = {"e", "i", "o", "y"}
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _APOSTROPHES = re.compile(r"[’‘ʼʻ`´'ʾʿ]")
 
@@ -148,6 +149,8 @@ def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
         following = words[i + 1][0] if i + 1 < len(words) else ""
         if word in _ARTICLES and following:
             continue
+        if word in _CONNECTORS and 0 < i < len(words) - 1 and len(words[i - 1][0]) > 1:
+            continue  # an ezafe between two words, not an initial
         sun = _SUN_ARTICLES.get(word)
         if sun and following.startswith(sun):
             continue  # "ash Sham", "an Nusra": the article assimilated to a sun letter
