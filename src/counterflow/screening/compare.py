@@ -39,6 +39,11 @@ INITIAL_WEIGHT = 0.3
 KIND_WEIGHT = {Kind.NAME: 1.0, Kind.PARTICLE: 0.25, Kind.GENERIC: 0.3}
 
 Weigher = Callable[[Token], float]
+Established = Callable[[Token], bool]
+#: similarity of two spellings that differ only in their vowels' colour (Khaled / Khalid)
+VOWEL_VARIANT = 0.97
+#: highest similarity of two different words that are both established names
+DISTINCT_NAMES = 0.75
 
 
 def uniform_weight(token: Token) -> float:
@@ -61,8 +66,15 @@ class NameComparison:
     unmatched_list: tuple[str, ...]
 
 
-def token_similarity(a: Token, b: Token) -> tuple[float, str]:
-    """Similarity of two tokens in [0, 1] and which rule gave it."""
+def token_similarity(
+    a: Token, b: Token, established: Established | None = None
+) -> tuple[float, str]:
+    """Similarity of two tokens in [0, 1] and which rule gave it.
+
+    ``established`` tells whether a token is a word the corpus knows well. Two different
+    established words are two different names (Khalid and Khalil, Jamal and Kamal), however
+    alike they look; a typo is rarely an established word, so it keeps its spelling similarity.
+    """
     if a.phon == b.phon:
         return 1.0, "equal"
     if a.initial or b.initial:
@@ -73,7 +85,12 @@ def token_similarity(a: Token, b: Token) -> tuple[float, str]:
         if a.skel == b.skel and a.skel:
             return (1.0 if len(a.skel) >= 3 else 0.95), "skeleton"
         return 0.9 * Indel.normalized_similarity(a.skel, b.skel), "skeleton"
-    return JaroWinkler.similarity(a.phon, b.phon), "spelling"
+    if a.vclass == b.vclass:
+        return VOWEL_VARIANT, "vowels"
+    similarity = JaroWinkler.similarity(a.phon, b.phon)
+    if established is not None and established(a) and established(b):
+        return min(similarity, DISTINCT_NAMES), "distinct"
+    return similarity, "spelling"
 
 
 def _credit(similarity: float) -> float:
@@ -84,7 +101,10 @@ def _credit(similarity: float) -> float:
 
 
 def compare_names(
-    query: AnalyzedName, listed: AnalyzedName, weight: Weigher = uniform_weight
+    query: AnalyzedName,
+    listed: AnalyzedName,
+    weight: Weigher = uniform_weight,
+    established: Established | None = None,
 ) -> NameComparison:
     """Align two analysed names and score them (see the module docstring)."""
     q, c = query.tokens, listed.tokens
@@ -93,7 +113,7 @@ def compare_names(
     candidates = []
     for i, a in enumerate(q):
         for j, b in enumerate(c):
-            sim, how = token_similarity(a, b)
+            sim, how = token_similarity(a, b, established)
             if sim >= MIN_TOKEN_SIMILARITY:
                 candidates.append((sim, i, j, how))
     candidates.sort(key=lambda x: (-x[0], x[1], x[2]))

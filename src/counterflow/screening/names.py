@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-from counterflow.screening.phonetic import phonetic, skeleton
+from counterflow.screening.phonetic import phonetic, skeleton, vowel_class
 from counterflow.screening.transliterate import arabic_word, is_abjad
 
 #: longest name text analysed; anything longer is cut (hostile or broken input)
@@ -97,6 +97,7 @@ class Token:
     text: str  # lower-case Latin as written (after transliteration)
     phon: str  # canonical spelling, see .phonetic
     skel: str  # consonant skeleton
+    vclass: str  # phonetic form with vowels reduced, see .phonetic.vowel_class
     kind: Kind
     abjad: bool  # from a script without short vowels: compare by skeleton
 
@@ -137,7 +138,7 @@ def _words(text: str) -> list[tuple[str, bool]]:
 
 def _token(text: str, abjad: bool, kind: Kind) -> Token:
     phon = text if abjad else phonetic(text)
-    return Token(text, phon, skeleton(phon), kind, abjad)
+    return Token(text, phon, skeleton(phon), vowel_class(phon), kind, abjad)
 
 
 @lru_cache(maxsize=500_000)

@@ -1,8 +1,9 @@
 """Compare two names without a list: the pairwise scorer behind ``counterflow screen pairs``.
 
 Without a list there is no corpus to tell common words from rare ones, so the weights come from
-a short hand-written table of name words that are very common across the populations sanctions
-lists cover (Muhammad, Ali, Khan, John, Maria, …): sharing one of those says little.
+the hand-written table in :mod:`.vocabulary` of name words common across the populations
+sanctions lists cover (Muhammad, Ali, Khan, John, Maria, …): sharing one of those says little,
+and two different ones are two different names.
 """
 
 from __future__ import annotations
@@ -11,20 +12,10 @@ from dataclasses import dataclass
 
 from counterflow.screening.compare import KIND_WEIGHT, NameComparison, compare_names
 from counterflow.screening.names import Token, analyze, name_class_of
-from counterflow.screening.phonetic import phonetic
+from counterflow.screening.vocabulary import COMMON_NAME_WORDS
 from counterflow.screening.screener import DEFAULT_THRESHOLD
 
-_COMMON_WORDS = (
-    "muhammad", "ahmad", "ali", "hassan", "hussein", "hussain", "abdul", "abdullah", "ibrahim",
-    "ismail", "khalid", "omar", "umar", "yusuf", "yousef", "mahmoud", "mustafa", "said", "saleh",
-    "salih", "hamid", "hamad", "karim", "rahman", "aziz", "khan", "shah", "gul", "jan", "noor",
-    "nur", "islam", "ahmed", "mohamed", "mohammad", "mohammed", "hasan", "husain", "abdel",
-    "abd", "allah", "john", "james", "david", "michael", "robert", "william", "maria", "mary",
-    "anna", "smith", "johnson", "williams", "brown", "jones", "garcia", "rodriguez", "martinez",
-    "lopez", "gonzalez", "wang", "li", "zhang", "liu", "chen", "kim", "lee", "park", "nguyen",
-    "singh", "kumar",
-)  # fmt: skip
-_COMMON = {phonetic(w) for w in _COMMON_WORDS}
+_COMMON = COMMON_NAME_WORDS
 
 
 def _weight(token: Token) -> float:
@@ -33,6 +24,10 @@ def _weight(token: Token) -> float:
 
 
 _COMMON_SKELETONS = {analyze(w).tokens[0].skel for w in _COMMON if analyze(w).tokens}
+
+
+def _established(token: Token) -> bool:
+    return token.phon in _COMMON
 
 
 @dataclass(frozen=True)
@@ -47,5 +42,9 @@ def score_pair(
 ) -> PairResult:
     """How alike two names are (0-1), and whether that reaches the threshold."""
     name_class = name_class_of(schema)
-    comparison = compare_names(analyze(name1, name_class), analyze(name2, name_class), _weight)
+    first, second = analyze(name1, name_class), analyze(name2, name_class)
+    if len(first.tokens) > len(second.tokens):
+        # the fuller name plays the list's part: its extra words (middle names) count less
+        first, second = second, first
+    comparison = compare_names(first, second, _weight, _established)
     return PairResult(comparison.score, comparison.score >= threshold, comparison)

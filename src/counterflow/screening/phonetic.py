@@ -73,3 +73,21 @@ def skeleton(phonetic_form: str) -> str:
         form = form[:-1]
     opening = "a" if form[:1] in ("a", "i", "u") else ""
     return opening + _DOUBLES.sub(r"\1", _SKELETON_DROP.sub("", form))
+
+
+_VOWEL_RUN = re.compile(r"[aiu]+")
+_FINAL_VOWELS = re.compile(r"[aiu]+$")
+
+
+@lru_cache(maxsize=200_000)
+def vowel_class(phonetic_form: str) -> str:
+    """The phonetic form with each vowel run reduced to "a", or "ai" for a diphthong.
+
+    Arabic short vowels reach Latin as a, e or i almost at will (Khaled / Khalid, Zahed / Zahid,
+    Adel / Adil), so forms equal here are spellings of one name. The diphthong stays apart:
+    Husain / Hussein is not Hasan, and a final vowel stays as it is: Maria is not Mario.
+    """
+    final = _FINAL_VOWELS.search(phonetic_form)
+    body = phonetic_form[: final.start()] if final else phonetic_form
+    reduced = _VOWEL_RUN.sub(lambda m: "ai" if "ai" in m.group(0) else "a", body)
+    return reduced + (final.group(0) if final else "")

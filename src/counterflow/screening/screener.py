@@ -29,11 +29,14 @@ from counterflow.screening.evidence import (
 )
 from counterflow.screening.names import AnalyzedName, NameClass, Token, analyze, name_class_of
 from counterflow.screening.query import Query
+from counterflow.screening.vocabulary import COMMON_NAME_WORDS
 
 #: Scores at or above this are hits. Calibrated on labelled data: see docs/screening.md.
 DEFAULT_THRESHOLD = 0.8
 #: a weak alias counts only when its name score reaches this (a near-exact hit)
 WEAK_ALIAS_MIN = 0.97
+#: a word found in at least this many indexed names is an established name word
+ESTABLISHED_DF = 3
 #: how many candidate names are scored per query name
 CANDIDATES_PER_NAME = 40
 
@@ -208,6 +211,7 @@ class Screener:
                 phonetic_df.update({t.phon for t in analyzed.tokens})
                 skeleton_df.update({t.skel for t in analyzed.tokens})
         self._postings = {k: array("I", v) for k, v in postings.items()}
+        self._phonetic_df = dict(phonetic_df)
         self._weight = idf_weigher(dict(phonetic_df), dict(skeleton_df), max(1, len(self._names)))
         self._cap = max(2000, len(self._names) // 200)
         self.stats = ScreenerStats(
@@ -232,6 +236,13 @@ class Screener:
             chosen = {k: v for k, v in active.items() if not lists or k in lists}
             entities = [e for ed in chosen.values() for e in iter_entities(conn, ed.edition_id)]
         return cls(entities, editions={k: v.label for k, v in chosen.items()}, threshold=threshold)
+
+    def _established(self, token: Token) -> bool:
+        """A word the lists use for several names, or a common name word: a name, not a typo."""
+        return (
+            self._phonetic_df.get(token.phon, 0) >= ESTABLISHED_DF
+            or token.phon in COMMON_NAME_WORDS
+        )
 
     def __len__(self) -> int:
         return len(self._entities)
@@ -260,7 +271,7 @@ class Screener:
                     continue
                 if lists and self._entities[indexed.entity].list_id not in lists:
                     continue
-                comparison = compare_names(analyzed, indexed.name, self._weight)
+                comparison = compare_names(analyzed, indexed.name, self._weight, self._established)
                 score = comparison.score
                 if indexed.prop == "weakAlias" and score < WEAK_ALIAS_MIN:
                     continue
