@@ -29,7 +29,7 @@ import unicodedata
 from bisect import bisect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from itertools import accumulate, combinations
 from pathlib import Path
@@ -463,6 +463,8 @@ def russian_latin(cyrillic: str, rng: random.Random) -> str:
 
 # --------------------------------------------------------------------------- Arabic script
 
+#: words that bind to the next one ("عبد الرحمن" is one name): never dropped, nor their partner
+_ARABIC_BOUND = frozenset(("عبد", "ابو", "أبو", "بن", "ابن", "بنت", "ام", "أم"))
 _ARABIC_HAMZA = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
 _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0640]")  # harakat and tatweel
 
@@ -478,8 +480,13 @@ def arabic_variant(name: str, rng: random.Random, *, person: bool) -> str:
     if rng.random() < 0.5:
         text = re.sub("ى(?=\\s|$)", "ي", text)
     words = text.split()
-    if person and len(words) >= 3 and (rng.random() < 0.6 or text == name):
-        del words[rng.randrange(1, len(words) - 1)]
+    droppable = [
+        i
+        for i in range(1, len(words) - 1)
+        if words[i] not in _ARABIC_BOUND and words[i - 1] not in _ARABIC_BOUND
+    ]
+    if person and droppable and (rng.random() < 0.6 or text == name):
+        del words[rng.choice(droppable)]
     return " ".join(words)
 
 
@@ -575,44 +582,77 @@ class HardQuery:
         return {"id": self.id, "name": self.name, "schema": self.schema}
 
 
-@dataclass
+_ARABIC_LOOSE = str.maketrans({"ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None})
+
+
+def loose_tokens(text: str) -> list[str]:
+    """Tokens reduced to what survives any spelling: consonant skeletons for Latin, bare
+    letters for Arabic script (no hamza seats, no taa marbuta, no article); no particles."""
+    out = []
+    for token in normalize(text).split():
+        if token in PARTICLES or token in _ARTICLES:
+            continue
+        if is_arabic(token):
+            token = token.translate(_ARABIC_LOOSE)
+            out.append(token[2:] if token.startswith("ال") and len(token) > 4 else token)
+        elif len(token) == 1:
+            out.append(token)
+        else:
+            out.append(_skeleton(token))
+    return out
+
+
 class _Context:
-    """Indexes over the list for rejecting variants that another entity could claim."""
+    """Indexes over the list for rejecting variants another entity could claim as well."""
 
-    entities: list[Entity]
-    by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    by_sorted: dict[tuple[str, ...], set[str]] = field(default_factory=lambda: defaultdict(set))
-    by_ends: dict[tuple[str, str], set[str]] = field(default_factory=lambda: defaultdict(set))
-    by_last_initial: dict[tuple[str, str], set[str]] = field(
-        default_factory=lambda: defaultdict(set)
-    )
-    shared: set[str] = field(default_factory=set)
-
-    def __post_init__(self) -> None:
+    def __init__(self, entities: Sequence[Entity]) -> None:
+        self.entities = list(entities)
+        self.by_name: dict[str, set[str]] = defaultdict(set)
+        self._names: list[tuple[str, frozenset[str]]] = []
+        self._postings: dict[str, set[int]] = defaultdict(set)
         for entity in self.entities:
             for _, value in entity.names():
                 key = normalize(value.value)
                 if not key:
                     continue
                 self.by_name[key].add(entity.id)
-                self.by_sorted[tuple(sorted(key.split()))].add(entity.id)
-                parts = [normalize(p) for p in name_parts(value.value)]
-                if len(parts) >= 2:
-                    self.by_ends[(parts[0], parts[-1])].add(entity.id)
-                    self.by_last_initial[(parts[0][:1], parts[-1])].add(entity.id)
-        for ids in self.by_name.values():
-            if len(ids) > 1:
-                self.shared |= ids
-
-    def claimed(self, key: dict[Any, set[str]], value: Any, entity_id: str) -> bool:
-        return bool(key.get(value, set()) - {entity_id})
+                letters = frozenset(t[0] for t in key.split())
+                index = len(self._names)
+                self._names.append((entity.id, letters))
+                for token in loose_tokens(value.value):
+                    if len(token) > 1 or not token.isascii():
+                        self._postings[token].add(index)
+        #: entities that share a name with another entity (duplicate listings): never sources
+        self.shared = {i for ids in self.by_name.values() if len(ids) > 1 for i in ids}
 
     def own_name(self, entity: Entity, text: str) -> bool:
         return entity.id in self.by_name.get(normalize(text), set())
 
-    def free(self, entity: Entity, text: str) -> bool:
-        """No other entity carries this name (after normalisation)."""
-        return not self.claimed(self.by_name, normalize(text), entity.id)
+    def ambiguous(self, entity: Entity, text: str) -> bool:
+        """True when another entity has a name holding every word of ``text`` (loosely, in
+        any order) and a word for each of its initials: then there is no single right answer."""
+        tokens = loose_tokens(text)
+        words = {t for t in tokens if len(t) > 1 or not t.isascii()}
+        initials = {t for t in tokens if len(t) == 1 and t.isascii()}
+        if not words:
+            return True
+        candidates: set[int] | None = None
+        for word in words:
+            posting = self._postings.get(word, set())
+            candidates = set(posting) if candidates is None else candidates & posting
+            if not candidates:
+                return False
+        return any(
+            self._names[i][0] != entity.id and initials <= self._names[i][1]
+            for i in candidates or ()
+        )
+
+    def usable(self, entity: Entity, text: str | None, *sources: str) -> bool:
+        """A variant worth asking: new (not one of the entity's own names) and unambiguous,
+        for itself and for the listed names it was made from."""
+        if not text or self.own_name(entity, text):
+            return False
+        return not any(self.ambiguous(entity, t) for t in (text, *sources))
 
 
 def _arabic_origin(entity: Entity, name: str) -> bool:
@@ -637,15 +677,12 @@ def _make_typo(edits: int, min_letters: int) -> Maker:
         if not name or sum(ch.isalpha() for ch in name) < min_letters:
             return None
         out = typo(name, edits, rng)
-        return (name, out) if out and ctx.free(entity, out) else None
+        return (name, out) if out and ctx.usable(entity, out) else None
 
     return make
 
 
-def _person_only(
-    build: Callable[[str, random.Random], str | None],
-    clash: Callable[[_Context, Entity, str], bool],
-) -> Maker:
+def _person_only(build: Callable[[str, random.Random], str | None]) -> Maker:
     def make(entity: Entity, rng: random.Random, ctx: _Context) -> Variant | None:
         if entity.schema.name != "Person":
             return None
@@ -653,30 +690,13 @@ def _person_only(
         if not name:
             return None
         out = build(name, rng)
-        if not out or ctx.own_name(entity, out) or not ctx.free(entity, out):
-            return None
-        return None if clash(ctx, entity, out) else (name, out)
+        return (name, out) if out and ctx.usable(entity, out) else None
 
     return make
 
 
-def _clash_sorted(ctx: _Context, entity: Entity, out: str) -> bool:
-    return ctx.claimed(ctx.by_sorted, tuple(sorted(normalize(out).split())), entity.id)
-
-
-def _clash_ends(ctx: _Context, entity: Entity, out: str) -> bool:
-    parts = [normalize(p) for p in name_parts(out)]
-    return ctx.claimed(ctx.by_ends, (parts[0], parts[-1]), entity.id)
-
-
-def _clash_initials(ctx: _Context, entity: Entity, out: str) -> bool:
-    last = normalize(name_parts(out.replace(".", ". "))[-1])
-    first = normalize(out)[:1]
-    return ctx.claimed(ctx.by_last_initial, (first, last), entity.id)
-
-
 def _make_arabic_original(entity: Entity, rng: random.Random, ctx: _Context) -> Variant | None:
-    originals = [n for n in arabic_originals(entity) if ctx.free(entity, n)]
+    originals = [n for n in arabic_originals(entity) if not ctx.ambiguous(entity, n)]
     if not originals:
         return None
     name = rng.choice(originals)
@@ -684,14 +704,12 @@ def _make_arabic_original(entity: Entity, rng: random.Random, ctx: _Context) -> 
 
 
 def _make_arabic_variant(entity: Entity, rng: random.Random, ctx: _Context) -> Variant | None:
-    originals = [n for n in arabic_originals(entity) if ctx.free(entity, n)]
+    originals = arabic_originals(entity)
     if not originals:
         return None
     name = rng.choice(originals)
     out = arabic_variant(name, rng, person=entity.schema.name == "Person")
-    if out == name or not ctx.free(entity, out) or len(out.split()) < 1:
-        return None
-    return (name, out)
+    return (name, out) if out != name and ctx.usable(entity, out, name) else None
 
 
 def _arabic_source(entity: Entity, rng: random.Random) -> str | None:
@@ -707,7 +725,9 @@ def _make_cyrillic(entity: Entity, rng: random.Random, ctx: _Context) -> Variant
     if not name:
         return None
     out = to_cyrillic(name, rng)
-    return (name, out) if out and not ctx.own_name(entity, out) and ctx.free(entity, out) else None
+    if not out or ctx.own_name(entity, out) or ctx.ambiguous(entity, name):
+        return None
+    return (name, out)
 
 
 def _make_russian_latin(entity: Entity, rng: random.Random, ctx: _Context) -> Variant | None:
@@ -715,17 +735,15 @@ def _make_russian_latin(entity: Entity, rng: random.Random, ctx: _Context) -> Va
     if not name:
         return None
     out = russian_latin(to_cyrillic(name, rng), rng)
-    if not out or ctx.own_name(entity, out) or not ctx.free(entity, out):
-        return None
-    return (name, out)
+    return (name, out) if ctx.usable(entity, out, name) else None
 
 
 MAKERS: dict[str, Maker] = {
     "typo_1": _make_typo(1, 6),
     "typo_2": _make_typo(2, 10),
-    "swap": _person_only(swap_parts, _clash_sorted),
-    "drop_middle": _person_only(drop_middle, _clash_ends),
-    "initials": _person_only(initials, _clash_initials),
+    "swap": _person_only(swap_parts),
+    "drop_middle": _person_only(drop_middle),
+    "initials": _person_only(initials),
     "arabic_original": _make_arabic_original,
     "arabic_variant": _make_arabic_variant,
     "cyrillic": _make_cyrillic,

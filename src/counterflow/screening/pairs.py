@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from counterflow.screening.compare import KIND_WEIGHT, NameComparison, compare_names
 from counterflow.screening.names import Token, analyze, name_class_of
-from counterflow.screening.vocabulary import COMMON_NAME_WORDS
 from counterflow.screening.screener import DEFAULT_THRESHOLD
+from counterflow.screening.vocabulary import COMMON_NAME_WORDS
 
 _COMMON = COMMON_NAME_WORDS
 
