@@ -8,7 +8,8 @@ from counterflow.screening.names import analyze
 def test_identical_and_transliterated_names_score_one() -> None:
     assert score_pair("Jabhat al-Nusrah", "JABHAT AL-NUSRAH").score == 1.0
     assert score_pair("Jabhat al-Nusrah", "Джебхат ан-Нусра", "Organization").score == 1.0
-    assert score_pair("Jabhat al-Nusrah", "جبهة النصرة", "Organization").score >= 0.95
+    # across scripts the match rests on consonants alone, and says so with a lower score
+    assert score_pair("Jabhat al-Nusrah", "جبهة النصرة", "Organization").score >= 0.85
 
 
 def test_word_order_and_extra_list_parts() -> None:

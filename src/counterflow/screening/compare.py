@@ -19,10 +19,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rapidfuzz.distance import Indel, JaroWinkler
+from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
 
 from counterflow.screening.names import AnalyzedName, Kind, Token
+from counterflow.screening.phonetic import broad
 
+#: share of Levenshtein similarity blended into Jaro-Winkler for Latin spellings
+LEVENSHTEIN_SHARE = 0.0
+#: shape of the credit curve above MIN_TOKEN_SIMILARITY (1 = linear; higher = steeper)
+CREDIT_EXPONENT = 1.5
 #: pairs below this similarity are not aligned at all
 MIN_TOKEN_SIMILARITY = 0.7
 #: weight of a query token left without a counterpart, relative to a matched one
@@ -44,6 +49,10 @@ Established = Callable[[Token], bool]
 VOWEL_VARIANT = 0.97
 #: highest similarity of two different words that are both established names
 DISTINCT_NAMES = 0.75
+#: factor on a name score that rests mostly on Latin-to-Arabic-script skeleton pairs
+CROSS_SCRIPT = 0.9
+#: extra weight, as a share of a token's, that a pair of two different names costs the match
+DISTINCT_PENALTY = 1.5
 
 
 def uniform_weight(token: Token) -> float:
@@ -83,11 +92,19 @@ def token_similarity(
         return 0.0, "initial"
     if a.abjad or b.abjad:
         if a.skel == b.skel and a.skel:
-            return (1.0 if len(a.skel) >= 3 else 0.95), "skeleton"
+            return (1.0 if len(a.skel) >= 3 else 0.9), "skeleton"
+        if broad(a.skel) == broad(b.skel) and len(a.skel) >= 3:
+            return 0.93, "skeleton"
         return 0.9 * Indel.normalized_similarity(a.skel, b.skel), "skeleton"
-    if a.vclass == b.vclass:
+    if a.vclass == b.vclass and abs(len(a.phon) - len(b.phon)) <= 1:
         return VOWEL_VARIANT, "vowels"
     similarity = JaroWinkler.similarity(a.phon, b.phon)
+    if LEVENSHTEIN_SHARE:
+        # Jaro-Winkler rewards a shared beginning generously (Carter / Kakorere); blending in
+        # edit distance keeps one or two typos close and unrelated words apart
+        similarity = (1 - LEVENSHTEIN_SHARE) * similarity + LEVENSHTEIN_SHARE * (
+            Levenshtein.normalized_similarity(a.phon, b.phon)
+        )
     if established is not None and established(a) and established(b):
         return min(similarity, DISTINCT_NAMES), "distinct"
     return similarity, "spelling"
@@ -97,7 +114,8 @@ def _credit(similarity: float) -> float:
     """How much of a token's weight a pair earns: 1 when equal, falling fast below 0.9."""
     if similarity >= 1.0:
         return 1.0
-    return float(((similarity - MIN_TOKEN_SIMILARITY) / (1.0 - MIN_TOKEN_SIMILARITY)) ** 1.5)
+    share = (similarity - MIN_TOKEN_SIMILARITY) / (1.0 - MIN_TOKEN_SIMILARITY)
+    return float(share**CREDIT_EXPONENT)
 
 
 def compare_names(
@@ -120,7 +138,7 @@ def compare_names(
     used_q: set[int] = set()
     used_c: set[int] = set()
     pairs: list[TokenPair] = []
-    earned = matched_weight = 0.0
+    earned = matched_weight = cross_script_weight = 0.0
     for sim, i, j, how in candidates:
         if i in used_q or j in used_c:
             continue
@@ -130,8 +148,14 @@ def compare_names(
         if how == "initial":  # "A." agrees with "Ayman" but says little: it weighs less
             w *= INITIAL_WEIGHT
             earned += sim * w
+        elif how == "distinct":
+            # two different names in one place (Hassan for Hussein) speak against the match
+            # however common they are: full weight, and a penalty on top
+            w = max(w, KIND_WEIGHT[q[i].kind]) * (1.0 + DISTINCT_PENALTY)
         else:
             earned += _credit(sim) * w
+            if q[i].abjad != c[j].abjad:
+                cross_script_weight += w
         matched_weight += w
         pairs.append(TokenPair(q[i].text, c[j].text, round(sim, 3), how))
     missing_q = [t for i, t in enumerate(q) if i not in used_q]
@@ -142,6 +166,10 @@ def compare_names(
         + UNMATCHED_LIST * sum(weight(t) for t in missing_c)
     )
     score = earned / denominator if denominator else 0.0
+    if cross_script_weight > matched_weight / 2:
+        # a Latin name found only through an Arabic-script one (or the reverse) rests on a
+        # consonant skeleton: short vowels are unknown, so the match is less certain
+        score *= CROSS_SCRIPT
     if matched_weight < MIN_INFORMATION:  # only common words agree: "Muhammad" = "Muhammad"
         score *= matched_weight / MIN_INFORMATION
     if len(q) != len(c):  # a word joined or split ("Alnusra" / "al Nusra"): compare whole

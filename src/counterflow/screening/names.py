@@ -56,7 +56,9 @@ _PARTICLES = {
     "bin": "bin", "ibn": "bin", "ben": "bin", "bn": "bin", "bint": "bin", "binti": "bin",
     "ould": "bin", "uld": "bin", "walad": "bin", "wuld": "bin", "ibnu": "bin",
     "abu": "abu", "abou": "abu", "abo": "abu", "aboo": "abu", "abi": "abu", "bu": "abu",
-    "abd": "abd", "abdu": "abd", "abdi": "abd",
+    "abd": "abd", "abdu": "abd", "abdi": "abd", "abdul": "abd", "abdel": "abd", "abdal": "abd",
+    "abdol": "abd", "abdur": "abd", "abdar": "abd", "abdus": "abd", "abdoul": "abd",
+    "abdoel": "abd", "abn": "bin", "vld": "bin", "bnt": "bin",
     "umm": "umm", "um": "umm", "oum": "umm", "umm-e": "umm",
 }  # fmt: skip
 _ABD_PREFIX = re.compile(r"^ab(?:d|del|dul|dal|dol|dur|dar|dus|das|duz|daz|dun|din|dil)(?=.{3})")
@@ -84,6 +86,21 @@ _GENERIC = {
     "enterprises", "holding", "holdings", "shipping", "establishment", "agency", "office",
     "general", "fund", "trust", "global", "world", "state", "republic", "people", "peoples",
 }  # fmt: skip
+_ABD_ABJAD = re.compile(r"^abd(?=.{3})")
+_ABU_PREFIX = re.compile(r"^ab(?:u|ou|oo)(?=[^aeiou].{2})")
+#: an article left at the front of a compound's second part: al-, el-, ul-, or assimilated
+#: to a sun letter (Abderrahmane = Abd er-Rahmane)
+_ASSIMILATED = re.compile(r"^(?:[aeu]l(?=.{2})|[aeu]([^aeiouy])(?=\1.{2}))")
+_ALLAH = {"allah", "ullah", "ulla", "alla", "illah", "ollah", "olla", "lah"}
+_SUFFIXES = (
+    (re.compile(r"(?:ullah|ulla|allah|alla|illah|ollah|olla)$"), "allah"),
+    (
+        re.compile(r"(?:uddin|uddine|eddine|eddin|addin|oddin|uldin|aldin|eldin|uddeen|eddeen)$"),
+        "din",
+    ),
+    (re.compile(r"(?:urrahman|errahman|arrahman|ulrahman|alrahman|elrahman)$"), "rahman"),
+    (re.compile(r"jan$"), "jan"),
+)
 #: Persian and Urdu ezafe and connectors ("Jaish-e-Mohammed", "Lashkar-i-Taiba")
 _CONNECTORS = {"e", "i", "o", "y"}
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -103,7 +120,8 @@ class Token:
 
     @property
     def initial(self) -> bool:
-        return len(self.text) == 1
+        """A single Latin letter as written ("A."), not a one-letter transliteration (이 -> i)."""
+        return len(self.text) == 1 and not self.abjad
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,8 +149,11 @@ def _words(text: str) -> list[tuple[str, bool]]:
                 if part:
                     words.append((part, True))
         else:
+            foreign = not raw.isascii()
             for part in _WORD.findall(anyascii(raw).lower()):
-                words.append((part, False))
+                # a one-letter word from another script (Korean 이 -> "i") is a name, not an
+                # initial: written twice it keeps its phonetic form but loses initial status
+                words.append((part * 2 if foreign and len(part) == 1 else part, False))
     return words
 
 
@@ -162,16 +183,41 @@ def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
         if word in _PARTICLES:
             tokens.append(_token(_PARTICLES[word], abjad, Kind.PARTICLE))
             continue
-        prefix = None if abjad else _ABD_PREFIX.match(word)
-        if prefix:  # Abdulrahman, Abdelaziz, Abdullah: abd + the rest
-            tokens.append(_token("abd", False, Kind.PARTICLE))
-            word = word[prefix.end() :]
-            word = word[2:] if word.startswith(("al", "el", "ul")) and len(word) > 4 else word
         generic = name_class is not NameClass.PERSON and word in _GENERIC
-        tokens.append(_token(word, abjad, Kind.GENERIC if generic else Kind.NAME))
+        kind = Kind.GENERIC if generic else Kind.NAME
+        tokens.extend(_compound(word, abjad, kind, name_class))
     if not tokens and words:  # a name made only of particles or generic words keeps them
         tokens = [_token(w, a, Kind.NAME) for w, a in words]
     return AnalyzedName(name, tuple(tokens))
+
+
+def _compound(word: str, abjad: bool, kind: Kind, name_class: NameClass) -> list[Token]:
+    """One word as one or more tokens: compounds written joined are split the way they are
+    written apart (Abdulrahman / Abd al-Rahman, Nurullah / Nur Allah, Hesamuddin / Hesam
+    al-Din, Walijan / Wali Jan), and Allah gets one spelling in every script."""
+    if abjad and word == "lh":  # الله without its article
+        return [_token("allah", False, kind)]
+    prefix = _ABD_ABJAD.match(word) if abjad else _ABD_PREFIX.match(word)
+    if prefix:  # Abdulrahman, Abdelaziz, Abdullah, عبدالحی: abd + the rest
+        rest = _ASSIMILATED.sub("", word[prefix.end() :], count=1)
+        return [_token("abd", False, Kind.PARTICLE), *_compound(rest, abjad, kind, name_class)]
+    abu = None if abjad else _ABU_PREFIX.match(word)
+    if abu:  # Abubakar / Abu Bakr
+        return [
+            _token("abu", False, Kind.PARTICLE),
+            *_compound(word[abu.end() :], abjad, kind, name_class),
+        ]
+    if not abjad and name_class is not NameClass.ORGANIZATION:
+        for pattern, canonical in _SUFFIXES:
+            match = pattern.search(word)
+            if match and match.start() >= 3:
+                return [
+                    *_compound(word[: match.start()], False, kind, name_class),
+                    _token(canonical, False, kind),
+                ]
+    if not abjad and word in _ALLAH:
+        return [_token("allah", False, kind)]
+    return [_token(word, abjad, kind)]
 
 
 def name_class_of(schema: str | None) -> NameClass:

@@ -45,6 +45,8 @@ _RULES: tuple[tuple[str, str], ...] = (
     ("e", "a"),
 )
 _DOUBLES = re.compile(r"(.)\1+")
+#: the French mute e of Maghreb spellings (Abderrahmane, Slimane, Othmane)
+_MUTE_E = re.compile(r"(?<=[bdfgklmnprstvz])e$")
 _FINAL_H = re.compile(r"(?<=[aiu])h$")
 _SKELETON_DROP = re.compile(r"[aiuv]")
 
@@ -52,7 +54,7 @@ _SKELETON_DROP = re.compile(r"[aiuv]")
 @lru_cache(maxsize=200_000)
 def phonetic(token: str) -> str:
     """The canonical spelling of one lower-case ASCII token ("mokhammed" -> "muhamad")."""
-    out = token
+    out = _MUTE_E.sub("", token) if len(token) >= 5 else token
     for pattern, replacement in _RULES:
         if pattern in out:
             out = out.replace(pattern, replacement)
@@ -72,7 +74,20 @@ def skeleton(phonetic_form: str) -> str:
     if len(form) > 3 and form.endswith("at"):
         form = form[:-1]
     opening = "a" if form[:1] in ("a", "i", "u") else ""
-    return opening + _DOUBLES.sub(r"\1", _SKELETON_DROP.sub("", form))
+    consonants = _DOUBLES.sub(r"\1", _SKELETON_DROP.sub("", form))
+    if len(consonants) > 2 and form.endswith("h"):
+        consonants = consonants[:-1]  # Saleh / صالح: Latin spellings often lose the final h
+    return opening + consonants
+
+
+_BROAD = str.maketrans({"d": "t", "z": "t", "s": "t", "p": "b", "g": "k"})
+
+
+def broad(skeleton_form: str) -> str:
+    """A skeleton with the consonants that languages render differently merged: Arabic ض is d
+    in Arabic names and z in Persian and Urdu ones (Fadl, Faiz), ث is th or s (Uthman, Usman),
+    ب and پ, ك and گ."""
+    return skeleton_form.translate(_BROAD)
 
 
 _VOWEL_RUN = re.compile(r"[aiu]+")
