@@ -25,9 +25,11 @@ from counterflow.screening.names import AnalyzedName, Kind, Token
 from counterflow.screening.phonetic import broad
 
 #: share of Levenshtein similarity blended into Jaro-Winkler for Latin spellings
-LEVENSHTEIN_SHARE = 0.0
+LEVENSHTEIN_SHARE = 0.25
+#: words whose lengths differ more than this ratio lose similarity in proportion
+LENGTH_RATIO = 0.75
 #: shape of the credit curve above MIN_TOKEN_SIMILARITY (1 = linear; higher = steeper)
-CREDIT_EXPONENT = 1.5
+CREDIT_EXPONENT = 1.0
 #: pairs below this similarity are not aligned at all
 MIN_TOKEN_SIMILARITY = 0.7
 #: weight of a query token left without a counterpart, relative to a matched one
@@ -105,6 +107,10 @@ def token_similarity(
         similarity = (1 - LEVENSHTEIN_SHARE) * similarity + LEVENSHTEIN_SHARE * (
             Levenshtein.normalized_similarity(a.phon, b.phon)
         )
+    shorter, longer = sorted((len(a.phon), len(b.phon)))
+    if shorter < LENGTH_RATIO * longer:
+        # Jaro-Winkler forgives a long tail after a shared start (Kuni / Kuningam)
+        similarity *= shorter / (LENGTH_RATIO * longer)
     if established is not None and established(a) and established(b):
         return min(similarity, DISTINCT_NAMES), "distinct"
     return similarity, "spelling"

@@ -16,8 +16,9 @@ from counterflow.model.dates import year_span
 
 DATE_SAME_DAY = 0.06
 DATE_SAME_YEAR = 0.03
-DATE_CONFLICT = -0.15
 DATE_NEAR_CONFLICT = -0.05
+DATE_CONFLICT = -0.15
+DATE_FAR_CONFLICT = -0.25
 COUNTRY_MATCH = 0.02
 GENDER_CONFLICT = -0.12
 IDENTIFIER_FLOOR = 0.95
@@ -50,16 +51,20 @@ def compare_dates(query: Sequence[str], listed: Sequence[tuple[str, bool]]) -> E
                 score = DATE_SAME_YEAR  # year ranges overlap
             else:
                 gap = min(abs(q_first - last), abs(first - q_last))
-                tolerance = 2 if approximate else 0
-                score = (
-                    0.0
-                    if gap <= tolerance
-                    else (DATE_NEAR_CONFLICT if gap <= tolerance + 2 else DATE_CONFLICT)
-                )
+                score = _date_gap_score(gap - (2 if approximate else 0))
             best = score if best is None else max(best, score)
     assert best is not None
     verdict = "match" if best > 0 else ("compatible" if best == 0 else "conflict")
     return Evidence("birthDate", best, tuple(query), tuple(v for v, _ in listed), verdict)
+
+
+def _date_gap_score(gap: int) -> float:
+    """Years between two dates beyond the tolerance: 0 is fine, a few years a doubt, many a no."""
+    if gap <= 0:
+        return 0.0
+    if gap <= 2:
+        return DATE_NEAR_CONFLICT
+    return DATE_CONFLICT if gap <= 5 else DATE_FAR_CONFLICT
 
 
 def compare_countries(query: Sequence[str], listed: Iterable[str]) -> Evidence | None:
