@@ -68,6 +68,7 @@ ARABIC_PROGRAMMES = ("QD", "IQ", "LY", "YE", "SO", "SD", "TA")
 
 
 def _words(text: str) -> frozenset[str]:
+    """A word set from whitespace-separated text (keeps long word lists readable)."""
     return frozenset(text.split())
 
 
@@ -98,8 +99,8 @@ _FRENCH_WORDS = _words(
 )
 _ARABIC_ORG_WORDS = _words(
     """
-    jamaat jamaah jamaa jamiat jabhat jabhet harakat harakat ansar katibat katiba tanzim jaish
-    jaysh hizb hay'at hayat hayat tahrir majlis shura mujahidin mujahideen ittihad lashkar tehrik
+    jamaat jamaah jamaa jamiat jabhat jabhet harakat ansar katibat katiba tanzim jaish
+    jaysh hizb hayat tahrir majlis shura mujahidin mujahideen ittihad lashkar tehrik
     sarayat saraya liwa kataib qaida qaeda dawla dawlat khilafa imarat
     """
 )
@@ -203,12 +204,6 @@ def is_variant(a: str, b: str) -> bool:
     if len(long_) - len(short) > 2:
         return False
     return all(any(_token_close(s, t) for t in long_) for s in short)
-
-
-def _style_like(source: str, text: str) -> str:
-    if source.isupper():
-        return text.upper()
-    return text
 
 
 # --------------------------------------------------------------------------- loading
@@ -355,7 +350,7 @@ def _cap(text: str) -> str:
 
 
 def to_cyrillic(name: str, rng: random.Random) -> str:
-    """A Latin rendering of an Arabic-origin name as the Russian press would write it.
+    """An Arabic-origin name written in Latin, rendered in Cyrillic as the Russian press does.
 
     >>> to_cyrillic("Jabhat al-Nusrah", random.Random(1))
     'Джебхат ан-Нусра'
@@ -471,7 +466,8 @@ _ARABIC_MARKS = re.compile("[\u064b-\u0652\u0640]")  # harakat and tatweel
 
 def arabic_variant(name: str, rng: random.Random, *, person: bool) -> str:
     """Everyday Arabic-script spelling of a listed original: hamza seats dropped, taa marbuta
-    and alif maqsura written as ha and ya, and (for people) a middle name left out."""
+    and alif maqsura written as ha and ya, and (for people with four names or more) a middle
+    name left out."""
     text = _ARABIC_MARKS.sub("", name)
     if rng.random() < 0.8:
         text = text.translate(_ARABIC_HAMZA)
@@ -485,7 +481,7 @@ def arabic_variant(name: str, rng: random.Random, *, person: bool) -> str:
         for i in range(1, len(words) - 1)
         if words[i] not in _ARABIC_BOUND and words[i - 1] not in _ARABIC_BOUND
     ]
-    if person and droppable and (rng.random() < 0.6 or text == name):
+    if person and len(words) >= 4 and droppable and (rng.random() < 0.6 or text == name):
         del words[rng.choice(droppable)]
     return " ".join(words)
 
@@ -585,21 +581,23 @@ class HardQuery:
 _ARABIC_LOOSE = str.maketrans({"ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None})
 
 
-def loose_tokens(text: str) -> list[str]:
-    """Tokens reduced to what survives any spelling: consonant skeletons for Latin, bare
-    letters for Arabic script (no hamza seats, no taa marbuta, no article); no particles."""
-    out = []
+def loose_tokens(text: str) -> tuple[set[str], set[str]]:
+    """The words of a name reduced to what survives any spelling (consonant skeletons for
+    Latin, bare letters for Arabic script: no hamza seats, taa marbuta or article), without
+    particles; and its initials (one-letter Latin words) apart."""
+    words: set[str] = set()
+    initials: set[str] = set()
     for token in normalize(text).split():
         if token in PARTICLES or token in _ARTICLES:
             continue
         if is_arabic(token):
             token = token.translate(_ARABIC_LOOSE)
-            out.append(token[2:] if token.startswith("ال") and len(token) > 4 else token)
+            words.add(token[2:] if token.startswith("ال") and len(token) > 4 else token)
         elif len(token) == 1:
-            out.append(token)
+            initials.add(token)
         else:
-            out.append(_skeleton(token))
-    return out
+            words.add(_skeleton(token))
+    return words, initials
 
 
 class _Context:
@@ -619,9 +617,8 @@ class _Context:
                 letters = frozenset(t[0] for t in key.split())
                 index = len(self._names)
                 self._names.append((entity.id, letters))
-                for token in loose_tokens(value.value):
-                    if len(token) > 1 or not token.isascii():
-                        self._postings[token].add(index)
+                for token in loose_tokens(value.value)[0]:
+                    self._postings[token].add(index)
         #: entities that share a name with another entity (duplicate listings): never sources
         self.shared = {i for ids in self.by_name.values() if len(ids) > 1 for i in ids}
 
@@ -631,9 +628,7 @@ class _Context:
     def ambiguous(self, entity: Entity, text: str) -> bool:
         """True when another entity has a name holding every word of ``text`` (loosely, in
         any order) and a word for each of its initials: then there is no single right answer."""
-        tokens = loose_tokens(text)
-        words = {t for t in tokens if len(t) > 1 or not t.isascii()}
-        initials = {t for t in tokens if len(t) == 1 and t.isascii()}
+        words, initials = loose_tokens(text)
         if not words:
             return True
         candidates: set[int] | None = None
@@ -910,7 +905,7 @@ def labelled_pairs(
     def different(a: Entity, b: Entity, na: str, nb: str) -> bool:
         if a.id == b.id or normalize(na) == normalize(nb):
             return False
-        names_a = {normalize(n) for _, v in a.names() for n in (v.value,)}
+        names_a = {normalize(v.value) for _, v in a.names()}
         if any(normalize(v.value) in names_a for _, v in b.names()):
             return False
         return not is_variant(na, nb)
@@ -919,7 +914,7 @@ def labelled_pairs(
     for entity in persons:
         name = primary_name(entity)
         if name:
-            for token in set(_significant(name)):
+            for token in sorted(set(_significant(name))):
                 by_token[token].append((entity, name))
     for group in by_token.values():
         if len(group) < 2:
@@ -932,10 +927,8 @@ def labelled_pairs(
     for row in negatives:
         name = row.get("full_name") or ""
         if is_latin(name):
-            for token in {
-                normalize(row.get("first_name", "")),
-                normalize(row.get("last_name", "")),
-            }:
+            first, last = row.get("first_name", ""), row.get("last_name", "")
+            for token in sorted({normalize(first), normalize(last)}):
                 if token:
                     neg_by_token[token].append(name)
     for group in neg_by_token.values():
@@ -951,7 +944,7 @@ def labelled_pairs(
     org_by_word: dict[str, list[tuple[Entity, str]]] = defaultdict(list)
     for entity in orgs:
         for name in latin_names(entity):
-            for token in set(normalize(name).split()) & ORG_GENERIC:
+            for token in sorted(set(normalize(name).split()) & ORG_GENERIC):
                 org_by_word[token].append((entity, name))
     for group in org_by_word.values():
         for _ in range(min(40, len(group))):
@@ -989,10 +982,11 @@ def _balanced_take(
     for category in sorted(pools):
         items = []
         for a, b, schema in pools[category]:
-            key = tuple(sorted((normalize(a), normalize(b))))
-            if key in seen or key[0] == key[1]:
+            na, nb = normalize(a), normalize(b)
+            key = (min(na, nb), max(na, nb))
+            if key in seen or na == nb:
                 continue
-            seen.add(key)  # type: ignore[arg-type]
+            seen.add(key)
             items.append((a, b, schema))
         rng.shuffle(items)
         cleaned[category] = items

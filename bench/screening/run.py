@@ -104,7 +104,10 @@ def query_rows(queries: Sequence[ds.LabelledQuery]) -> list[dict[str, Any]]:
 
 
 def read_results(path: Path) -> Results:
-    return {row["id"]: [tuple(h) for h in row["hits"]] for row in ds.read_jsonl(path)}
+    """The peer's top hits per query id, as (entity id, score)."""
+    return {
+        row["id"]: [(str(h[0]), float(h[1])) for h in row["hits"]] for row in ds.read_jsonl(path)
+    }
 
 
 # --------------------------------------------------------------------------- systems
@@ -395,6 +398,11 @@ def report(r: dict[str, Any]) -> str:
         rows.append(
             [category, str(n)] + [fmt(hard["systems"].get(s, {}).get(category)) for s in SYSTEMS]
         )
+    for schema in ("Person", "Organization"):
+        rows.append(
+            [f"(all {schema})", str(hard["schema_counts"][schema])]
+            + [fmt(hard["by_schema"].get(s, {}).get(schema)) for s in SYSTEMS]
+        )
     out += [table(["category", "queries", *SYSTEMS], rows), ""]
 
     neg = r["negatives"]
@@ -403,8 +411,10 @@ def report(r: dict[str, Any]) -> str:
         "",
         "An alert is a query with at least one hit at or above the system's default threshold "
         f"(top {LIMIT} hits considered). The peer ran on a seeded sample of "
-        f"{neg['sample_size']:,} (brute force is slow); counterflow ran on the same sample "
-        "and on all rows.",
+        f"{neg['sample_size']:,} (brute force is slow)"
+        + (f" and {' and '.join(neg['peer_all'])} also on all rows" if neg["peer_all"] else "")
+        + '; counterflow ran on the same sample and on all rows. Rows "at T" show the '
+        "same run at another threshold.",
         "",
     ]
     rows = []
@@ -546,6 +556,12 @@ def main() -> int:
     parser.add_argument("--peer-jobs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--fresh-peer", action="store_true", help="ignore cached peer results")
     parser.add_argument("--no-peer", action="store_true", help="counterflow only")
+    parser.add_argument(
+        "--peer-full-negatives",
+        default="",
+        help="comma-separated peer algorithms to run on every negative too, not just the "
+        "sample (slow: logic-v2 takes about 45 minutes on 2 CPUs)",
+    )
     parser.add_argument("--per-category", type=int, help="hard-set queries per category")
     parser.add_argument("--pairs", type=int, help="labelled pairs")
     parser.add_argument("--peer-negatives", type=int, help="negatives sample for the peer")
@@ -640,6 +656,7 @@ def benchmark(args: argparse.Namespace) -> int:
     )
 
     results: dict[str, dict[str, Results]] = defaultdict(dict)
+    peer_pairs: dict[str, dict[str, float]] = {}
     peer_meta: dict[str, Any] = {}
 
     # ---------------------------------------------------------------- peer
@@ -668,10 +685,27 @@ def benchmark(args: argparse.Namespace) -> int:
             path, meta = run_peer(
                 algorithm, "pairs", {"pairs": files["pairs"]}, "pairs", fresh=args.fresh_peer
             )
-            results[algorithm]["pairs"] = {
-                row["id"]: [("", row["score"])] for row in ds.read_jsonl(path)
-            }
+            peer_pairs[algorithm] = {row["id"]: float(row["score"]) for row in ds.read_jsonl(path)}
             peer_meta[f"{algorithm}:pairs"] = meta
+
+    full_peer = [a for a in args.peer_full_negatives.split(",") if a] if use_peer else []
+    unknown = set(full_peer) - set(PEER_ALGORITHMS)
+    if unknown:
+        raise SystemExit(f"unknown peer algorithm(s): {', '.join(sorted(unknown))}")
+    if full_peer:
+        files["negatives_all"] = WORK / "queries_negatives_all.jsonl"
+        ds.write_jsonl(files["negatives_all"], query_rows(negatives))
+    for algorithm in full_peer:
+        path, meta = run_peer(
+            algorithm,
+            "screen",
+            {"candidates": files["candidates"], "queries": files["negatives_all"]},
+            "negatives_all",
+            jobs=args.peer_jobs,
+            fresh=args.fresh_peer,
+        )
+        results[algorithm]["negatives_all"] = read_results(path)
+        peer_meta[f"{algorithm}:negatives_all"] = meta
 
     # ---------------------------------------------------------------- counterflow
     log("counterflow: building the UN index")
@@ -754,6 +788,7 @@ def benchmark(args: argparse.Namespace) -> int:
             }
             for s in systems
         },
+        "schema_counts": dict(Counter(q.schema for q in hard)),
         "by_schema": {
             s: {
                 schema: recall(results[s]["hard"], [q for q in hard if q.schema == schema])
@@ -773,8 +808,23 @@ def benchmark(args: argparse.Namespace) -> int:
             false_positives(results["counterflow"]["negatives_all"], negatives, DEFAULT_THRESHOLD),
         )
     )
+    neg_rows.append(
+        (
+            f"counterflow (all {len(negatives):,}) at {PEER_THRESHOLD}",
+            false_positives(results["counterflow"]["negatives_all"], negatives, PEER_THRESHOLD),
+        )
+    )
+    for algorithm in full_peer:
+        for threshold in (PEER_THRESHOLD, 0.6, 0.5):
+            neg_rows.append(
+                (
+                    f"{algorithm} (all {len(negatives):,})"
+                    + ("" if threshold == PEER_THRESHOLD else f" at {threshold}"),
+                    false_positives(results[algorithm]["negatives_all"], negatives, threshold),
+                )
+            )
     if "logic-v2" in results:
-        for threshold in (0.8, 0.9):
+        for threshold in (0.5, 0.6):
             neg_rows.append(
                 (
                     f"logic-v2 (sample) at {threshold}",
@@ -792,6 +842,7 @@ def benchmark(args: argparse.Namespace) -> int:
     by_id = {q.id: q for q in negatives}
     report_data["negatives"] = {
         "sample_size": len(neg_sample),
+        "peer_all": full_peer,
         "rows": neg_rows,
         "counterflow_top_false_alerts": [
             {"score": s, "query": by_id[qid].record.get("full_name"), "hit": hit}
@@ -805,8 +856,8 @@ def benchmark(args: argparse.Namespace) -> int:
     pair_scores: dict[str, list[float]] = {"counterflow": [cf_pairs[p.id].score for p in pairs]}
     pair_pred: dict[str, list[bool]] = {"counterflow": [cf_pairs[p.id].is_match for p in pairs]}
     for algorithm in PEER_ALGORITHMS:
-        if algorithm in results:
-            pair_scores[algorithm] = [results[algorithm]["pairs"][p.id][0][1] for p in pairs]
+        if algorithm in peer_pairs:
+            pair_scores[algorithm] = [peer_pairs[algorithm][p.id] for p in pairs]
             pair_pred[algorithm] = [s >= PEER_THRESHOLD for s in pair_scores[algorithm]]
     for system, predicted in pair_pred.items():
         seconds = (
@@ -879,6 +930,16 @@ def benchmark(args: argparse.Namespace) -> int:
     notes.append(
         "Peer load time is shown as its index build time: it has no index, only the candidate "
         "entities parsed into FtM proxies."
+    )
+    notes.append(
+        "Ties at the top: the peer keeps list order, counterflow orders by entity id. "
+        "Hard-set queries carry a name and schema only; positives and negatives carry every "
+        "column of their CSV (name, birth date, nationality, place of birth, ...), handed to "
+        "counterflow as a screen record and to the peer as the equivalent FtM properties."
+    )
+    notes.append(
+        "counterflow keeps a birth-year range as an ISO interval (1960/1965); FtM dates cannot "
+        "hold one, so the peer's candidates carry every year of the range instead."
     )
     notes.append(
         "Peer recall and false-positive runs used "
