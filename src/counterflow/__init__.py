@@ -20,6 +20,7 @@ from counterflow.errors import (
     StoreError,
 )
 from counterflow.model import Entity, Sanction, Value
+from counterflow.screening import Match, Query, Screener, score_pair
 from counterflow.workspace import Workspace
 
 __all__ = [
@@ -28,10 +29,14 @@ __all__ = [
     "DataError",
     "DownloadError",
     "Entity",
+    "Match",
     "NotFoundError",
+    "Query",
     "Sanction",
+    "Screener",
     "StoreError",
     "Value",
     "Workspace",
     "__version__",
+    "score_pair",
 ]
