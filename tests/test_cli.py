@@ -34,7 +34,7 @@ def test_demo_imports_and_looks_up(home: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "imported sample edition 2026-01-15, 5 entries" in result.output
     assert "ZZe.001" in result.output and "ZZi.003" in result.output
-    assert "no entry scores 0.75 or more" in result.output
+    assert "no entry scores 0.70 or more" in result.output
     again = run(home, "demo")
     assert "already there" in again.output
 

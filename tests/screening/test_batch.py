@@ -151,7 +151,7 @@ def test_cli_screen_forms(home: Path, tmp_path: Path) -> None:
     one = run("screen", "Jabhet al-Misal", "--limit", "1")
     assert one.exit_code == 0 and "ZZe.001" in one.output and "alias" in one.output
     none = run("screen", "John Smith")
-    assert "No entry scores 0.75 or more for 'John Smith'" in none.output
+    assert "No entry scores 0.70 or more for 'John Smith'" in none.output
     queries = _write(tmp_path / "q.csv", [["name"], ["Jabhat al-Mithal"], [""]])
     batch = run("screen", "--input", str(queries), "--output", str(tmp_path / "r.csv"))
     assert batch.exit_code == 0 and "Screened 1 of 2 rows" in batch.output

@@ -56,7 +56,8 @@ def test_particles_are_canonical_and_abd_compounds_split() -> None:
     )
     assert _phon("Abou Bakr") == ["abu", "bakr"]
     tokens = analyze("Abd al-Rahman").tokens
-    assert tokens[0].kind is Kind.PARTICLE
+    assert tokens[0].kind is Kind.PREFIX
+    assert analyze("Ali bin Omar").tokens[1].kind is Kind.PARTICLE
 
 
 def test_honorifics_and_legal_forms() -> None:

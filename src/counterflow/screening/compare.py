@@ -26,6 +26,8 @@ from counterflow.screening.phonetic import broad
 
 #: share of Levenshtein similarity blended into Jaro-Winkler for Latin spellings
 LEVENSHTEIN_SHARE = 0.25
+#: factor on the spelling similarity of words that do not start with the same letter
+FIRST_LETTER = 0.92
 #: words whose lengths differ more than this ratio lose similarity in proportion
 LENGTH_RATIO = 0.75
 #: shape of the credit curve above MIN_TOKEN_SIMILARITY (1 = linear; higher = steeper)
@@ -35,7 +37,9 @@ MIN_TOKEN_SIMILARITY = 0.7
 #: weight of a query token left without a counterpart, relative to a matched one
 UNMATCHED_QUERY = 0.9
 #: weight of a list-name token left without a counterpart
-UNMATCHED_LIST = 0.3
+UNMATCHED_LIST = 0.2
+#: weight of an unmatched first or last word of a list name (a given name or a family name)
+UNMATCHED_LIST_EDGE = 0.5
 #: matched weight below which a name match is discounted: agreeing on one very common word
 #: ("Muhammad") is not enough to call two names the same
 MIN_INFORMATION = 0.8
@@ -43,7 +47,7 @@ MIN_INFORMATION = 0.8
 MIN_CORPUS = 5000
 #: share of a token's weight that an initial ("A." for "Ayman") carries
 INITIAL_WEIGHT = 0.3
-KIND_WEIGHT = {Kind.NAME: 1.0, Kind.PARTICLE: 0.25, Kind.GENERIC: 0.3}
+KIND_WEIGHT = {Kind.NAME: 1.0, Kind.PARTICLE: 0.2, Kind.PREFIX: 0.6, Kind.GENERIC: 0.3}
 
 Weigher = Callable[[Token], float]
 Established = Callable[[Token], bool]
@@ -107,6 +111,8 @@ def token_similarity(
         similarity = (1 - LEVENSHTEIN_SHARE) * similarity + LEVENSHTEIN_SHARE * (
             Levenshtein.normalized_similarity(a.phon, b.phon)
         )
+    if a.phon[0] != b.phon[0]:
+        similarity *= FIRST_LETTER  # people rarely get the first letter of a name wrong
     shorter, longer = sorted((len(a.phon), len(b.phon)))
     if shorter < LENGTH_RATIO * longer:
         # Jaro-Winkler forgives a long tail after a shared start (Kuni / Kuningam)
@@ -169,7 +175,11 @@ def compare_names(
     denominator = (
         matched_weight
         + UNMATCHED_QUERY * sum(weight(t) for t in missing_q)
-        + UNMATCHED_LIST * sum(weight(t) for t in missing_c)
+        + sum(
+            (UNMATCHED_LIST_EDGE if j in (0, len(c) - 1) else UNMATCHED_LIST) * weight(t)
+            for j, t in enumerate(c)
+            if j not in used_c
+        )
     )
     score = earned / denominator if denominator else 0.0
     if cross_script_weight > matched_weight / 2:

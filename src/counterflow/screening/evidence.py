@@ -19,6 +19,8 @@ DATE_SAME_YEAR = 0.03
 DATE_NEAR_CONFLICT = -0.05
 DATE_CONFLICT = -0.15
 DATE_FAR_CONFLICT = -0.25
+DATE_VERY_FAR_CONFLICT = -0.3
+DATE_EXACT_CONFLICT = -0.4
 COUNTRY_MATCH = 0.02
 GENDER_CONFLICT = -0.12
 IDENTIFIER_FLOOR = 0.95
@@ -52,6 +54,8 @@ def compare_dates(query: Sequence[str], listed: Sequence[tuple[str, bool]]) -> E
             else:
                 gap = min(abs(q_first - last), abs(first - q_last))
                 score = _date_gap_score(gap - (2 if approximate else 0))
+                if min(len(q), len(value)) >= 10 and not approximate and gap > 2:
+                    score = DATE_EXACT_CONFLICT  # two full dates years apart: two people
             best = score if best is None else max(best, score)
     assert best is not None
     verdict = "match" if best > 0 else ("compatible" if best == 0 else "conflict")
@@ -64,7 +68,9 @@ def _date_gap_score(gap: int) -> float:
         return 0.0
     if gap <= 2:
         return DATE_NEAR_CONFLICT
-    return DATE_CONFLICT if gap <= 5 else DATE_FAR_CONFLICT
+    if gap <= 5:
+        return DATE_CONFLICT
+    return DATE_FAR_CONFLICT if gap <= 10 else DATE_VERY_FAR_CONFLICT
 
 
 def compare_countries(query: Sequence[str], listed: Iterable[str]) -> Evidence | None:

@@ -34,7 +34,8 @@ MAX_NAME_LENGTH = 300
 
 class Kind(StrEnum):
     NAME = "name"
-    PARTICLE = "particle"
+    PARTICLE = "particle"  # bin, ibn, ould: connects a name to a father's
+    PREFIX = "prefix"  # abd, abu, umm: forms a name with the next word (Abu Bakr is not Bakr)
     GENERIC = "generic"
 
 
@@ -86,6 +87,7 @@ _GENERIC = {
     "enterprises", "holding", "holdings", "shipping", "establishment", "agency", "office",
     "general", "fund", "trust", "global", "world", "state", "republic", "people", "peoples",
 }  # fmt: skip
+_INVERTED = re.compile(r"^([^,]+),\s*([^,]+)$")
 _ABD_ABJAD = re.compile(r"^abd(?=.{3})")
 _ABU_PREFIX = re.compile(r"^ab(?:u|ou|oo)(?=[^aeiou].{2})")
 #: an article left at the front of a compound's second part: al-, el-, ul-, or assimilated
@@ -165,7 +167,9 @@ def _token(text: str, abjad: bool, kind: Kind) -> Token:
 @lru_cache(maxsize=500_000)
 def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
     """Take a name apart into comparable tokens (cached: lists repeat names and words)."""
-    words = _words(name)
+    inverted = _INVERTED.match(name)
+    # "AL-ZAWAHIRI, Ayman" (family name first, as OFAC writes) reads "Ayman AL-ZAWAHIRI"
+    words = _words(f"{inverted.group(2)} {inverted.group(1)}" if inverted else name)
     tokens: list[Token] = []
     for i, (word, abjad) in enumerate(words):
         following = words[i + 1][0] if i + 1 < len(words) else ""
@@ -181,7 +185,8 @@ def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
         if name_class is not NameClass.PERSON and word in _LEGAL_FORMS and len(words) > 1:
             continue
         if word in _PARTICLES:
-            tokens.append(_token(_PARTICLES[word], abjad, Kind.PARTICLE))
+            canonical = _PARTICLES[word]
+            tokens.append(_token(canonical, abjad, _particle_kind(canonical)))
             continue
         generic = name_class is not NameClass.PERSON and word in _GENERIC
         kind = Kind.GENERIC if generic else Kind.NAME
@@ -189,6 +194,10 @@ def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
     if not tokens and words:  # a name made only of particles or generic words keeps them
         tokens = [_token(w, a, Kind.NAME) for w, a in words]
     return AnalyzedName(name, tuple(tokens))
+
+
+def _particle_kind(canonical: str) -> Kind:
+    return Kind.PARTICLE if canonical == "bin" else Kind.PREFIX
 
 
 def _compound(word: str, abjad: bool, kind: Kind, name_class: NameClass) -> list[Token]:
@@ -200,11 +209,11 @@ def _compound(word: str, abjad: bool, kind: Kind, name_class: NameClass) -> list
     prefix = _ABD_ABJAD.match(word) if abjad else _ABD_PREFIX.match(word)
     if prefix:  # Abdulrahman, Abdelaziz, Abdullah, عبدالحی: abd + the rest
         rest = _ASSIMILATED.sub("", word[prefix.end() :], count=1)
-        return [_token("abd", False, Kind.PARTICLE), *_compound(rest, abjad, kind, name_class)]
+        return [_token("abd", False, Kind.PREFIX), *_compound(rest, abjad, kind, name_class)]
     abu = None if abjad else _ABU_PREFIX.match(word)
     if abu:  # Abubakar / Abu Bakr
         return [
-            _token("abu", False, Kind.PARTICLE),
+            _token("abu", False, Kind.PREFIX),
             *_compound(word[abu.end() :], abjad, kind, name_class),
         ]
     if not abjad and name_class is not NameClass.ORGANIZATION:

@@ -32,7 +32,7 @@ from counterflow.screening.query import Query
 from counterflow.screening.vocabulary import COMMON_NAME_WORDS
 
 #: Scores at or above this are hits. Calibrated on labelled data: see docs/screening.md.
-DEFAULT_THRESHOLD = 0.75
+DEFAULT_THRESHOLD = 0.7
 #: a weak alias counts only when its name score reaches this (a near-exact hit)
 WEAK_ALIAS_MIN = 0.97
 #: a word found in at least this many indexed names is an established name word
