@@ -6,11 +6,14 @@ skeleton for tokens from scripts without short vowels; a matching initial for "A
 "Aiman". The name score weighs every token by how rare it is (a shared "Muhammad" says little, a
 shared "Zawahiri" a lot) and by its kind (particles and generic words weigh little):
 
-    score = Σ matched f(similarity)·w / (Σ matched w + α Σ unmatched query w
-                                         + β Σ unmatched list w)
+    score = Σ matched credit(similarity)·w / (Σ matched w + α Σ unmatched query w
+                                              + β Σ unmatched list w)
 
-A query word with no counterpart counts against the match almost fully (α); a list name's extra
-parts (middle names, nisbas) count less (β), because lists carry fuller names than queries do.
+A query word with no counterpart counts against the match almost fully (α = 0.9). A list name's
+extra words count less, because lists carry fuller names than queries do: a middle word (a
+father's or grandfather's name) β = 0.2, its first or last word β = 0.5. Two different
+established names aligned in one place (Hassan / Hussein) count against the match with more
+than their weight.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ class TokenPair:
     query: str
     listed: str
     similarity: float
-    how: str  # "equal", "spelling", "skeleton", "initial"
+    how: str  # equal, spelling, vowels, skeleton, initial, distinct
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,28 @@ def _credit(similarity: float) -> float:
     return float(share**CREDIT_EXPONENT)
 
 
+def _align(
+    q: tuple[Token, ...], c: tuple[Token, ...], established: Established | None
+) -> list[tuple[float, int, int, str]]:
+    """One-to-one token pairs, most similar first (greedy; names have a handful of words)."""
+    candidates = []
+    for i, a in enumerate(q):
+        for j, b in enumerate(c):
+            sim, how = token_similarity(a, b, established)
+            if sim >= MIN_TOKEN_SIMILARITY:
+                candidates.append((sim, i, j, how))
+    candidates.sort(key=lambda x: (-x[0], x[1], x[2]))
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    aligned = []
+    for sim, i, j, how in candidates:
+        if i not in used_q and j not in used_c:
+            used_q.add(i)
+            used_c.add(j)
+            aligned.append((sim, i, j, how))
+    return aligned
+
+
 def compare_names(
     query: AnalyzedName,
     listed: AnalyzedName,
@@ -140,63 +165,52 @@ def compare_names(
     q, c = query.tokens, listed.tokens
     if not q or not c:
         return NameComparison(0.0, (), tuple(t.text for t in q), tuple(t.text for t in c))
-    candidates = []
-    for i, a in enumerate(q):
-        for j, b in enumerate(c):
-            sim, how = token_similarity(a, b, established)
-            if sim >= MIN_TOKEN_SIMILARITY:
-                candidates.append((sim, i, j, how))
-    candidates.sort(key=lambda x: (-x[0], x[1], x[2]))
-    used_q: set[int] = set()
-    used_c: set[int] = set()
-    pairs: list[TokenPair] = []
-    earned = matched_weight = cross_script_weight = 0.0
-    for sim, i, j, how in candidates:
-        if i in used_q or j in used_c:
-            continue
-        used_q.add(i)
-        used_c.add(j)
+    aligned = _align(q, c, established)
+    earned = agreed = disagreed = cross_script = 0.0
+    for sim, i, j, how in aligned:
         w = (weight(q[i]) + weight(c[j])) / 2
         if how == "initial":  # "A." agrees with "Ayman" but says little: it weighs less
-            w *= INITIAL_WEIGHT
-            earned += sim * w
+            earned += sim * w * INITIAL_WEIGHT
+            agreed += w * INITIAL_WEIGHT
         elif how == "distinct":
             # two different names in one place (Hassan for Hussein) speak against the match
             # however common they are: full weight, and a penalty on top
-            w = max(w, KIND_WEIGHT[q[i].kind]) * (1.0 + DISTINCT_PENALTY)
+            disagreed += max(w, KIND_WEIGHT[q[i].kind]) * (1.0 + DISTINCT_PENALTY)
         else:
             earned += _credit(sim) * w
+            agreed += w
             if q[i].abjad != c[j].abjad:
-                cross_script_weight += w
-        matched_weight += w
-        pairs.append(TokenPair(q[i].text, c[j].text, round(sim, 3), how))
+                cross_script += w
+    used_q = {i for _, i, _, _ in aligned}
+    used_c = {j for _, _, j, _ in aligned}
     missing_q = [t for i, t in enumerate(q) if i not in used_q]
-    missing_c = [t for j, t in enumerate(c) if j not in used_c]
+    missing_c = [(j, t) for j, t in enumerate(c) if j not in used_c]
+    edges = (0, len(c) - 1)
     denominator = (
-        matched_weight
+        agreed
+        + disagreed
         + UNMATCHED_QUERY * sum(weight(t) for t in missing_q)
         + sum(
-            (UNMATCHED_LIST_EDGE if j in (0, len(c) - 1) else UNMATCHED_LIST) * weight(t)
-            for j, t in enumerate(c)
-            if j not in used_c
+            (UNMATCHED_LIST_EDGE if j in edges else UNMATCHED_LIST) * weight(t)
+            for j, t in missing_c
         )
     )
     score = earned / denominator if denominator else 0.0
-    if cross_script_weight > matched_weight / 2:
+    if cross_script > agreed / 2:
         # a Latin name found only through an Arabic-script one (or the reverse) rests on a
         # consonant skeleton: short vowels are unknown, so the match is less certain
         score *= CROSS_SCRIPT
-    if matched_weight < MIN_INFORMATION:  # only common words agree: "Muhammad" = "Muhammad"
-        score *= matched_weight / MIN_INFORMATION
+    if agreed < MIN_INFORMATION:  # only common words agree: "Muhammad" = "Muhammad"
+        score *= agreed / MIN_INFORMATION
     if len(q) != len(c):  # a word joined or split ("Alnusra" / "al Nusra"): compare whole
         whole = Indel.normalized_similarity("".join(t.phon for t in q), "".join(t.phon for t in c))
         if whole >= 0.95:
             score = max(score, 0.95 * _credit(whole))
     return NameComparison(
         round(min(score, 1.0), 4),
-        tuple(pairs),
+        tuple(TokenPair(q[i].text, c[j].text, round(sim, 3), how) for sim, i, j, how in aligned),
         tuple(t.text for t in missing_q),
-        tuple(t.text for t in missing_c),
+        tuple(t.text for _, t in missing_c),
     )
 
 
