@@ -93,12 +93,12 @@ def token_similarity(
     established words are two different names (Khalid and Khalil, Jamal and Kamal), however
     alike they look; a typo is rarely an established word, so it keeps its spelling similarity.
     """
-    if a.phon == b.phon:
-        return 1.0, "equal"
     if a.initial or b.initial:
         if a.text[0] == b.text[0] and not (a.initial and b.initial):
             return 0.9, "initial"
         return 0.0, "initial"
+    if a.phon == b.phon:
+        return 1.0, "equal"
     if a.abjad or b.abjad:
         if a.skel == b.skel and a.skel:
             return (1.0 if len(a.skel) >= 3 else 0.9), "skeleton"
@@ -196,6 +196,8 @@ def compare_names(
         )
     )
     score = earned / denominator if denominator else 0.0
+    if aligned and all(how == "initial" for _, _, _, how in aligned):
+        score = 0.0  # initials alone ("E.", "A. K.") name nobody
     if cross_script > agreed / 2:
         # a Latin name found only through an Arabic-script one (or the reverse) rests on a
         # consonant skeleton: short vowels are unknown, so the match is less certain

@@ -38,28 +38,32 @@ class Evidence:
 
 
 def compare_dates(query: Sequence[str], listed: Sequence[tuple[str, bool]]) -> Evidence | None:
-    """Query dates (partial ISO) against list dates (value, approximate); None when one is empty."""
+    """Query dates (partial ISO) against list dates (value, approximate); None when one is empty.
+
+    The best agreement over all pairs of dates counts, since lists give several dates of birth
+    when they are unsure.
+    """
     if not query or not listed:
         return None
-    best: float | None = None
-    for q in query:
-        q_first, q_last = year_span(q)
-        for value, approximate in listed:
-            first, last = year_span(value)
-            if "/" not in value and "/" not in q and q[: len(value)] == value[: len(q)]:
-                # equal at the shared precision
-                score = DATE_SAME_DAY if min(len(q), len(value)) >= 10 else DATE_SAME_YEAR
-            elif q_first <= last and first <= q_last:
-                score = DATE_SAME_YEAR  # year ranges overlap
-            else:
-                gap = min(abs(q_first - last), abs(first - q_last))
-                score = _date_gap_score(gap - (2 if approximate else 0))
-                if min(len(q), len(value)) >= 10 and not approximate and gap > 2:
-                    score = DATE_EXACT_CONFLICT  # two full dates years apart: two people
-            best = score if best is None else max(best, score)
-    assert best is not None
+    best = max(_date_score(q, value, approximate) for q in query for value, approximate in listed)
     verdict = "match" if best > 0 else ("compatible" if best == 0 else "conflict")
     return Evidence("birthDate", best, tuple(query), tuple(v for v, _ in listed), verdict)
+
+
+def _date_score(q: str, value: str, approximate: bool) -> float:
+    q_first, q_last = year_span(q)
+    first, last = year_span(value)
+    exact = "/" not in value + q and min(len(q), len(value)) >= 10
+    if q == value or ("/" not in value + q and q[: len(value)] == value[: len(q)]):
+        return DATE_SAME_DAY if exact else DATE_SAME_YEAR  # equal at the shared precision
+    if exact and q[:4] == value[:4]:
+        return 0.0  # two full dates in one year: a slip in the day or month, or two people
+    if not exact and q_first <= last and first <= q_last:
+        return DATE_SAME_YEAR  # the years or ranges overlap
+    gap = min(abs(q_first - last), abs(first - q_last))
+    if exact and not approximate and gap > 2:
+        return DATE_EXACT_CONFLICT  # two full dates years apart: two people
+    return _date_gap_score(gap - (2 if approximate else 0))
 
 
 def _date_gap_score(gap: int) -> float:

@@ -101,7 +101,7 @@ _SUFFIXES = (
         "din",
     ),
     (re.compile(r"(?:urrahman|errahman|arrahman|ulrahman|alrahman|elrahman)$"), "rahman"),
-    (re.compile(r"jan$"), "jan"),
+    (re.compile(r"(?:dzh|dj|j)an$"), "jan"),
 )
 #: Persian and Urdu ezafe and connectors ("Jaish-e-Mohammed", "Lashkar-i-Taiba")
 _CONNECTORS = {"e", "i", "o", "y"}
@@ -119,11 +119,7 @@ class Token:
     vclass: str  # phonetic form with vowels reduced, see .phonetic.vowel_class
     kind: Kind
     abjad: bool  # from a script without short vowels: compare by skeleton
-
-    @property
-    def initial(self) -> bool:
-        """A single Latin letter as written ("A."), not a one-letter transliteration (이 -> i)."""
-        return len(self.text) == 1 and not self.abjad
+    initial: bool  # a single Latin letter as written ("A."), not a one-letter transliteration
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +131,9 @@ class AnalyzedName:
 
     @property
     def key(self) -> str:
-        """The tokens' phonetic forms joined: equal keys mean equal names to the matcher."""
-        return " ".join(t.phon for t in self.tokens)
+        """The tokens' phonetic forms joined (abjad ones marked, since they compare and index
+        differently): equal keys mean equal names to the matcher."""
+        return " ".join(("~" if t.abjad else "") + t.phon for t in self.tokens)
 
 
 def _words(text: str) -> list[tuple[str, bool]]:
@@ -161,7 +158,8 @@ def _words(text: str) -> list[tuple[str, bool]]:
 
 def _token(text: str, abjad: bool, kind: Kind) -> Token:
     phon = text if abjad else phonetic(text)
-    return Token(text, phon, skeleton(phon), vowel_class(phon), kind, abjad)
+    initial = len(text) == 1 and not abjad
+    return Token(text, phon, skeleton(phon), vowel_class(phon), kind, abjad, initial)
 
 
 @lru_cache(maxsize=500_000)

@@ -11,6 +11,7 @@ has rarer words to go on.
 from __future__ import annotations
 
 import heapq
+import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,6 +29,7 @@ from counterflow.screening.evidence import (
     compare_identifiers,
 )
 from counterflow.screening.names import AnalyzedName, NameClass, Token, analyze, name_class_of
+from counterflow.screening.phonetic import broad
 from counterflow.screening.query import Query
 from counterflow.screening.vocabulary import COMMON_NAME_WORDS
 
@@ -35,10 +37,11 @@ from counterflow.screening.vocabulary import COMMON_NAME_WORDS
 DEFAULT_THRESHOLD = 0.7
 #: a weak alias counts only when its name score reaches this (a near-exact hit)
 WEAK_ALIAS_MIN = 0.97
+_DOUBLES = re.compile(r"(.)\1+")
 #: a word found in at least this many indexed names is an established name word
 ESTABLISHED_DF = 3
 #: how many candidate names are scored per query name
-CANDIDATES_PER_NAME = 40
+CANDIDATES_PER_NAME = 24
 
 _COMPATIBLE = {
     "Person": {"Person", "LegalEntity"},
@@ -212,6 +215,7 @@ class Screener:
                 skeleton_df.update({t.skel for t in analyzed.tokens})
         self._postings = {k: array("I", v) for k, v in postings.items()}
         self._phonetic_df = dict(phonetic_df)
+        self._established_cache: dict[str, bool] = {}
         self._weight = idf_weigher(dict(phonetic_df), dict(skeleton_df), max(1, len(self._names)))
         self._cap = max(2000, len(self._names) // 200)
         self.stats = ScreenerStats(
@@ -239,10 +243,14 @@ class Screener:
 
     def _established(self, token: Token) -> bool:
         """A word the lists use for several names, or a common name word: a name, not a typo."""
-        return (
-            self._phonetic_df.get(token.phon, 0) >= ESTABLISHED_DF
-            or token.phon in COMMON_NAME_WORDS
-        )
+        known = self._established_cache.get(token.phon)
+        if known is None:
+            known = (
+                self._phonetic_df.get(token.phon, 0) >= ESTABLISHED_DF
+                or token.phon in COMMON_NAME_WORDS
+            )
+            self._established_cache[token.phon] = known
+        return known
 
     def __len__(self) -> int:
         return len(self._entities)
@@ -297,29 +305,44 @@ class Screener:
         return matches[:limit]
 
     def _candidates(self, name: AnalyzedName) -> list[int]:
-        """Names sharing the most rarity-weighted index keys with ``name``."""
+        """Names sharing the most rarity-weighted index keys with ``name``.
+
+        An exact phonetic key counts fully, a coarse skeleton key less, a shared beginning
+        least, so exact spellings are never crowded out by look-alikes.
+        """
         lookups = []
         for token in name.tokens:
-            postings = [p for p in (self._postings.get(k) for k in _keys(token)) if p]
-            if postings:
-                lookups.append((min(len(p) for p in postings), token, postings))
+            found = [(k, p) for k, p in ((k, self._postings.get(k)) for k in _keys(token)) if p]
+            if any(k[0] == "p" for k, _ in found):
+                # the word itself is on the lists: its first letters would only add noise
+                found = [(k, p) for k, p in found if k[0] != "f"]
+            if found:
+                lookups.append((min(len(p) for _, p in found), token, found))
         lookups.sort(key=lambda x: x[0])
         scores: dict[int, float] = {}
-        for position, (size, token, postings) in enumerate(lookups):
+        for position, (size, token, found) in enumerate(lookups):
             if size > self._cap and position > 0:
                 continue  # too common to narrow anything down; rarer words already did
             weight = self._weight(token)
-            seen: set[int] = set()
-            for posting in postings:
-                if len(posting) > self._cap and len(postings) > 1:
+            best: dict[int, float] = {}
+            for key, posting in found:
+                if len(posting) > self._cap and len(found) > 1:
                     continue
+                strength = _KEY_STRENGTH[key[0]]
                 for name_id in posting[: self._cap * 4]:
-                    if name_id not in seen:
-                        seen.add(name_id)
-                        scores[name_id] = scores.get(name_id, 0.0) + weight
+                    if best.get(name_id, 0.0) < strength:
+                        best[name_id] = strength
+            for name_id, strength in best.items():
+                scores[name_id] = scores.get(name_id, 0.0) + weight * strength
         if len(scores) <= CANDIDATES_PER_NAME:
             return list(scores)
-        return heapq.nlargest(CANDIDATES_PER_NAME, scores, key=scores.__getitem__)
+        # among names sharing as much, the shorter ones are the closer ones
+        names = self._names
+        return heapq.nlargest(
+            CANDIDATES_PER_NAME,
+            scores,
+            key=lambda n: scores[n] - 0.01 * len(names[n].name.tokens),
+        )
 
     def _identifier_hits(self, query: Query) -> list[int]:
         if not query.identifiers:
@@ -372,12 +395,22 @@ class Screener:
         )
 
 
+#: how much a shared key of each kind says: phonetic form, coarse skeleton, first letters
+_KEY_STRENGTH = {"p": 1.0, "k": 0.6, "f": 0.3}
+
+
 def _keys(token: Token) -> tuple[str, ...]:
+    """Index keys of a token: its phonetic form, a coarse consonant skeleton (dental and
+    sibilant consonants merged, h dropped: Mulathamun / Mulasamun, Ashraf / Ashhraf) and the
+    first three letters of its phonetic form (typos later in the word)."""
+    coarse = _DOUBLES.sub(r"\1", broad(token.skel).replace("h", ""))
+    keys = [f"k:{coarse}"] if len(coarse) >= 2 else []
     if token.abjad:
-        return (f"s:{token.skel}",)
-    if len(token.skel) >= 2:
-        return (f"p:{token.phon}", f"s:{token.skel}")
-    return (f"p:{token.phon}",)
+        return tuple(keys)
+    keys.append(f"p:{token.phon}")
+    if len(token.phon) >= 4:
+        keys.append(f"f:{token.phon[:3]}")
+    return tuple(keys)
 
 
 def compatible(query_schema: str | None, entity_schema: str) -> bool:
