@@ -87,6 +87,9 @@ _GENERIC = {
     "enterprises", "holding", "holdings", "shipping", "establishment", "agency", "office",
     "general", "fund", "trust", "global", "world", "state", "republic", "people", "peoples",
 }  # fmt: skip
+#: a romanised Korean or Chinese given name written in hyphenated syllables (Yu-ro, Jong-un)
+#: is one name: joined, it compares as a unit
+_SYLLABLES = re.compile(r"\b([A-Za-z]{2,4})-([A-Za-z]{2,4})\b")
 _INVERTED = re.compile(r"^([^,]+),\s*([^,]+)$")
 _ABD_ABJAD = re.compile(r"^abd(?=.{3})")
 _ABU_PREFIX = re.compile(r"^ab(?:u|ou|oo)(?=[^aeiou].{2})")
@@ -136,10 +139,23 @@ class AnalyzedName:
         return " ".join(("~" if t.abjad else "") + t.phon for t in self.tokens)
 
 
+def _join_syllables(match: re.Match[str]) -> str:
+    first = match.group(1)
+    if (
+        first.lower() in _ARTICLES
+        or first.lower() in _SUN_ARTICLES
+        or first.lower() in _PARTICLES
+        or first.lower() in _CONNECTORS
+    ):
+        return match.group(0)
+    return first + match.group(2)
+
+
 def _words(text: str) -> list[tuple[str, bool]]:
     """Lower-case Latin words with an abjad flag; Arabic words keep their article split off."""
     text = unicodedata.normalize("NFC", text[:MAX_NAME_LENGTH])
     text = _APOSTROPHES.sub("", text)
+    text = _SYLLABLES.sub(_join_syllables, text)
     words: list[tuple[str, bool]] = []
     for raw in _WORD.findall(text):
         if is_abjad(raw):

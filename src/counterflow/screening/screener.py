@@ -42,6 +42,8 @@ _DOUBLES = re.compile(r"(.)\1+")
 ESTABLISHED_DF = 3
 #: how many candidate names are scored per query name
 CANDIDATES_PER_NAME = 24
+#: the same for lists of 100,000 names or more, where more names look alike
+CANDIDATES_LARGE = 40
 
 _COMPATIBLE = {
     "Person": {"Person", "LegalEntity"},
@@ -334,12 +336,13 @@ class Screener:
                         best[name_id] = strength
             for name_id, strength in best.items():
                 scores[name_id] = scores.get(name_id, 0.0) + weight * strength
-        if len(scores) <= CANDIDATES_PER_NAME:
+        limit = CANDIDATES_PER_NAME if len(self._names) < 100_000 else CANDIDATES_LARGE
+        if len(scores) <= limit:
             return list(scores)
         # among names sharing as much, the shorter ones are the closer ones
         names = self._names
         return heapq.nlargest(
-            CANDIDATES_PER_NAME,
+            limit,
             scores,
             key=lambda n: scores[n] - 0.01 * len(names[n].name.tokens),
         )
