@@ -37,3 +37,8 @@ def test_explanation_names_the_token_pairs() -> None:
         ("dzhebhat", "jabhat", "equal"),
         ("nusra", "nusrah", "equal"),
     ]
+
+
+def test_initials_alone_name_nobody() -> None:
+    assert score_pair("E. EL SHEIKH", "AA", "Person").score == 0.0
+    assert score_pair("A. K.", "Abdul Karim", "Person").score == 0.0

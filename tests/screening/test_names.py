@@ -78,3 +78,10 @@ def test_hostile_input_is_bounded() -> None:
     huge = "A" * 10_000
     assert len(analyze(huge).tokens[0].text) <= 300
     assert analyze("!!! ??? ...").tokens == ()
+
+
+def test_romanised_syllables_and_inverted_names() -> None:
+    assert _phon("HAN YU-RO") == ["han", "iuru"]
+    assert _phon("Kim Jong-un") == _phon("KIM JONG-UN") == ["kim", "jungun"]
+    assert _phon("Abu-Ali") == ["abu", "ali"]  # a particle is not a syllable
+    assert _phon("AL-ZAWAHIRI, Ayman") == _phon("Ayman al-Zawahiri")

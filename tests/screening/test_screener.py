@@ -153,3 +153,16 @@ def test_un_list_hard_queries_find_the_entry_first(un: Screener, query: Query, r
 def test_common_names_without_a_listed_counterpart_find_nothing(un: Screener, name: str) -> None:
     assert un.screen(Query.make(name, schema="Person")) == []
     assert un.screen(Query.make(name)) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "ref"),
+    [
+        (Query.make("VITELHOMKE INMOCENT", schema="Person"), "HTi.005"),  # a typo in each word
+        (Query.make("Al-Mulasamun", schema="Organization"), "QDe.140"),  # th written s
+        (Query.make("HAJI MUHAMMAD ASHHRAF", schema="Person"), "QDi.265"),
+        (Query.make("Валиджан", schema="Person"), "TAi.095"),  # Walijan, joined
+    ],
+)
+def test_coarse_keys_find_misspelt_names(un: Screener, query: Query, ref: str) -> None:
+    assert _top(un, query) == ref
