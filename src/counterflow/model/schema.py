@@ -197,3 +197,8 @@ def get_schema(name: str) -> Schema:
     except KeyError:
         known = ", ".join(sorted(SCHEMATA))
         raise ValueError(f"unknown schema {name!r} (known: {known})") from None
+
+
+#: Properties holding identifiers (passport, national ID, IMO number, …), and countries.
+IDENTIFIER_PROPERTIES = tuple(p for p, t in PROPERTIES.items() if t is PropType.IDENTIFIER)
+COUNTRY_PROPERTIES = tuple(p for p, t in PROPERTIES.items() if t is PropType.COUNTRY)

@@ -15,6 +15,7 @@ from typing import Any
 from counterflow.errors import DataError
 from counterflow.model import SCHEMATA, parse_date
 from counterflow.model.countries import to_code
+from counterflow.model.schema import COUNTRY_PROPERTIES, IDENTIFIER_PROPERTIES
 
 #: longest name accepted in a query
 MAX_QUERY_NAME = 1000
@@ -31,24 +32,6 @@ _GENDERS = {
 }
 _NAME_COLUMNS = ("name", "full_name")
 _DATE_COLUMNS = ("birth_date", "date_of_birth", "dob")
-_ID_PROPERTIES = (
-    "idNumber",
-    "passportNumber",
-    "imoNumber",
-    "registrationNumber",
-    "taxNumber",
-    "swiftBic",
-    "mmsi",
-    "serialNumber",
-)
-_COUNTRY_PROPERTIES = (
-    "nationality",
-    "country",
-    "citizenship",
-    "jurisdiction",
-    "birthCountry",
-    "flag",
-)
 
 
 def _text(value: Any) -> str | None:
@@ -185,8 +168,8 @@ class Query:
             names,
             schema=schema,
             birth_date=values("birthDate"),
-            country=[c for p in _COUNTRY_PROPERTIES for c in values(p)],
+            country=[c for p in COUNTRY_PROPERTIES for c in values(p)],
             gender=genders[0] if genders else None,
-            identifier=[i for p in _ID_PROPERTIES for i in values(p)],
+            identifier=[i for p in IDENTIFIER_PROPERTIES for i in values(p)],
             id=id,
         )

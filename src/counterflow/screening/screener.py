@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from counterflow.model import APPROXIMATE, Entity
+from counterflow.model.schema import COUNTRY_PROPERTIES, IDENTIFIER_PROPERTIES
 from counterflow.screening.compare import NameComparison, compare_names, idf_weigher
 from counterflow.screening.evidence import (
     IDENTIFIER_FLOOR,
@@ -53,17 +54,6 @@ _COMPATIBLE = {
     "Vessel": {"Vessel"},
     "Airplane": {"Airplane"},
 }
-_ID_PROPS = (
-    "passportNumber",
-    "idNumber",
-    "imoNumber",
-    "registrationNumber",
-    "taxNumber",
-    "swiftBic",
-    "mmsi",
-    "serialNumber",
-)
-_COUNTRY_PROPS = ("nationality", "citizenship", "country", "birthCountry", "jurisdiction", "flag")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +71,8 @@ class _Features:
         dates = tuple(
             (v.value, v.qualifier == APPROXIMATE) for v in entity.properties.get("birthDate", ())
         )
-        countries = frozenset(c for p in _COUNTRY_PROPS for c in entity.get(p) if len(c) == 2)
-        ids = tuple(i for p in _ID_PROPS for i in entity.get(p))
+        countries = frozenset(c for p in COUNTRY_PROPERTIES for c in entity.get(p) if len(c) == 2)
+        ids = tuple(i for p in IDENTIFIER_PROPERTIES for i in entity.get(p))
         return cls(entity.schema.name, dates, countries, tuple(entity.get("gender")), ids)
 
 
