@@ -28,8 +28,9 @@ from counterflow.screening.evidence import (
     compare_dates,
     compare_gender,
     compare_identifiers,
+    normalize_identifier,
 )
-from counterflow.screening.names import AnalyzedName, NameClass, Token, analyze, name_class_of
+from counterflow.screening.names import AnalyzedName, Token, analyze, name_class_of
 from counterflow.screening.phonetic import broad
 from counterflow.screening.query import Query
 from counterflow.screening.vocabulary import COMMON_NAME_WORDS
@@ -39,6 +40,8 @@ DEFAULT_THRESHOLD = 0.7
 #: a weak alias counts only when its name score reaches this (a near-exact hit)
 WEAK_ALIAS_MIN = 0.97
 _DOUBLES = re.compile(r"(.)\1+")
+#: shortest identifier looked up on its own (shorter ones are too likely to recur by chance)
+MIN_IDENTIFIER = 5
 #: a word found in at least this many indexed names is an established name word
 ESTABLISHED_DF = 3
 #: how many candidate names are scored per query name
@@ -181,13 +184,19 @@ class Screener:
         self._features: list[_Features] = []
         self._names: list[_IndexedName] = []
         self._tokens: dict[Token, Token] = {}
+        self._by_identifier: dict[str, list[int]] = {}
         postings: dict[str, list[int]] = {}
         phonetic_df: Counter[str] = Counter()
         skeleton_df: Counter[str] = Counter()
         for entity in entities:
             index = len(self._entities)
             self._entities.append(entity)
-            self._features.append(_Features.of(entity))
+            features = _Features.of(entity)
+            self._features.append(features)
+            for identifier in features.identifiers:
+                key = normalize_identifier(identifier)
+                if len(key) >= MIN_IDENTIFIER:
+                    self._by_identifier.setdefault(key, []).append(index)
             name_class = name_class_of(entity.schema.name)
             seen: set[str] = set()
             for prop, value in entity.names():
@@ -338,14 +347,12 @@ class Screener:
         )
 
     def _identifier_hits(self, query: Query) -> list[int]:
-        if not query.identifiers:
-            return []
-        hits = []
-        for index, features in enumerate(self._features):
-            if features.identifiers and compare_identifiers(
-                query.identifiers, features.identifiers
-            ):
-                hits.append(index)
+        """Entries carrying one of the query's identifiers, whatever their names."""
+        hits: list[int] = []
+        for identifier in query.identifiers:
+            for index in self._by_identifier.get(normalize_identifier(identifier), ()):
+                if index not in hits:
+                    hits.append(index)
         return hits
 
     def _match(
@@ -406,10 +413,4 @@ def _keys(token: Token) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def compatible(query_schema: str | None, entity_schema: str) -> bool:
-    """Whether a query of one schema may match a list entry of another."""
-    wanted = _COMPATIBLE.get(query_schema or "")
-    return wanted is None or entity_schema in wanted
-
-
-__all__ = ["DEFAULT_THRESHOLD", "Match", "NameClass", "Screener"]
+__all__ = ["DEFAULT_THRESHOLD", "Match", "Screener"]
