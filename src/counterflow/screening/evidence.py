@@ -23,6 +23,8 @@ DATE_VERY_FAR_CONFLICT = -0.3
 DATE_EXACT_CONFLICT = -0.4
 COUNTRY_MATCH = 0.02
 GENDER_CONFLICT = -0.12
+#: the most that evidence beyond the name can add to a score
+MAX_GAIN = DATE_SAME_DAY + COUNTRY_MATCH
 IDENTIFIER_FLOOR = 0.95
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]")

@@ -30,6 +30,7 @@ from counterflow.screening.evidence import (
     compare_identifiers,
     normalize_identifier,
 )
+from counterflow.screening.evidence import MAX_GAIN as MAX_EVIDENCE_GAIN
 from counterflow.screening.names import AnalyzedName, Token, analyze, name_class_of
 from counterflow.screening.phonetic import broad
 from counterflow.screening.query import Query
@@ -287,7 +288,8 @@ class Screener:
                 previous = best.get(indexed.entity)
                 if previous is None or score > previous[0]:
                     best[indexed.entity] = (score, query_name, indexed, comparison)
-        for index in self._identifier_hits(query):
+        identified = self._identifier_hits(query)
+        for index in identified:
             if index not in best:
                 entity = self._entities[index]
                 listed = analyze(entity.caption, name_class_of(entity.schema.name))
@@ -300,7 +302,12 @@ class Screener:
                     _IndexedName(index, "name", listed),
                     comparison,
                 )
-        matches = [self._match(query, index, *found, cutoff) for index, found in best.items()]
+        matches = [
+            self._match(query, index, *found, cutoff)
+            for index, found in best.items()
+            # evidence cannot lift a weak name match over the cutoff: skip the work
+            if found[0] + MAX_EVIDENCE_GAIN >= cutoff or index in identified
+        ]
         matches = [m for m in matches if m.score >= cutoff and m.score > 0]
         matches.sort(key=lambda m: (-m.score, m.entity.id))
         return matches[:limit]
