@@ -57,9 +57,11 @@ def workspace(ctx: click.Context) -> Workspace:
 from counterflow.cli.demo_cmd import demo  # noqa: E402
 from counterflow.cli.lists_cmd import lists  # noqa: E402
 from counterflow.cli.screen_cmd import screen  # noqa: E402
+from counterflow.cli.serve_cmd import serve  # noqa: E402
 
 main.add_command(lists)
 main.add_command(screen)
+main.add_command(serve)
 main.add_command(demo)
 
 __all__ = ["main"]

@@ -186,12 +186,14 @@ class Screener:
         self._names: list[_IndexedName] = []
         self._tokens: dict[Token, Token] = {}
         self._by_identifier: dict[str, list[int]] = {}
+        self._by_id: dict[str, int] = {}
         postings: dict[str, list[int]] = {}
         phonetic_df: Counter[str] = Counter()
         skeleton_df: Counter[str] = Counter()
         for entity in entities:
             index = len(self._entities)
             self._entities.append(entity)
+            self._by_id[entity.id] = index
             features = _Features.of(entity)
             self._features.append(features)
             for identifier in features.identifiers:
@@ -256,6 +258,11 @@ class Screener:
 
     def __len__(self) -> int:
         return len(self._entities)
+
+    def entity(self, entity_id: str) -> Entity | None:
+        """An indexed entry by its id, or None."""
+        index = self._by_id.get(entity_id)
+        return None if index is None else self._entities[index]
 
     def screen(
         self,

@@ -1,0 +1,213 @@
+"""The service's endpoints: yente's /match, /search and /entities, plus catalogue and health."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+
+from counterflow.api.models import (
+    Algorithm,
+    AlgorithmsResponse,
+    CatalogResponse,
+    DatasetInfo,
+    EntityMatches,
+    EntityMatchQuery,
+    EntityMatchResponse,
+    EntityResponse,
+    ScoredEntityResponse,
+    SearchResponse,
+    TotalSpec,
+)
+from counterflow.api.state import ScreenerHolder, ScreenerState
+from counterflow.errors import DataError, NotFoundError
+from counterflow.lists.formats.ftm import entity_to_ftm
+from counterflow.model import Entity
+from counterflow.screening import DEFAULT_THRESHOLD, Match
+from counterflow.screening import Query as ScreeningQuery
+
+ALGORITHM = "counterflow-v1"
+DEFAULT_DATASET = "default"
+
+router = APIRouter()
+
+
+def _holder(request: Request) -> ScreenerHolder:
+    holder = request.app.state.holder
+    assert isinstance(holder, ScreenerHolder)
+    return holder
+
+
+def _state(holder: Annotated[ScreenerHolder, Depends(_holder)]) -> ScreenerState:
+    return holder.state
+
+
+StateDep = Annotated[ScreenerState, Depends(_state)]
+DatasetPath = Annotated[
+    str,
+    Path(
+        description="A list id, or 'default' for every list.",
+        examples=["default", "un-sc"],
+        max_length=64,
+    ),
+]
+
+
+def _lists(state: ScreenerState, dataset: str) -> list[str] | None:
+    if dataset == DEFAULT_DATASET:
+        return None
+    if dataset not in state.editions:
+        known = ", ".join([DEFAULT_DATASET, *sorted(state.editions)])
+        raise NotFoundError(f"no dataset {dataset!r} (known: {known})")
+    return [dataset]
+
+
+def _entity(entity: Entity) -> dict[str, Any]:
+    ftm = entity_to_ftm(entity)[0]
+    return {
+        "id": entity.id,
+        "caption": entity.caption,
+        "schema": entity.schema.name,
+        "properties": ftm["properties"],
+        "datasets": [entity.list_id],
+    }
+
+
+def _scored(match: Match) -> ScoredEntityResponse:
+    features = {"name": match.name_score}
+    features.update({e.feature: e.adjustment for e in match.evidence})
+    return ScoredEntityResponse(
+        **_entity(match.entity),
+        score=match.score,
+        match=match.is_match,
+        features=features,
+        explanations=match.explanation,
+    )
+
+
+@router.post(
+    "/match/{dataset}",
+    response_model=EntityMatchResponse,
+    tags=["matching"],
+    response_model_by_alias=True,
+)
+def match(
+    dataset: DatasetPath,
+    body: EntityMatchQuery,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 5,
+    threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
+    cutoff: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
+    algorithm: Annotated[str, Query(max_length=50)] = ALGORITHM,
+    exclude_entity_ids: Annotated[list[str] | None, Query(max_length=100)] = None,
+) -> EntityMatchResponse:
+    """Match each query against the lists, as yente's /match does."""
+    if algorithm not in (ALGORITHM, "best", "default"):
+        raise HTTPException(400, f"unknown algorithm {algorithm!r} (this service has {ALGORITHM})")
+    lists = _lists(state, dataset)
+    excluded = set(exclude_entity_ids or ())
+    responses: dict[str, EntityMatches] = {}
+    for key, example in body.queries.items():
+        try:
+            query = ScreeningQuery.from_properties(example.schema_, example.properties, id=key)
+        except DataError as exc:
+            raise HTTPException(400, f"query {key!r}: {exc.problem}") from None
+        found = state.screener.screen(
+            query, limit=limit + len(excluded), threshold=cutoff, lists=lists
+        )
+        results = []
+        for hit in found:
+            if hit.entity.id in excluded:
+                continue
+            hit.threshold = threshold  # "match" is judged at the caller's threshold
+            results.append(_scored(hit))
+        results = results[:limit]
+        responses[key] = EntityMatches(
+            results=results,
+            total=TotalSpec(value=len(results)),
+            query={"id": key, "schema": example.schema_, "properties": example.properties},
+        )
+    return EntityMatchResponse(responses=responses, limit=limit)
+
+
+@router.get(
+    "/search/{dataset}",
+    response_model=SearchResponse,
+    tags=["matching"],
+    response_model_by_alias=True,
+)
+def search(
+    dataset: DatasetPath,
+    state: StateDep,
+    q: Annotated[str, Query(min_length=1, max_length=1000)],
+    schema: Annotated[str | None, Query(max_length=50)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 10,
+) -> SearchResponse:
+    """Entries whose names look like ``q``, best first."""
+    try:
+        query = ScreeningQuery.make(q, schema=schema)
+    except DataError as exc:
+        raise HTTPException(400, exc.problem) from None
+    found = state.screener.screen(query, limit=limit, threshold=0.5, lists=_lists(state, dataset))
+    return SearchResponse(
+        results=[_scored(m) for m in found], total=TotalSpec(value=len(found)), limit=limit
+    )
+
+
+@router.get(
+    "/entities/{entity_id}",
+    response_model=EntityResponse,
+    tags=["data"],
+    response_model_by_alias=True,
+)
+def entity(entity_id: Annotated[str, Path(max_length=300)], state: StateDep) -> EntityResponse:
+    """One list entry by its id (``un-sc:QDe.137``)."""
+    found = state.screener.entity(entity_id)
+    if found is None:
+        raise NotFoundError(f"no entity {entity_id!r} in the active editions")
+    return EntityResponse(**_entity(found))
+
+
+@router.get("/algorithms", response_model=AlgorithmsResponse, tags=["system"])
+def algorithms() -> AlgorithmsResponse:
+    """The scoring algorithm this service uses."""
+    description = (
+        "counterflow's multilingual name matcher with date, country, gender and "
+        "identifier evidence; see docs/screening.md"
+    )
+    return AlgorithmsResponse(
+        algorithms=[Algorithm(name=ALGORITHM, description=description)],
+        default=ALGORITHM,
+        best=ALGORITHM,
+    )
+
+
+@router.get("/catalog", response_model=CatalogResponse, tags=["system"])
+def catalog(state: StateDep) -> CatalogResponse:
+    """The lists this service screens against, with the edition of each."""
+    datasets = [
+        DatasetInfo(
+            name=list_id,
+            title=e.title,
+            edition=e.label,
+            published=e.published,
+            entity_count=e.entity_count,
+            schema_counts=e.schema_counts,
+        )
+        for list_id, e in sorted(state.editions.items())
+    ]
+    return CatalogResponse(datasets=datasets, current=[d.name for d in datasets])
+
+
+@router.get("/healthz", tags=["system"])
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["system"])
+def readyz(holder: Annotated[ScreenerHolder, Depends(_holder)]) -> dict[str, Any]:
+    """The screening index is loaded; 503 until it is."""
+    if not holder.ready:
+        raise HTTPException(503, "the screening index is not loaded yet")
+    return {"status": "ok", "editions": holder.state.edition_labels()}
