@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from counterflow.errors import StoreError
-from counterflow.lists.store import Edition, active_editions, iter_entities
+from counterflow.lists.store import Edition, active_editions, active_entities
 from counterflow.screening import Screener
 from counterflow.workspace import Workspace
 
@@ -51,12 +51,10 @@ class ScreenerHolder:
     def reload(self) -> bool:
         """Rebuild if the active editions changed; True when a new state was swapped in."""
         with self._lock, self.workspace.connect(read_only=True) as conn:
-            editions = active_editions(conn)
             current = self._state
-            if current is not None and _ids(current.editions) == _ids(editions):
+            if current is not None and _ids(current.editions) == _ids(active_editions(conn)):
                 return False
-            # entities and editions come from one connection, so they always agree
-            entities = [e for ed in editions.values() for e in iter_entities(conn, ed.edition_id)]
+            editions, entities = active_entities(conn)
             labels = {k: v.label for k, v in editions.items()}
             self._state = ScreenerState(Screener(entities, editions=labels), editions)
             return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,9 +150,9 @@ def _check_list_id(list_id: str) -> None:
         )
 
 
-def _collect(entities: object, progress: Progress | None) -> list[Entity]:
+def _collect(entities: Iterable[Entity], progress: Progress | None) -> list[Entity]:
     collected: list[Entity] = []
-    for entity in entities:  # type: ignore[attr-defined]
+    for entity in entities:
         collected.append(entity)
         if progress and len(collected) % 100 == 0:
             progress(len(collected))
@@ -263,6 +263,16 @@ def pin_edition(conn: duckdb.DuckDBPyConnection, list_id: str, spec: str) -> Edi
 
 def unpin(conn: duckdb.DuckDBPyConnection, list_id: str) -> None:
     conn.execute("DELETE FROM pins WHERE list_id = ?", [list_id])
+
+
+def active_entities(
+    conn: duckdb.DuckDBPyConnection, lists: Sequence[str] | None = None
+) -> tuple[dict[str, Edition], list[Entity]]:
+    """The active edition of each list (or of ``lists``) and all their entities, read together
+    on one connection so that the two always agree."""
+    editions = {k: v for k, v in active_editions(conn).items() if not lists or k in lists}
+    entities = [e for ed in editions.values() for e in iter_entities(conn, ed.edition_id)]
+    return editions, entities
 
 
 def iter_entities(conn: duckdb.DuckDBPyConnection, edition_id: str) -> Iterator[Entity]:

@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 from counterflow.errors import DataError
 from counterflow.lists.base import MAX_CSV_FIELD, check_file, decode_text
 from counterflow.screening.pairs import score_pair
-from counterflow.screening.query import Query
-from counterflow.screening.screener import Screener
+from counterflow.screening.query import MAX_QUERY_NAME, Query
+from counterflow.screening.screener import DEFAULT_THRESHOLD, Screener
 
 RESULT_COLUMNS = (
     "query_id",
@@ -134,7 +134,17 @@ class _Writer:
         else:
             self.rows.append(row)
 
-    def commit(self) -> None:
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        # renamed into place only when every row was written
+        if exc_type is None:
+            self._commit()
+        else:
+            self._abort()
+
+    def _commit(self) -> None:
         if self._fh is not None:
             self._fh.close()
         else:
@@ -146,7 +156,7 @@ class _Writer:
             pq.write_table(table, self.tmp)
         os.replace(self.tmp, self.path)
 
-    def abort(self) -> None:
+    def _abort(self) -> None:
         if self._fh is not None:
             self._fh.close()
         self.tmp.unlink(missing_ok=True)
@@ -165,8 +175,7 @@ def screen_file(
     columns, rows = read_rows(input_path)
     _require(input_path, columns, _NAME_COLUMNS, "name")
     report = BatchReport()
-    writer = _Writer(output_path, RESULT_COLUMNS)
-    try:
+    with _Writer(output_path, RESULT_COLUMNS) as writer:
         for number, row in rows:
             report.rows += 1
             try:
@@ -195,10 +204,6 @@ def screen_file(
                 )
             if progress and report.rows % 100 == 0:
                 progress(report.rows)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
     if progress:
         progress(report.rows)
     return report
@@ -221,9 +226,8 @@ def score_pairs_file(
             path=input_path,
         )
     report = BatchReport()
-    writer = _Writer(output_path, PAIR_COLUMNS)
-    kwargs = {} if threshold is None else {"threshold": threshold}
-    try:
+    cutoff = DEFAULT_THRESHOLD if threshold is None else threshold
+    with _Writer(output_path, PAIR_COLUMNS) as writer:
         for number, row in rows:
             report.rows += 1
             name1, name2 = (str(row.get(c) or "").strip() for c in ("name1", "name2"))
@@ -231,12 +235,13 @@ def score_pairs_file(
             if not name1 or not name2:
                 report.warnings.append(f"{input_path}, row {number}: empty name; skipped")
                 continue
-            if max(len(name1), len(name2)) > 1000:
+            if max(len(name1), len(name2)) > MAX_QUERY_NAME:
                 report.warnings.append(
-                    f"{input_path}, row {number}: a name is over 1,000 characters; skipped"
+                    f"{input_path}, row {number}: a name is over {MAX_QUERY_NAME:,} characters;"
+                    " skipped"
                 )
                 continue
-            result = score_pair(name1, name2, schema, **kwargs)
+            result = score_pair(name1, name2, schema, threshold=cutoff)
             report.screened += 1
             report.results += 1
             writer.write(
@@ -250,8 +255,6 @@ def score_pairs_file(
             )
             if progress and report.rows % 1000 == 0:
                 progress(report.rows)
-        writer.commit()
-    except BaseException:
-        writer.abort()
-        raise
+    if progress:
+        progress(report.rows)
     return report

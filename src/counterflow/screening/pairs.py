@@ -12,22 +12,21 @@ from dataclasses import dataclass
 
 from counterflow.screening.compare import KIND_WEIGHT, NameComparison, compare_names
 from counterflow.screening.names import Token, analyze, name_class_of
+from counterflow.screening.phonetic import skeleton
 from counterflow.screening.screener import DEFAULT_THRESHOLD
 from counterflow.screening.vocabulary import COMMON_NAME_WORDS
 
-_COMMON = COMMON_NAME_WORDS
-
 
 def _weight(token: Token) -> float:
-    common = token.phon in _COMMON or (token.abjad and token.skel in _COMMON_SKELETONS)
+    common = token.phon in COMMON_NAME_WORDS or (token.abjad and token.skel in _COMMON_SKELETONS)
     return KIND_WEIGHT[token.kind] * (0.35 if common else 1.0)
 
 
-_COMMON_SKELETONS = {analyze(w).tokens[0].skel for w in _COMMON if analyze(w).tokens}
+_COMMON_SKELETONS = frozenset(skeleton(w) for w in COMMON_NAME_WORDS)
 
 
 def _established(token: Token) -> bool:
-    return token.phon in _COMMON
+    return token.phon in COMMON_NAME_WORDS
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from counterflow.lists.store import active_entities
 from counterflow.model import APPROXIMATE, Entity
 from counterflow.model.schema import COUNTRY_PROPERTIES, IDENTIFIER_PROPERTIES
 from counterflow.screening.compare import NameComparison, compare_names, idf_weigher
@@ -35,6 +36,7 @@ from counterflow.screening.names import AnalyzedName, Token, analyze, name_class
 from counterflow.screening.phonetic import broad
 from counterflow.screening.query import Query
 from counterflow.screening.vocabulary import COMMON_NAME_WORDS
+from counterflow.workspace import Workspace
 
 #: Scores at or above this are hits. Calibrated on labelled data: see docs/screening.md.
 DEFAULT_THRESHOLD = 0.7
@@ -232,18 +234,16 @@ class Screener:
     @classmethod
     def from_workspace(
         cls,
-        workspace: Any,
+        workspace: Workspace,
         lists: Sequence[str] | None = None,
         threshold: float = DEFAULT_THRESHOLD,
     ) -> Screener:
         """A screener over the active edition of each list in a workspace (or of ``lists``)."""
-        from counterflow.lists.store import active_editions, iter_entities
-
         with workspace.connect(read_only=True) as conn:
-            active = active_editions(conn)
-            chosen = {k: v for k, v in active.items() if not lists or k in lists}
-            entities = [e for ed in chosen.values() for e in iter_entities(conn, ed.edition_id)]
-        return cls(entities, editions={k: v.label for k, v in chosen.items()}, threshold=threshold)
+            editions, entities = active_entities(conn, lists)
+        return cls(
+            entities, editions={k: v.label for k, v in editions.items()}, threshold=threshold
+        )
 
     def _established(self, token: Token) -> bool:
         """A word the lists use for several names, or a common name word: a name, not a typo."""
