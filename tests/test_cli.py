@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -120,3 +121,58 @@ def test_hostile_names_are_printed_as_text(home: Path, tmp_path: Path) -> None:
     run(home, "lists", "import", str(path))
     shown = run(home, "lists", "show", "ZZe.002").output
     assert "[bold red]EXAMPLE[/] RELIEF <script>" in shown
+
+
+def test_keys_create_list_revoke(home: Path) -> None:
+    created = run(home, "keys", "create", "--role", "screen", "--name", "payments gateway")
+    assert created.exit_code == 0
+    key = created.stdout.strip()
+    assert key.startswith("cf_") and "\n" not in key  # the key alone on stdout, for $(...)
+    assert "not shown again" in created.stderr
+    key_id = key.split("_")[1]
+    listed = run(home, "keys", "list")
+    assert key_id in listed.output and "payments gateway" in listed.output
+    assert key not in listed.output
+    assert run(home, "keys", "revoke", key_id).exit_code == 0
+    missing = run(home, "keys", "revoke", "000000000000")
+    assert missing.exit_code == 1 and "no key '000000000000'" in missing.output
+    refused = run(home, "keys", "create", "--role", "root", "--name", "x")
+    assert refused.exit_code == 2
+
+
+def test_audit_verify_and_export(home: Path, tmp_path: Path) -> None:
+    from counterflow.cases import AuditLog
+
+    log = AuditLog.for_home(home)
+    for name in ("Fulan", '=HYPERLINK("http://x")', "Jabhat"):
+        log.append(
+            "match",
+            "key:abc (tests)",
+            role="screen",
+            dataset="default",
+            editions={"un-sc": "2026-02-27"},
+            params={"threshold": 0.7, "limit": 5},
+            queries={"q": {"schema": "Person", "properties": {"name": [name]}}},
+            results={"q": [{"id": "un-sc:QDi.1", "score": 0.9, "match": True}]},
+        )
+    verified = run(home, "audit", "verify")
+    assert verified.exit_code == 0 and "3 records" in verified.output
+    assert "The chain is intact." in verified.output
+    head = next(w for w in verified.output.split() if w.startswith("3:"))
+    out = tmp_path / "audit.csv"
+    exported = run(home, "audit", "export", "--since", "2000-01-01", "--output", str(out))
+    assert exported.exit_code == 0 and "Wrote 3 records" in exported.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["seq"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["threshold"] == "0.7" and rows[0]["editions"] == '{"un-sc":"2026-02-27"}'
+    assert json.loads(rows[1]["queries"])["q"]["properties"]["name"] == ['=HYPERLINK("http://x")']
+    assert rows[1]["queries"].startswith("{")  # never a bare formula in a spreadsheet cell
+    jsonl = run(home, "audit", "export", "--until", "2000-01-01", "--format", "jsonl")
+    assert jsonl.exit_code == 0 and jsonl.stdout == ""
+    # cut the last record: the chain alone still verifies, the anchor does not
+    lines = log.path.read_text(encoding="utf-8").splitlines(keepends=True)
+    log.path.write_text("".join(lines[:2]), encoding="utf-8")
+    cut = run(home, "audit", "verify", "--anchor", head)
+    assert cut.exit_code == 1 and "NOT intact" in cut.output and "seq 3 is missing" in cut.output
+    bad = run(home, "audit", "export", "--since", "last tuesday")
+    assert bad.exit_code == 1 and "--since 'last tuesday'" in bad.output

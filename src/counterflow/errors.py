@@ -54,3 +54,15 @@ class StoreError(CounterflowError):
     """The workspace database is missing, locked, too new or otherwise unusable."""
 
     status = 503
+
+
+class AuthenticationError(CounterflowError):
+    """A service request came without a valid API key."""
+
+    status = 401
+
+
+class PermissionDeniedError(CounterflowError):
+    """A valid API key whose role does not allow what was asked."""
+
+    status = 403

@@ -8,6 +8,8 @@ workspace written by a newer counterflow is refused rather than damaged.
 from __future__ import annotations
 
 import os
+import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,10 @@ import platformdirs
 from counterflow.errors import StoreError
 
 DB_FILENAME = "counterflow.duckdb"
+CHANGE_STAMP = "counterflow.duckdb.changed"
 HOME_ENV = "COUNTERFLOW_HOME"
+#: How long to wait for another process (an import, a reloading service) to let go of the file.
+LOCK_WAIT_SECONDS = 30.0
 
 #: Ordered schema migrations; migration N brings the database to version N (1-based).
 MIGRATIONS: tuple[str, ...] = (
@@ -66,8 +71,11 @@ def default_home() -> Path:
 class Workspace:
     """A workspace folder and its database. Open connections with :meth:`connect`."""
 
-    def __init__(self, home: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self, home: str | os.PathLike[str] | None = None, *, lock_wait: float = LOCK_WAIT_SECONDS
+    ) -> None:
         self.home = Path(home).expanduser() if home else default_home()
+        self.lock_wait = lock_wait
 
     @property
     def db_path(self) -> Path:
@@ -75,6 +83,23 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.home)!r})"
+
+    def change_stamp(self) -> str | None:
+        """A token that changes whenever a writing connection closes; None before any write.
+
+        A running service polls it to notice imports, pins and unpins made by other processes
+        without opening the database (which a writer may be holding).
+        """
+        try:
+            return (self.home / CHANGE_STAMP).read_text(encoding="ascii")
+        except OSError:
+            return None
+
+    def _mark_changed(self) -> None:
+        stamp = self.home / CHANGE_STAMP
+        tmp = stamp.with_name(f"{stamp.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_text(uuid.uuid4().hex, encoding="ascii")
+        os.replace(tmp, stamp)
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -86,10 +111,7 @@ class Workspace:
             _migrate(conn, self.db_path)
         else:
             self.home.mkdir(parents=True, exist_ok=True)
-            try:
-                conn = duckdb.connect(str(self.db_path), read_only=read_only)
-            except duckdb.Error as exc:
-                raise StoreError(f"cannot open workspace database {self.db_path}: {exc}") from None
+            conn = self._open(read_only)
             _configure(conn)
             if not read_only:
                 _migrate(conn, self.db_path)
@@ -99,6 +121,29 @@ class Workspace:
             yield conn
         finally:
             conn.close()
+            if not read_only:
+                self._mark_changed()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting while another process holds a conflicting lock.
+
+        DuckDB lets one process write or several read; imports and a reloading service each
+        hold the file for a moment only, so a short wait beats failing.
+        """
+        deadline = time.monotonic() + self.lock_wait
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.db_path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"cannot open workspace database {self.db_path}: {exc}"
+                    ) from None
+            except duckdb.Error as exc:
+                raise StoreError(f"cannot open workspace database {self.db_path}: {exc}") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def _configure(conn: duckdb.DuckDBPyConnection) -> None:

@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from counterflow.api import create_app
+from counterflow.api.keys import KeyStore, Role
+from counterflow.api.state import ServiceSettings
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.lists import store
 from counterflow.workspace import Workspace
@@ -16,9 +18,12 @@ from counterflow.workspace import Workspace
 
 @pytest.fixture
 def client(home: Path) -> Iterator[TestClient]:
+    """A client with a ``screen`` key, over the shipped sample list; no background polling."""
     ws = Workspace(home)
     store.import_list(ws, sample_list_path())
-    with TestClient(create_app(ws)) as test_client:
+    _, key = KeyStore(home).create("tests", Role.SCREEN)
+    app = create_app(ws, ServiceSettings(reload_interval=0))
+    with TestClient(app, headers={"Authorization": f"ApiKey {key}"}) as test_client:
         yield test_client
 
 
@@ -41,6 +46,7 @@ def test_match_follows_yente(client: TestClient) -> None:
     assert response.status_code == 200
     data = response.json()
     assert data["limit"] == 3 and set(data["responses"]) == {"q1", "q2", "q3"}
+    assert data["editions"] == {"un-sc": "2026-01-15"}
     q1 = data["responses"]["q1"]
     assert q1["status"] == 200 and q1["total"]["value"] == len(q1["results"]) >= 1
     top = q1["results"][0]
@@ -137,7 +143,7 @@ def test_search_entities_catalog_health(client: TestClient) -> None:
 
 
 def test_a_new_edition_is_swapped_in_whole(client: TestClient, home: Path, tmp_path: Path) -> None:
-    holder = client.app.state.holder  # type: ignore[attr-defined]
+    holder = client.app.state.service.holder  # type: ignore[attr-defined]
     before = holder.state
     text = (
         sample_list_path()
@@ -153,3 +159,5 @@ def test_a_new_edition_is_swapped_in_whole(client: TestClient, home: Path, tmp_p
     assert before.screener.entity("un-sc:ZZe.002").caption == "EXAMPLE RELIEF FOUNDATION"
     assert client.get("/entities/un-sc:ZZe.002").json()["caption"] == "EXAMPLE AID TRUST"
     assert client.get("/readyz").json()["editions"] == {"un-sc": "2026-03-01"}
+    body = {"queries": {"q": {"schema": "Organization", "properties": {"name": ["Example Aid"]}}}}
+    assert client.post("/match/un-sc", json=body).json()["editions"] == {"un-sc": "2026-03-01"}

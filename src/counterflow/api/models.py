@@ -45,11 +45,24 @@ class EntityResponse(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
+class DecisionNote(BaseModel):
+    """An analyst's earlier decision on this query and entry. ``cleared``: the hit is a known
+    false positive and ``match`` is false. ``entry_changed``: the list entry changed since the
+    decision, so the hit is raised again."""
+
+    decision_id: str
+    status: str
+    analyst: str
+    time: str
+    reason: str
+
+
 class ScoredEntityResponse(EntityResponse):
     score: float
     match: bool
     features: dict[str, float]
     explanations: dict[str, Any]
+    decision: DecisionNote | None = None
 
 
 class TotalSpec(BaseModel):
@@ -67,12 +80,56 @@ class EntityMatches(BaseModel):
 class EntityMatchResponse(BaseModel):
     responses: dict[str, EntityMatches]
     limit: int
+    #: the list editions these answers were judged against
+    editions: dict[str, str]
 
 
 class SearchResponse(BaseModel):
     results: list[ScoredEntityResponse]
     total: TotalSpec
     limit: int
+    editions: dict[str, str]
+
+
+class DecisionRequest(BaseModel):
+    """Clear one hit as a false positive: the query as it was screened, the entry it hit, who
+    decided and why."""
+
+    query: EntityExample
+    entity_id: str = Field(max_length=300, examples=["un-sc:QDi.001"])
+    analyst: str = Field(min_length=1, max_length=200, examples=["A. Analyst"])
+    reason: str = Field(
+        min_length=1, max_length=2000, examples=["date of birth and nationality differ"]
+    )
+
+
+class RevokeRequest(BaseModel):
+    analyst: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DecisionResponse(BaseModel):
+    decision_id: str
+    time: str
+    status: str
+    analyst: str
+    actor: str
+    reason: str
+    entity_id: str
+    entity_fingerprint: str
+    edition: str
+    query_fingerprint: str
+    query: dict[str, Any]
+    revoked: str | None = None
+
+
+class DecisionList(BaseModel):
+    decisions: list[DecisionResponse]
+
+
+class ReloadResponse(BaseModel):
+    reloaded: bool
+    editions: dict[str, str]
 
 
 class Algorithm(BaseModel):

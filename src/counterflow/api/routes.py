@@ -1,4 +1,8 @@
-"""The service's endpoints: yente's /match, /search and /entities, plus catalogue and health."""
+"""The screening endpoints: yente's /match, /search and /entities, plus catalogue and health.
+
+Every screening answer names the list editions it was judged against and is written to the
+audit trail before it is returned.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from counterflow.api.models import (
     AlgorithmsResponse,
     CatalogResponse,
     DatasetInfo,
+    DecisionNote,
+    EntityExample,
     EntityMatches,
     EntityMatchQuery,
     EntityMatchResponse,
@@ -19,7 +25,9 @@ from counterflow.api.models import (
     SearchResponse,
     TotalSpec,
 )
-from counterflow.api.state import ScreenerHolder, ScreenerState
+from counterflow.api.security import ScreenCaller, service
+from counterflow.api.state import ScreenerState, Service
+from counterflow.cases import Clearance
 from counterflow.errors import DataError, NotFoundError
 from counterflow.lists.formats.ftm import entity_to_ftm
 from counterflow.model import Entity
@@ -32,14 +40,11 @@ DEFAULT_DATASET = "default"
 router = APIRouter()
 
 
-def _holder(request: Request) -> ScreenerHolder:
-    holder = request.app.state.holder
-    assert isinstance(holder, ScreenerHolder)
-    return holder
+ServiceDep = Annotated[Service, Depends(service)]
 
 
-def _state(holder: Annotated[ScreenerHolder, Depends(_holder)]) -> ScreenerState:
-    return holder.state
+def _state(svc: ServiceDep) -> ScreenerState:
+    return svc.holder.state
 
 
 StateDep = Annotated[ScreenerState, Depends(_state)]
@@ -73,16 +78,31 @@ def _entity(entity: Entity) -> dict[str, Any]:
     }
 
 
-def _scored(match: Match) -> ScoredEntityResponse:
+def _scored(match: Match, clearance: Clearance | None = None) -> ScoredEntityResponse:
     features = {"name": match.name_score}
     features.update({e.feature: e.adjustment for e in match.evidence})
+    note = None
+    if clearance is not None:
+        decision = clearance.decision
+        note = DecisionNote(
+            decision_id=decision.decision_id,
+            status="cleared" if clearance.cleared else "entry_changed",
+            analyst=decision.analyst,
+            time=decision.time,
+            reason=decision.reason,
+        )
     return ScoredEntityResponse(
         **_entity(match.entity),
         score=match.score,
-        match=match.is_match,
+        match=match.is_match and not (clearance and clearance.cleared),
         features=features,
         explanations=match.explanation,
+        decision=note,
     )
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 @router.post(
@@ -94,6 +114,9 @@ def _scored(match: Match) -> ScoredEntityResponse:
 def match(
     dataset: DatasetPath,
     body: EntityMatchQuery,
+    request: Request,
+    caller: ScreenCaller,
+    svc: ServiceDep,
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 5,
     threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
@@ -101,33 +124,75 @@ def match(
     algorithm: Annotated[str, Query(max_length=50)] = ALGORITHM,
     exclude_entity_ids: Annotated[list[str] | None, Query(max_length=100)] = None,
 ) -> EntityMatchResponse:
-    """Match each query against the lists, as yente's /match does."""
+    """Match each query against the lists, as yente's /match does.
+
+    A hit an analyst cleared for this same query (``POST /decisions``) comes back with
+    ``match: false`` and its ``decision``, until the list entry changes.
+    """
     if algorithm not in (ALGORITHM, "best", "default"):
         raise HTTPException(400, f"unknown algorithm {algorithm!r} (this service has {ALGORITHM})")
     lists = _lists(state, dataset)
     excluded = set(exclude_entity_ids or ())
+    queries = {key: _query(key, example) for key, example in body.queries.items()}
+    svc.decisions.refresh()
     responses: dict[str, EntityMatches] = {}
-    for key, example in body.queries.items():
-        try:
-            query = ScreeningQuery.from_properties(example.schema_, example.properties, id=key)
-        except DataError as exc:
-            raise HTTPException(400, f"query {key!r}: {exc.problem}") from None
+    for key, query in queries.items():
         found = state.screener.screen(
             query, limit=limit + len(excluded), threshold=cutoff, lists=lists
         )
+        fingerprint = query.fingerprint()
         results = []
         for hit in found:
             if hit.entity.id in excluded:
                 continue
             hit.threshold = threshold  # "match" is judged at the caller's threshold
-            results.append(_scored(hit))
+            results.append(_scored(hit, svc.decisions.lookup(fingerprint, hit.entity)))
         results = results[:limit]
+        example = body.queries[key]
         responses[key] = EntityMatches(
             results=results,
             total=TotalSpec(value=len(results)),
             query={"id": key, "schema": example.schema_, "properties": example.properties},
         )
-    return EntityMatchResponse(responses=responses, limit=limit)
+    editions = state.edition_labels()
+    svc.record(
+        "match",
+        caller,
+        client=_client(request),
+        dataset=dataset,
+        editions=editions,
+        params={
+            "limit": limit,
+            "threshold": threshold,
+            "cutoff": cutoff,
+            "exclude_entity_ids": sorted(excluded),
+        },
+        queries={
+            k: {"schema": q.schema_, "properties": q.properties} for k, q in body.queries.items()
+        },
+        results={key: _audited(r.results) for key, r in responses.items()},
+    )
+    return EntityMatchResponse(responses=responses, limit=limit, editions=editions)
+
+
+def _query(key: str, example: EntityExample) -> ScreeningQuery:
+    try:
+        return ScreeningQuery.from_properties(example.schema_, example.properties, id=key)
+    except DataError as exc:
+        raise HTTPException(400, f"query {key!r}: {exc.problem}") from None
+
+
+def _audited(results: list[ScoredEntityResponse]) -> list[dict[str, Any]]:
+    """What the audit trail keeps of each result: enough to know what the caller was told."""
+    return [
+        {
+            "id": r.id,
+            "score": round(r.score, 4),
+            "match": r.match,
+            "decision": r.decision.decision_id if r.decision else None,
+        }
+        for r in results
+    ]
 
 
 @router.get(
@@ -138,6 +203,9 @@ def match(
 )
 def search(
     dataset: DatasetPath,
+    request: Request,
+    caller: ScreenCaller,
+    svc: ServiceDep,
     state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=1000)],
     schema: Annotated[str | None, Query(max_length=50)] = None,
@@ -149,8 +217,19 @@ def search(
     except DataError as exc:
         raise HTTPException(400, exc.problem) from None
     found = state.screener.screen(query, limit=limit, threshold=0.5, lists=_lists(state, dataset))
+    results = [_scored(m) for m in found]
+    editions = state.edition_labels()
+    svc.record(
+        "search",
+        caller,
+        client=_client(request),
+        dataset=dataset,
+        editions=editions,
+        params={"q": q, "schema": schema, "limit": limit},
+        results=_audited(results),
+    )
     return SearchResponse(
-        results=[_scored(m) for m in found], total=TotalSpec(value=len(found)), limit=limit
+        results=results, total=TotalSpec(value=len(found)), limit=limit, editions=editions
     )
 
 
@@ -160,16 +239,30 @@ def search(
     tags=["data"],
     response_model_by_alias=True,
 )
-def entity(entity_id: Annotated[str, Path(max_length=300)], state: StateDep) -> EntityResponse:
+def entity(
+    entity_id: Annotated[str, Path(max_length=300)],
+    request: Request,
+    caller: ScreenCaller,
+    svc: ServiceDep,
+    state: StateDep,
+) -> EntityResponse:
     """One list entry by its id (``un-sc:QDe.137``)."""
     found = state.screener.entity(entity_id)
+    svc.record(
+        "entity",
+        caller,
+        client=_client(request),
+        entity_id=entity_id,
+        found=found is not None,
+        editions=state.edition_labels(),
+    )
     if found is None:
         raise NotFoundError(f"no entity {entity_id!r} in the active editions")
     return EntityResponse(**_entity(found))
 
 
 @router.get("/algorithms", response_model=AlgorithmsResponse, tags=["system"])
-def algorithms() -> AlgorithmsResponse:
+def algorithms(caller: ScreenCaller) -> AlgorithmsResponse:
     """The scoring algorithm this service uses."""
     description = (
         "counterflow's multilingual name matcher with date, country, gender and "
@@ -183,7 +276,7 @@ def algorithms() -> AlgorithmsResponse:
 
 
 @router.get("/catalog", response_model=CatalogResponse, tags=["system"])
-def catalog(state: StateDep) -> CatalogResponse:
+def catalog(caller: ScreenCaller, state: StateDep) -> CatalogResponse:
     """The lists this service screens against, with the edition of each."""
     datasets = [
         DatasetInfo(
@@ -206,8 +299,13 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", tags=["system"])
-def readyz(holder: Annotated[ScreenerHolder, Depends(_holder)]) -> dict[str, Any]:
+def readyz(svc: ServiceDep) -> dict[str, Any]:
     """The screening index is loaded; 503 until it is."""
-    if not holder.ready:
+    if not svc.holder.ready:
         raise HTTPException(503, "the screening index is not loaded yet")
-    return {"status": "ok", "editions": holder.state.edition_labels()}
+    return {
+        "status": "ok",
+        "editions": svc.holder.state.edition_labels(),
+        "auth": "OPEN MODE: no API keys checked" if svc.settings.open_mode else "api keys",
+        "audit": "on" if svc.audit else "OFF",
+    }

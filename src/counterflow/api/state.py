@@ -1,20 +1,39 @@
-"""The service's screening state: one screener per set of active list editions, swapped whole.
+"""The service's state: settings, keys, decisions, the audit trail and the screening index.
 
 Requests take the current :class:`ScreenerState` once and use it to the end, so a request in
 flight finishes on the editions it started with while a reload builds the next state beside it;
-the swap is a single reference assignment.
+the swap is a single reference assignment. A :class:`ReloadWatcher` thread notices imports,
+pins and unpins made by other processes through the workspace's change stamp.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from counterflow.errors import StoreError
+from counterflow.api.keys import KeyStore, Principal
+from counterflow.cases import AuditLog, DecisionStore
+from counterflow.errors import CounterflowError, StoreError
 from counterflow.lists.store import Edition, active_editions, active_entities
 from counterflow.screening import Screener
 from counterflow.workspace import Workspace
+
+log = logging.getLogger("counterflow.api")
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """How the service runs; ``serve`` passes these to every worker through the environment."""
+
+    #: no API keys checked: for a local trial only, and marked on every response
+    open_mode: bool = False
+    #: record every request in the audit trail (off only to measure what it costs)
+    audit: bool = True
+    #: seconds between looks at the workspace for new editions; 0 turns polling off
+    reload_interval: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -50,15 +69,84 @@ class ScreenerHolder:
 
     def reload(self) -> bool:
         """Rebuild if the active editions changed; True when a new state was swapped in."""
-        with self._lock, self.workspace.connect(read_only=True) as conn:
-            current = self._state
-            if current is not None and _ids(current.editions) == _ids(active_editions(conn)):
-                return False
-            editions, entities = active_entities(conn)
+        with self._lock:
+            with self.workspace.connect(read_only=True) as conn:
+                current = self._state
+                if current is not None and _ids(current.editions) == _ids(active_editions(conn)):
+                    return False
+                editions, entities = active_entities(conn)
+            # the index is built after the database is let go, so imports are not held up
             labels = {k: v.label for k, v in editions.items()}
             self._state = ScreenerState(Screener(entities, editions=labels), editions)
+            log.info("screening against %s", ", ".join(labels.values()) or "no lists")
             return True
 
 
 def _ids(editions: dict[str, Edition]) -> dict[str, str]:
     return {k: v.edition_id for k, v in editions.items()}
+
+
+class ReloadWatcher:
+    """A daemon thread that reloads the holder whenever the workspace's change stamp moves.
+
+    A failed reload (the database busy, a damaged edition) leaves the current state serving
+    and is retried at the next tick.
+    """
+
+    def __init__(self, holder: ScreenerHolder, interval: float) -> None:
+        self.holder = holder
+        self.interval = interval
+        self._stop = threading.Event()
+        self._seen = holder.workspace.change_stamp()
+        self._thread = threading.Thread(target=self._run, name="counterflow-reload", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            stamp = self.holder.workspace.change_stamp()
+            if stamp == self._seen:
+                continue
+            try:
+                self.holder.reload()
+            except CounterflowError as exc:
+                log.warning("reloading the lists failed, still serving the old ones: %s", exc)
+                continue
+            self._seen = stamp
+
+
+@dataclass
+class Service:
+    """Everything a request handler needs, built once per worker."""
+
+    workspace: Workspace
+    settings: ServiceSettings
+    holder: ScreenerHolder
+    keys: KeyStore
+    decisions: DecisionStore
+    audit: AuditLog | None
+
+    @classmethod
+    def create(cls, workspace: Workspace, settings: ServiceSettings) -> Service:
+        return cls(
+            workspace=workspace,
+            settings=settings,
+            holder=ScreenerHolder(workspace),
+            keys=KeyStore(workspace.home),
+            decisions=DecisionStore(workspace.home),
+            audit=AuditLog.for_home(workspace.home) if settings.audit else None,
+        )
+
+    def record(self, action: str, caller: Principal | None, **details: Any) -> None:
+        """Write one audit record; failing to write fails the request (nothing goes
+        unrecorded)."""
+        if self.audit is None:
+            return
+        actor = caller.actor if caller else "anonymous"
+        role = str(caller.role) if caller else None
+        self.audit.append(action, actor, role=role, **details)

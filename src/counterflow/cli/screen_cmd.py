@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.table import Table
 
+from counterflow.cases import DecisionStore
 from counterflow.cli import workspace
 from counterflow.cli.console import console, counting, shorten
-from counterflow.screening import DEFAULT_THRESHOLD, Query, Screener
+from counterflow.model import SCHEMATA
+from counterflow.screening import DEFAULT_THRESHOLD, Match, Query, Screener
 from counterflow.screening.batch import score_pairs_file, screen_file
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _THRESHOLD = click.option(
     "--threshold",
@@ -128,17 +133,32 @@ def screen(
     )
 
 
+def query_options(command: F) -> F:
+    """The options that describe a party beside its name (shared with 'decisions clear')."""
+    for option in reversed(
+        (
+            click.option(
+                "--schema",
+                type=click.Choice(sorted(SCHEMATA)),
+                help="What the name is of (default: anything).",
+            ),
+            click.option(
+                "--birth-date", "birth_dates", multiple=True, help="Date of birth, any precision."
+            ),
+            click.option("--country", "countries", multiple=True, help="Nationality or country."),
+            click.option("--gender", type=click.Choice(["male", "female"])),
+            click.option(
+                "--id-number", "identifiers", multiple=True, help="Passport, ID or IMO number."
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @screen.command("name", hidden=True)
 @click.argument("name")
-@click.option(
-    "--schema",
-    type=click.Choice(["Person", "Organization", "Company", "LegalEntity", "Vessel", "Airplane"]),
-    help="What the name is of (default: anything).",
-)
-@click.option("--birth-date", "birth_dates", multiple=True, help="Date of birth, any precision.")
-@click.option("--country", "countries", multiple=True, help="Nationality or country.")
-@click.option("--gender", type=click.Choice(["male", "female"]))
-@click.option("--id-number", "identifiers", multiple=True, help="Passport, ID or IMO number.")
+@query_options
 @_THRESHOLD
 @_LIMIT
 @_LISTS
@@ -173,6 +193,7 @@ def name_cmd(
     )
     screener = _screener(ctx, lists, threshold)
     matches = screener.screen(query, limit=limit, threshold=threshold)
+    notes = _decision_notes(DecisionStore(workspace(ctx).home), query, matches)
     if as_json:
         out: list[dict[str, Any]] = [
             {
@@ -182,10 +203,11 @@ def name_cmd(
                 "list": m.entity.list_id,
                 "list_ref": m.entity.ref,
                 "score": m.score,
-                "match": m.is_match,
+                "match": m.is_match and not (note and note["status"] == "cleared"),
+                "decision": note,
                 "explanation": m.explanation,
             }
-            for m in matches
+            for m, note in zip(matches, notes, strict=True)
         ]
         sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
         return
@@ -198,16 +220,44 @@ def name_cmd(
     table = Table(show_edge=False)
     for column in ("score", "list", "ref", "schema", "entry", "why"):
         table.add_column(column, overflow="fold")
-    for m in matches:
+    for m, note in zip(matches, notes, strict=True):
+        why = m.summary()
+        if note and note["status"] == "cleared":
+            why = f"CLEARED by {note['analyst']} ({note['decision_id']}): {note['reason']}. {why}"
+        elif note:
+            why = f"entry changed since {note['decision_id']} cleared it: review. {why}"
         table.add_row(
             f"{m.score:.2f}",
             m.entity.list_id,
             m.entity.ref,
             m.entity.schema.name,
             shorten(m.entity.caption, 40),
-            m.summary(),
+            why,
         )
     console.print(table)
+
+
+def _decision_notes(
+    decisions: DecisionStore, query: Query, matches: list[Match]
+) -> list[dict[str, str] | None]:
+    """Analysts' decisions on these hits: cleared, or cleared before the entry changed."""
+    decisions.refresh()
+    fingerprint = query.fingerprint()
+    notes: list[dict[str, str] | None] = []
+    for m in matches:
+        found = decisions.lookup(fingerprint, m.entity)
+        notes.append(
+            None
+            if found is None
+            else {
+                "decision_id": found.decision.decision_id,
+                "status": "cleared" if found.cleared else "entry_changed",
+                "analyst": found.decision.analyst,
+                "time": found.decision.time,
+                "reason": found.decision.reason,
+            }
+        )
+    return notes
 
 
 @screen.command("pairs")

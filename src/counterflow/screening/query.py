@@ -8,6 +8,9 @@ to ISO codes, gender to male / female.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,6 +91,39 @@ class Query:
             known = ", ".join(sorted(SCHEMATA))
             raise DataError(f"unknown schema {self.schema!r} (known: {known})")
         object.__setattr__(self, "names", names)
+
+    def describe(self) -> dict[str, Any]:
+        """The cleaned query as JSON: what it was screened as, for decisions and audit."""
+        described: dict[str, Any] = {"schema": self.schema, "names": list(self.names)}
+        for key in ("birth_dates", "countries", "identifiers"):
+            if getattr(self, key):
+                described[key] = list(getattr(self, key))
+        if self.gender:
+            described["gender"] = self.gender
+        return described
+
+    def fingerprint(self) -> str:
+        """The query's identity for cleared hits: what it screens as, not how it was spelled
+        out. Case, spacing, the order of values and the property names used (``nationality``
+        or ``country``) do not matter; any other change makes another query."""
+
+        def normal(values: Iterable[str]) -> list[str]:
+            return sorted(
+                {" ".join(unicodedata.normalize("NFC", v).casefold().split()) for v in values}
+            )
+
+        blob = json.dumps(
+            [
+                self.schema,
+                normal(self.names),
+                sorted(self.birth_dates),
+                sorted(self.countries),
+                self.gender,
+                normal(self.identifiers),
+            ],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
     @classmethod
     def make(

@@ -1,0 +1,120 @@
+"""Analysts' endpoints: clear a hit as a false positive, list and revoke decisions, reload.
+
+All of them need an ``admin`` key: a payment system's ``screen`` key must not be able to clear
+the hits it raises.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+
+from counterflow.api.models import (
+    DecisionList,
+    DecisionRequest,
+    DecisionResponse,
+    ReloadResponse,
+    RevokeRequest,
+)
+from counterflow.api.security import AdminCaller, service
+from counterflow.api.state import Service
+from counterflow.cases.decisions import Decision, Status
+from counterflow.errors import DataError, NotFoundError
+from counterflow.screening import Query as ScreeningQuery
+
+router = APIRouter(tags=["decisions"])
+ServiceDep = Annotated[Service, Depends(service)]
+
+
+def _response(decision: Decision) -> DecisionResponse:
+    return DecisionResponse(**decision.to_json())
+
+
+@router.post("/decisions", response_model=DecisionResponse, status_code=201)
+def clear_hit(
+    body: DecisionRequest, request: Request, caller: AdminCaller, svc: ServiceDep
+) -> DecisionResponse:
+    """Record that the query's hit on an entry is a false positive.
+
+    The same query (as screened: spelling case, spacing and value order do not matter) then
+    gets that entry back with ``match: false`` and the decision, until a new list edition
+    changes the entry.
+    """
+    try:
+        query = ScreeningQuery.from_properties(body.query.schema_, body.query.properties)
+    except DataError as exc:
+        raise HTTPException(400, f"query: {exc.problem}") from None
+    state = svc.holder.state
+    entity = state.screener.entity(body.entity_id)
+    if entity is None:
+        raise NotFoundError(f"no entity {body.entity_id!r} in the active editions")
+    decision = svc.decisions.clear(
+        query,
+        entity,
+        edition=state.edition_labels().get(entity.list_id, ""),
+        analyst=body.analyst,
+        actor=caller.actor,
+        reason=body.reason,
+    )
+    svc.record(
+        "decision",
+        caller,
+        client=request.client.host if request.client else None,
+        decision=decision.to_json(),
+    )
+    return _response(decision)
+
+
+@router.get("/decisions", response_model=DecisionList)
+def list_decisions(
+    caller: AdminCaller,
+    svc: ServiceDep,
+    status: Annotated[Status | None, Query(description="Only decisions in this state.")] = None,
+    entity_id: Annotated[str | None, Query(max_length=300)] = None,
+) -> DecisionList:
+    """Every decision, oldest first."""
+    decisions = [
+        d
+        for d in svc.decisions.all()
+        if (status is None or d.status is status) and (entity_id in (None, d.entity_id))
+    ]
+    return DecisionList(decisions=[_response(d) for d in decisions])
+
+
+@router.post("/decisions/{decision_id}/revoke", response_model=DecisionResponse)
+def revoke_decision(
+    decision_id: Annotated[str, Path(max_length=64)],
+    body: RevokeRequest,
+    request: Request,
+    caller: AdminCaller,
+    svc: ServiceDep,
+) -> DecisionResponse:
+    """Withdraw a decision: the hit is raised again from now on."""
+    decision = svc.decisions.revoke(
+        decision_id, analyst=body.analyst, actor=caller.actor, reason=body.reason
+    )
+    svc.record(
+        "revoke",
+        caller,
+        client=request.client.host if request.client else None,
+        decision_id=decision_id,
+        analyst=body.analyst,
+        reason=body.reason,
+    )
+    return _response(decision)
+
+
+@router.post("/admin/reload", response_model=ReloadResponse, tags=["system"])
+def reload_lists(request: Request, caller: AdminCaller, svc: ServiceDep) -> ReloadResponse:
+    """Pick up new list editions now rather than at the next poll."""
+    reloaded = svc.holder.reload()
+    editions = svc.holder.state.edition_labels()
+    svc.record(
+        "reload",
+        caller,
+        client=request.client.host if request.client else None,
+        reloaded=reloaded,
+        editions=editions,
+    )
+    return ReloadResponse(reloaded=reloaded, editions=editions)
