@@ -40,6 +40,28 @@ def test_demo_imports_and_looks_up(home: Path) -> None:
     assert "already there" in again.output
 
 
+def test_the_demo_request_works_against_the_demo_workspace(home: Path) -> None:
+    """The demo ends with a key, a serve command and a curl request: follow them."""
+    from fastapi.testclient import TestClient
+
+    from counterflow.api import create_app
+    from counterflow.api.state import ServiceSettings
+    from counterflow.workspace import Workspace
+
+    output = run(home, "demo").output
+    assert f"counterflow --home {home} serve --port 8000" in output
+    assert f"KEY=$(counterflow --home {home} keys create --role screen --name trial)" in output
+    key = run(home, "keys", "create", "--role", "screen", "--name", "trial").stdout.strip()
+    body = output.split("-d '", 1)[1].split("'\n", 1)[0]
+    app = create_app(Workspace(home), ServiceSettings(reload_interval=0))
+    with TestClient(app, headers={"Authorization": f"ApiKey {key}"}) as client:
+        answer = client.post(
+            "/match/default", content=body.encode(), headers={"Content-Type": "application/json"}
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["responses"]["q1"]["results"][0]["id"] == "sample:ZZe.001"
+
+
 def test_lists_import_show_search_export(home: Path, tmp_path: Path) -> None:
     assert "No lists yet" in run(home, "lists").output
     out = run(home, "lists", "import", str(sample_list_path()))

@@ -51,6 +51,7 @@ def test_no_request_makes_the_service_fail(home: Path, tmp_path: Path) -> None:
             capture_output=True,
             text=True,
             timeout=900,
+            cwd=tmp_path,  # schemathesis keeps its own files in the working folder
         )
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
     counts = re.search(r"(\d+) generated, (\d+) passed", run.stdout)

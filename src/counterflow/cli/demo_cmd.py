@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 from importlib import resources
 from pathlib import Path
 
@@ -98,10 +100,24 @@ def demo(ctx: click.Context, list_path: Path | None, names: tuple[str, ...]) -> 
         else:
             table.add_row(query, "", "", f"no entry scores {screener.threshold:.2f} or more", "")
     console.print(table)
+    home = shlex.quote(str(ws.home))
     console.print("3. Next: screen your own names, inspect an entry, or import more lists")
-    console.print(f'   counterflow --home {ws.home} screen "A NAME" --limit 3')
-    console.print(f"   counterflow --home {ws.home} lists")
+    console.print(f'   counterflow --home {home} screen "A NAME" --limit 3')
+    console.print(f"   counterflow --home {home} lists")
     console.print(
-        f"   counterflow --home {ws.home} lists show {e.list_id}:"
+        f"   counterflow --home {home} lists show {e.list_id}:"
         f"{'ZZe.001' if not list_path else 'QDe.137'}"
     )
+    body = json.dumps(
+        {"queries": {"q1": {"schema": "LegalEntity", "properties": {"name": [queries[0]]}}}},
+        ensure_ascii=False,
+    ).replace("'", "")
+    console.print("4. Serve the same lists over HTTP (yente's /match API) and send one request:")
+    console.print(f"   KEY=$(counterflow --home {home} keys create --role screen --name trial)")
+    console.print(f"   counterflow --home {home} serve --port 8000 &")
+    console.print(
+        '   curl -s localhost:8000/match/default -H "Authorization: ApiKey $KEY" '
+        "-H 'Content-Type: application/json' \\"
+    )
+    console.print(f"     -d '{body}'")
+    console.print("   (serve --open skips keys for a local trial; API docs: localhost:8000/docs)")
