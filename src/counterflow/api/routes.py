@@ -36,6 +36,8 @@ from counterflow.screening import Query as ScreeningQuery
 
 ALGORITHM = "counterflow-v1"
 DEFAULT_DATASET = "default"
+#: the lowest score /match returns unless asked otherwise (yente's default too)
+DEFAULT_CUTOFF = 0.1
 
 router = APIRouter()
 
@@ -120,7 +122,7 @@ def match(
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 5,
     threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
-    cutoff: Annotated[float, Query(ge=0.0, le=1.0)] = 0.0,
+    cutoff: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_CUTOFF,
     algorithm: Annotated[str, Query(max_length=50)] = ALGORITHM,
     exclude_entity_ids: Annotated[list[str] | None, Query(max_length=100)] = None,
 ) -> EntityMatchResponse:

@@ -78,7 +78,8 @@ class ScreenerHolder:
             # the index is built after the database is let go, so imports are not held up
             labels = {k: v.label for k, v in editions.items()}
             self._state = ScreenerState(Screener(entities, editions=labels), editions)
-            log.info("screening against %s", ", ".join(labels.values()) or "no lists")
+            listed = ", ".join(f"{k} {v}" for k, v in labels.items())
+            log.info("screening against %s", listed or "no lists")
             return True
 
 

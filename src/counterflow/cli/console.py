@@ -12,7 +12,7 @@ from counterflow.model import Value
 
 # markup off: list names and free text are data, never rich markup
 console = Console(highlight=False, soft_wrap=True, markup=False)
-err_console = Console(stderr=True, highlight=False, markup=False)
+err_console = Console(stderr=True, highlight=False, markup=False, soft_wrap=True)
 
 
 @contextmanager
