@@ -103,9 +103,10 @@ class Query:
         return described
 
     def fingerprint(self) -> str:
-        """The query's identity for cleared hits: what it screens as, not how it was spelled
+        """The query's identity for cleared hits: the party it describes, not how it was spelled
         out. Case, spacing, the order of values and the property names used (``nationality``
-        or ``country``) do not matter; any other change makes another query."""
+        or ``country``) do not matter, nor does the schema, which only narrows the entries a
+        query can reach (the decision names the entry). Any other change makes another query."""
 
         def normal(values: Iterable[str]) -> list[str]:
             return sorted(
@@ -114,7 +115,6 @@ class Query:
 
         blob = json.dumps(
             [
-                self.schema,
                 normal(self.names),
                 sorted(self.birth_dates),
                 sorted(self.countries),
