@@ -18,13 +18,14 @@ import os
 import re
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from filelock import FileLock
-
+from counterflow.cases.locking import exclusive
 from counterflow.errors import (
     AuthenticationError,
     ConfigError,
@@ -89,7 +90,6 @@ class KeyStore:
 
     def __init__(self, home: Path) -> None:
         self.path = Path(home) / KEYS_FILENAME
-        self._lock = FileLock(str(self.path) + ".lock")
         self._loaded: tuple[tuple[int, int], dict[str, ApiKey]] | None = None
         self._thread_lock = threading.Lock()
 
@@ -101,7 +101,7 @@ class KeyStore:
         name = " ".join(name.split())
         if not name or len(name) > 100:
             raise ConfigError("a key needs a name of 1-100 characters (who or what uses it)")
-        with self._lock:
+        with self._locked():
             keys = self._read()
             key_id = secrets.token_hex(6)
             secret = secrets.token_urlsafe(32)
@@ -111,7 +111,7 @@ class KeyStore:
         return record, f"cf_{key_id}_{secret}"
 
     def revoke(self, key_id: str) -> ApiKey:
-        with self._lock:
+        with self._locked():
             keys = self._read()
             record = keys.get(key_id)
             if record is None:
@@ -121,6 +121,13 @@ class KeyStore:
                 keys[key_id] = record
                 self._write(keys)
         return record
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time: the file is read, changed and replaced whole."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(f"{self.path.name}.lock"), "ab") as lock, exclusive(lock):
+            yield
 
     def authenticate(self, presented: str | None, needed: Role) -> Principal:
         """The caller behind ``presented`` if it is a live key with a role allowing ``needed``."""

@@ -22,17 +22,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from filelock import FileLock
-
+from counterflow.cases.locking import exclusive
 from counterflow.errors import ConfigError, DataError, StoreError
 
 AUDIT_DIRNAME = "audit"
 AUDIT_FILENAME = "audit.jsonl"
 GENESIS = "0" * 64
-#: Longest record the tail reader will look back over to find the head.
-_TAIL_CHUNK = 1 << 16
+#: How far the tail reader looks back first to find the head (records are about 1 kB).
+_TAIL_CHUNK = 1 << 12
 
 
 def canonical(record: Mapping[str, Any]) -> bytes:
@@ -62,7 +61,6 @@ class AuditLog:
     def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True) -> None:
         self.path = Path(path)
         self.fsync = fsync
-        self._file_lock = FileLock(str(self.path) + ".lock")
         self._thread_lock = threading.Lock()
         # the head as of the end of our last append, valid while the file size is unchanged
         self._cached: tuple[int, Head] | None = None
@@ -72,30 +70,41 @@ class AuditLog:
         return cls(home / AUDIT_DIRNAME / AUDIT_FILENAME, fsync=fsync)
 
     def append(self, action: str, actor: str, **details: Any) -> dict[str, Any]:
-        """Seal and write one record; returns it with ``seq``, ``time``, ``prev`` and ``hash``."""
+        """Seal and write one record; returns it with ``seq``, ``time``, ``prev`` and ``hash``.
+
+        The locks cover reading the head and writing the line, which fixes the order; the fsync
+        comes after, so writers in other processes are not held up by it (it makes this
+        record durable, and any written before it, before the caller answers)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._thread_lock, self._file_lock, open(self.path, "ab") as out:
-            head = self._head(out.fileno())
-            record: dict[str, Any] = {
-                "seq": head.seq + 1,
-                "time": now_utc(),
-                "action": action,
-                "actor": actor,
-                **details,
-                "prev": head.hash,
-            }
-            record["hash"] = record_hash(record)
-            line = canonical(record) + b"\n"
-            try:
-                out.write(line)
-                out.flush()
+        try:
+            with open(self.path, "ab") as out:
+                with self._thread_lock, exclusive(out):
+                    record = self._write_next(out, action, actor, details)
                 if self.fsync:
                     os.fsync(out.fileno())
-            except OSError as exc:
-                raise StoreError(f"cannot write the audit trail {self.path}: {exc}") from None
-            size = os.fstat(out.fileno()).st_size
-            self._cached = (size, Head(record["seq"], record["hash"]))
-            return record
+        except OSError as exc:
+            raise StoreError(f"cannot write the audit trail {self.path}: {exc}") from None
+        return record
+
+    def _write_next(
+        self, out: BinaryIO, action: str, actor: str, details: dict[str, Any]
+    ) -> dict[str, Any]:
+        head = self._head(out.fileno())
+        record: dict[str, Any] = {
+            "seq": head.seq + 1,
+            "time": now_utc(),
+            "action": action,
+            "actor": actor,
+            **details,
+            "prev": head.hash,
+        }
+        body = canonical(record)
+        record["hash"] = hashlib.sha256(body).hexdigest()
+        # the hash is over the canonical body; the line is that body with the hash added
+        out.write(body[:-1] + b',"hash":"' + record["hash"].encode() + b'"}\n')
+        out.flush()
+        self._cached = (os.fstat(out.fileno()).st_size, Head(record["seq"], record["hash"]))
+        return record
 
     def _head(self, fd: int) -> Head:
         size = os.fstat(fd).st_size

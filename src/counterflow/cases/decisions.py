@@ -24,9 +24,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from counterflow.cases.audit import now_utc
+from counterflow.cases.locking import exclusive
 from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
 from counterflow.model import Entity
 from counterflow.screening import Query
@@ -74,7 +73,6 @@ class DecisionStore:
 
     def __init__(self, home: Path) -> None:
         self.path = Path(home) / DECISIONS_FILENAME
-        self._file_lock = FileLock(str(self.path) + ".lock")
         self._thread_lock = threading.Lock()
         self._offset = 0
         self._lines = 0
@@ -195,7 +193,7 @@ class DecisionStore:
         line = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with self._file_lock, open(self.path, "ab") as out:
+            with open(self.path, "ab") as out, exclusive(out):
                 out.write(line)
                 out.flush()
                 os.fsync(out.fileno())

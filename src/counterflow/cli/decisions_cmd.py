@@ -35,8 +35,8 @@ def decisions() -> None:
 
     \b
     Example:
-      counterflow decisions clear un-sc:QDi.401 --name "Mohamed Ali" --birth-date 1990-04-02 \\
-        --analyst "A. Analyst" --reason "born 1990 in Leeds; the listed man was born 1968"
+      counterflow decisions clear un-sc:CFi.010 --name "Mohamed Ali" --birth-date 1990-04-02 \\
+        --analyst "A. Analyst" --reason "born 1990 in Leeds; the listed man in 1993 or 1994"
       counterflow decisions list
     """
 
@@ -67,7 +67,7 @@ def clear(
 
     \b
     Example:
-      counterflow decisions clear QDi.401 --name "Mohamed Ali" --schema Person \\
+      counterflow decisions clear CFi.010 --name "Mohamed Ali" --schema Person \\
         --analyst "A. Analyst" --reason "different date and place of birth"
     """
     ws = workspace(ctx)

@@ -67,7 +67,7 @@ def serve(
         -d '{"queries": {"q1": {"schema": "Person",
              "properties": {"name": ["Aiman al-Zawahiri"]}}}}'
     """
-    import uvicorn
+    from counterflow.api import server
 
     ws = workspace(ctx)
     if open_mode and not _is_loopback(host):
@@ -89,14 +89,7 @@ def serve(
     if no_audit:
         err_console.print("*** AUDIT TRAIL OFF: requests are not recorded. ***")
     console.print(f"Serving {ws.home} on http://{host}:{port} (OpenAPI at /docs)")
-    uvicorn.run(
-        "counterflow.api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-    )
+    server.run(host, port, workers)
 
 
 def _is_loopback(host: str) -> bool:
