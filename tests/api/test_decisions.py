@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from counterflow.api import create_app
 from counterflow.api.keys import KeyStore, Role
-from counterflow.api.state import ServiceSettings
 from counterflow.cases import AuditLog, DecisionStore, verify
 from counterflow.cli import main
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.lists import store
 from counterflow.workspace import Workspace
+
+from .conftest import ClientFactory
 
 PERSON = {"schema": "Person", "properties": {"name": ["Fulan Allan"], "birthDate": ["1970"]}}
 TARGET = "un-sc:ZZi.001"
@@ -27,13 +27,9 @@ REVIEW = ("--analyst", "B. Reviewer", "--reason", "four eyes")
 
 
 @pytest.fixture
-def client(home: Path) -> Iterator[TestClient]:
+def client(client_with: ClientFactory) -> Iterator[TestClient]:
     """A client whose default key is an analyst's ``admin`` key."""
-    ws = Workspace(home)
-    store.import_list(ws, sample_list_path())
-    _, key = KeyStore(home).create("analyst desk", Role.ADMIN)
-    app = create_app(ws, ServiceSettings(reload_interval=0))
-    with TestClient(app, headers={"Authorization": f"ApiKey {key}"}) as test_client:
+    with client_with(Role.ADMIN) as test_client:
         yield test_client
 
 
@@ -71,7 +67,7 @@ def test_a_cleared_hit_is_flagged_not_raised(client: TestClient) -> None:
     assert before["match"] is True and before["decision"] is None
     decision = _clear(client, PERSON)
     assert decision["status"] == "cleared" and decision["edition"] == "2026-01-15"
-    assert decision["actor"].endswith("(analyst desk)")
+    assert decision["actor"].endswith("(tests (admin))")
     after = _hit(client, PERSON)
     assert after["match"] is False and after["score"] == before["score"]
     assert after["decision"]["decision_id"] == decision["decision_id"]

@@ -8,22 +8,18 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from counterflow.api import create_app
-from counterflow.api.keys import KeyStore, Role
-from counterflow.api.state import ServiceSettings
+from counterflow.api.keys import Role
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.lists import store
 from counterflow.workspace import Workspace
 
+from .conftest import ClientFactory
+
 
 @pytest.fixture
-def client(home: Path) -> Iterator[TestClient]:
+def client(client_with: ClientFactory) -> Iterator[TestClient]:
     """A client with a ``screen`` key, over the shipped sample list; no background polling."""
-    ws = Workspace(home)
-    store.import_list(ws, sample_list_path())
-    _, key = KeyStore(home).create("tests", Role.SCREEN)
-    app = create_app(ws, ServiceSettings(reload_interval=0))
-    with TestClient(app, headers={"Authorization": f"ApiKey {key}"}) as test_client:
+    with client_with(Role.SCREEN) as test_client:
         yield test_client
 
 

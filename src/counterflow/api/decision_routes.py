@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from counterflow.api.models import (
     DecisionList,
     DecisionRequest,
-    DecisionResponse,
     ReloadResponse,
     RevokeRequest,
 )
@@ -27,14 +26,10 @@ router = APIRouter(tags=["decisions"])
 ServiceDep = Annotated[Service, Depends(service)]
 
 
-def _response(decision: Decision) -> DecisionResponse:
-    return DecisionResponse(**decision.to_json())
-
-
-@router.post("/decisions", response_model=DecisionResponse, status_code=201)
+@router.post("/decisions", response_model=Decision, status_code=201)
 def clear_hit(
     body: DecisionRequest, request: Request, caller: AdminCaller, svc: ServiceDep
-) -> DecisionResponse:
+) -> Decision:
     """Record that the query's hit on an entry is a false positive.
 
     The same query (as screened: spelling case, spacing and value order do not matter) then
@@ -63,7 +58,7 @@ def clear_hit(
         client=request.client.host if request.client else None,
         decision=decision.to_json(),
     )
-    return _response(decision)
+    return decision
 
 
 @router.get("/decisions", response_model=DecisionList)
@@ -79,17 +74,17 @@ def list_decisions(
         for d in svc.decisions.all()
         if (status is None or d.status is status) and (entity_id in (None, d.entity_id))
     ]
-    return DecisionList(decisions=[_response(d) for d in decisions])
+    return DecisionList(decisions=decisions)
 
 
-@router.post("/decisions/{decision_id}/revoke", response_model=DecisionResponse)
+@router.post("/decisions/{decision_id}/revoke", response_model=Decision)
 def revoke_decision(
     decision_id: Annotated[str, Path(max_length=64)],
     body: RevokeRequest,
     request: Request,
     caller: AdminCaller,
     svc: ServiceDep,
-) -> DecisionResponse:
+) -> Decision:
     """Withdraw a decision: the hit is raised again from now on."""
     decision = svc.decisions.revoke(
         decision_id, analyst=body.analyst, actor=caller.actor, reason=body.reason
@@ -102,7 +97,7 @@ def revoke_decision(
         analyst=body.analyst,
         reason=body.reason,
     )
-    return _response(decision)
+    return decision
 
 
 @router.post("/admin/reload", response_model=ReloadResponse, tags=["system"])

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from counterflow.cases import Decision
+
 MAX_QUERIES = 500
 MAX_VALUES = 50
 MAX_VALUE_LENGTH = 1000
@@ -108,23 +110,8 @@ class RevokeRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class DecisionResponse(BaseModel):
-    decision_id: str
-    time: str
-    status: str
-    analyst: str
-    actor: str
-    reason: str
-    entity_id: str
-    entity_fingerprint: str
-    edition: str
-    query_fingerprint: str
-    query: dict[str, Any]
-    revoked: str | None = None
-
-
 class DecisionList(BaseModel):
-    decisions: list[DecisionResponse]
+    decisions: list[Decision]
 
 
 class ReloadResponse(BaseModel):
