@@ -56,6 +56,40 @@ MIGRATIONS: tuple[str, ...] = (
         edition_id VARCHAR NOT NULL
     );
     """,
+    # v2: transactions (issue 5). Rows carry their dataset; no primary keys on the big tables,
+    # so bulk loads stay fast: imports check uniqueness themselves, inside their transaction.
+    """
+    CREATE TABLE tx_datasets (
+        dataset       VARCHAR PRIMARY KEY,
+        format        VARCHAR NOT NULL,
+        source        VARCHAR NOT NULL,
+        base_currency VARCHAR NOT NULL,
+        imported_at   TIMESTAMP NOT NULL,
+        counts        VARCHAR NOT NULL
+    );
+    CREATE TABLE parties (
+        dataset VARCHAR NOT NULL, party_id VARCHAR NOT NULL, name VARCHAR, kind VARCHAR,
+        country VARCHAR, city VARCHAR, born DATE, sector VARCHAR
+    );
+    CREATE TABLE accounts (
+        dataset VARCHAR NOT NULL, account_id VARCHAR NOT NULL, party_id VARCHAR, bank VARCHAR,
+        country VARCHAR, opened DATE
+    );
+    CREATE TABLE transactions (
+        dataset VARCHAR NOT NULL, tx_id VARCHAR NOT NULL, timestamp TIMESTAMPTZ NOT NULL,
+        amount DOUBLE NOT NULL, currency VARCHAR NOT NULL, base_amount DOUBLE,
+        payer_account VARCHAR, payer_party VARCHAR, payer_name VARCHAR, payer_country VARCHAR,
+        payer_bank VARCHAR, beneficiary_account VARCHAR, beneficiary_party VARCHAR,
+        beneficiary_name VARCHAR, beneficiary_country VARCHAR, beneficiary_bank VARCHAR,
+        channel VARCHAR NOT NULL, source_type VARCHAR, purpose_code VARCHAR,
+        remittance_text VARCHAR, goods_description VARCHAR, hs_code VARCHAR, location VARCHAR,
+        is_suspicious BOOLEAN, typology VARCHAR
+    );
+    CREATE TABLE party_labels (
+        dataset VARCHAR NOT NULL, party_id VARCHAR NOT NULL, is_suspicious BOOLEAN NOT NULL,
+        typology VARCHAR, role VARCHAR
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -57,6 +57,7 @@ def workspace(ctx: click.Context) -> Workspace:
 from counterflow.cli.audit_cmd import audit  # noqa: E402
 from counterflow.cli.decisions_cmd import decisions  # noqa: E402
 from counterflow.cli.demo_cmd import demo  # noqa: E402
+from counterflow.cli.ingest_cmd import ingest, transactions  # noqa: E402
 from counterflow.cli.keys_cmd import keys  # noqa: E402
 from counterflow.cli.lists_cmd import lists  # noqa: E402
 from counterflow.cli.screen_cmd import screen  # noqa: E402
@@ -65,6 +66,8 @@ from counterflow.cli.serve_cmd import serve  # noqa: E402
 main.add_command(lists)
 main.add_command(screen)
 main.add_command(decisions)
+main.add_command(ingest)
+main.add_command(transactions)
 main.add_command(serve)
 main.add_command(keys)
 main.add_command(audit)

@@ -1,0 +1,235 @@
+"""IBM AMLworld (Altman et al., NeurIPS 2023): the transactions CSV and its patterns file.
+
+The header names ``Account`` twice (payer's, then beneficiary's), so columns are read by
+position::
+
+    Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,
+    Amount Paid,Payment Currency,Payment Format,Is Laundering
+
+Each row becomes a transaction. It has no id of its own, so the id is the row number. The
+amount is what the payer paid, in the payment currency. Accounts are the parties, as in the
+data set: an account holder is not identified beyond the account. Currency names become ISO
+codes, and ``Bitcoin`` becomes XBT with channel ``crypto``.
+
+The patterns file (``HI-Small_Patterns.txt`` beside ``HI-Small_Trans.csv``, found
+automatically) lists laundering attempts as blocks::
+
+    BEGIN LAUNDERING ATTEMPT - FAN-OUT:  Max 16-degree Fan-Out
+    2022/09/01 00:06,021174,800737690,012,80011F990,2848.96,Euro,2848.96,Euro,ACH,1
+    …
+    END LAUNDERING ATTEMPT - FAN-OUT
+
+Transactions found in a block get the block's typology (``fan-out``), and their accounts are
+labelled with it. The patterns file must fit in memory (the published ones are a few MB); the
+transactions file streams.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from counterflow.errors import DataError
+from counterflow.transactions.formats.base import (
+    BATCH_ROWS,
+    Batch,
+    Reject,
+    RowError,
+    TransactionReader,
+    clean_amount,
+    clean_currency,
+    clean_timestamp,
+    raw_text,
+    transaction_row,
+)
+
+HEADER = (
+    "Timestamp",
+    "From Bank",
+    "Account",
+    "To Bank",
+    "Account",
+    "Amount Received",
+    "Receiving Currency",
+    "Amount Paid",
+    "Payment Currency",
+    "Payment Format",
+    "Is Laundering",
+)
+_BEGIN = re.compile(r"BEGIN LAUNDERING ATTEMPT - ([A-Z\- ]+?)\s*(?::|$)")
+_FORMATS = {"bitcoin": "crypto", "ach": "wire", "wire": "wire", "cheque": "cheque"}
+
+#: a transaction as the patterns file and the transactions file both state it
+Key = tuple[str, ...]
+
+
+class AmlworldReader(TransactionReader):
+    format = "amlworld"
+    title = "IBM AMLworld transactions CSV (with its patterns file)"
+    suffixes = (".csv",)
+
+    def __init__(self, patterns: Path | None = None) -> None:
+        self.patterns = patterns
+
+    @classmethod
+    def sniff(cls, path: Path, head: str) -> bool:
+        first = head.splitlines()[0] if head else ""
+        return [c.strip() for c in first.split(",")] == list(HEADER)
+
+    def read(self, path: Path) -> Iterator[Batch]:
+        patterns = self.patterns or _patterns_beside(path)
+        typologies = read_patterns(patterns) if patterns else {}
+        labelled: dict[str, str] = {}
+        seen: set[str] = set()  # accounts already emitted
+        batch = Batch()
+        try:
+            with open(path, encoding="utf-8", newline="") as lines:
+                reader = csv.reader(lines)
+                header = [c.strip() for c in next(reader, [])]
+                if header != list(HEADER):
+                    raise DataError(
+                        f"not an AMLworld transactions file: the header is {header[:11]}",
+                        path=path,
+                    )
+                for number, values in enumerate(reader, start=2):
+                    try:
+                        row = _row(number, values)
+                    except RowError as exc:
+                        batch.rejects.append(Reject(f"row {number}", exc.problem, raw_text(values)))
+                    else:
+                        key = _key(values) if typologies else None
+                        typology = typologies.get(key) if key else None
+                        if typology:
+                            row["typology"] = typology
+                            for account in (row["payer_account"], row["beneficiary_account"]):
+                                labelled.setdefault(account, typology)
+                        batch.transactions.append(row)
+                        _add_accounts(batch, row, seen)
+                    if len(batch) >= BATCH_ROWS:
+                        yield batch
+                        batch = Batch()
+        except UnicodeDecodeError as exc:
+            raise DataError(f"not UTF-8 text ({exc.reason})", path=path) from None
+        except OSError as exc:
+            raise DataError(f"cannot read: {exc.strerror}", path=path) from None
+        batch.party_labels.extend(
+            {"party_id": account, "is_suspicious": True, "typology": typology, "role": None}
+            for account, typology in labelled.items()
+        )
+        yield batch
+
+
+def _row(number: int, values: list[str]) -> dict[str, Any]:
+    if len(values) != len(HEADER):
+        raise RowError(f"has {len(values)} fields, AMLworld rows have {len(HEADER)}")
+    stamp, from_bank, payer, to_bank, payee = values[:5]
+    paid, paid_currency, payment_format, laundering = values[7:]
+    channel = _FORMATS.get(payment_format.strip().lower(), payment_format)
+    return transaction_row(
+        {
+            "tx_id": str(number - 1),
+            "timestamp": stamp,
+            "amount": paid,
+            "currency": paid_currency,
+            "payer_account": payer,
+            "payer_party": payer,
+            "payer_bank": from_bank,
+            "beneficiary_account": payee,
+            "beneficiary_party": payee,
+            "beneficiary_bank": to_bank,
+            "channel": channel,
+            "source_type": payment_format,
+            "is_suspicious": laundering,
+        }
+    )
+
+
+def _add_accounts(batch: Batch, row: dict[str, Any], seen: set[str]) -> None:
+    """Each account once, as an account and as its own party."""
+    for side in ("payer", "beneficiary"):
+        account = row[f"{side}_account"]
+        if account in seen:
+            continue
+        seen.add(account)
+        batch.accounts.append(
+            {
+                "account_id": account,
+                "party_id": account,
+                "bank": row[f"{side}_bank"],
+                "country": None,
+                "opened": None,
+            }
+        )
+        batch.parties.append(
+            {
+                "party_id": account,
+                "name": None,
+                "kind": None,
+                "country": None,
+                "city": None,
+                "born": None,
+                "sector": None,
+            }
+        )
+
+
+def _key(values: list[str]) -> Key | None:
+    """Time, accounts, amount and currency as canonical text: the same in both files."""
+    if len(values) != len(HEADER):
+        return None
+    try:
+        when = clean_timestamp(values[0]).isoformat()
+        amount = f"{clean_amount(values[7]):.2f}"
+        currency = clean_currency(values[8])
+    except RowError:
+        return None
+    return (
+        when,
+        values[1].strip(),
+        values[2].strip(),
+        values[3].strip(),
+        values[4].strip(),
+        amount,
+        currency,
+    )
+
+
+def _patterns_beside(path: Path) -> Path | None:
+    candidate = path.with_name(re.sub(r"_Trans\.csv$", "_Patterns.txt", path.name))
+    return candidate if candidate != path and candidate.exists() else None
+
+
+def read_patterns(path: Path) -> dict[Key, str]:
+    """Each transaction of the patterns file, keyed as in :func:`_key`, with its typology."""
+    found: dict[Key, str] = {}
+    current: str | None = None
+    try:
+        with open(path, encoding="utf-8") as lines:
+            for number, line in enumerate(lines, start=1):
+                line = line.strip()
+                if not line:
+                    continue
+                begin = _BEGIN.match(line)
+                if begin:
+                    current = begin.group(1).strip().lower().replace(" ", "-")
+                elif line.startswith("END LAUNDERING ATTEMPT"):
+                    current = None
+                elif current is None:
+                    raise DataError(
+                        "a transaction outside any laundering attempt block",
+                        path=path,
+                        location=f"line {number}",
+                    )
+                else:
+                    key = _key(next(csv.reader([line])))
+                    if key is None:
+                        raise DataError(
+                            "not a transaction line", path=path, location=f"line {number}"
+                        )
+                    found[key] = current
+    except OSError as exc:
+        raise DataError(f"cannot read: {exc.strerror}", path=path) from None
+    return found

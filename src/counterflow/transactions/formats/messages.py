@@ -1,0 +1,111 @@
+"""What the payment-message readers (pacs.008, MT103) share: one side of a payment as the
+message states it, and a batch builder that keeps one party and one account row per id."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from counterflow.transactions.formats.base import (
+    BATCH_ROWS,
+    Batch,
+    Row,
+    account_row,
+    clean_country,
+    party_row,
+)
+
+_IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
+#: the most rows one transaction adds to a batch: itself, two parties, two accounts
+ROWS_PER_TRANSACTION = 5
+
+
+@dataclass
+class Side:
+    """What a message says of the debtor or the creditor."""
+
+    name: str | None
+    country: str | None
+    city: str | None
+    kind: str | None
+    born: date | None
+    account: str | None
+    account_country: str | None
+    bank: str | None
+
+
+@dataclass
+class BatchBuilder:
+    """The batch being filled, with its parties and accounts by id (one row each); the MT103
+    reader shares it."""
+
+    batch: Batch = field(default_factory=Batch)
+    parties: dict[str, Row] = field(default_factory=dict)
+    accounts: dict[str, Row] = field(default_factory=dict)
+
+    def add(self, tx: Row, parties: list[Row], accounts: list[Row]) -> None:
+        self.batch.transactions.append(tx)
+        _merge_into(self.parties, self.batch.parties, parties, "party_id")
+        _merge_into(self.accounts, self.batch.accounts, accounts, "account_id")
+
+    def full(self) -> bool:
+        """True when one more transaction (a row, two parties, two accounts) might not fit."""
+        return len(self.batch) + ROWS_PER_TRANSACTION > BATCH_ROWS
+
+    def take(self) -> Batch:
+        full, self.batch = self.batch, Batch()
+        self.parties, self.accounts = {}, {}
+        return full
+
+
+def _merge_into(seen: dict[str, Row], rows: list[Row], new: list[Row], key: str) -> None:
+    """Add rows not seen in this batch; fill the gaps of one seen before."""
+    for row in new:
+        old = seen.get(row[key])
+        if old is None:
+            seen[row[key]] = row
+            rows.append(row)
+        else:
+            for name, value in row.items():
+                if old.get(name) is None and value is not None:
+                    old[name] = value
+
+
+def iban_country(account: str | None, label: str) -> str | None:
+    """The country an IBAN's first two letters name; None for an account that is no IBAN."""
+    if account is None or not _IBAN.match(account.replace(" ", "").upper()):
+        return None
+    return clean_country(account[:2].upper(), label)
+
+
+def party_rows(*sides: Side) -> tuple[list[Row], list[Row]]:
+    """Each side with an account as a party (keyed by the account) and an account."""
+    parties: list[Row] = []
+    accounts: list[Row] = []
+    for one in sides:
+        if one.account is None:
+            continue
+        parties.append(
+            party_row(
+                {
+                    "party_id": one.account,
+                    "name": one.name,
+                    "kind": one.kind,
+                    "country": one.country,
+                    "city": one.city,
+                    "born": one.born,
+                }
+            )
+        )
+        accounts.append(
+            account_row(
+                {
+                    "account_id": one.account,
+                    "party_id": one.account,
+                    "bank": one.bank,
+                    "country": one.account_country,
+                }
+            )
+        )
+    return parties, accounts

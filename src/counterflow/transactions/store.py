@@ -1,0 +1,391 @@
+"""Transactions in the workspace: imports that are all-or-nothing, Parquet in and out.
+
+A dataset is one named body of transactions (a bank's export, an AMLSim run, a simulated
+world). :func:`ingest` streams a reader's batches into DuckDB inside one transaction. Every
+batch is converted to Arrow with the canonical schema and appended; at the end, ids are checked
+for uniqueness, parties and accounts seen more than once are merged, and the dataset's row counts
+are recorded. Any failure rolls everything back, so a failed import leaves the workspace as it
+was; rejected rows go to a side file only when the import succeeds.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
+from counterflow.transactions.formats.base import Batch, Reject, TransactionReader
+from counterflow.transactions.rates import Rates
+from counterflow.transactions.schema import KEYS, TABLES
+from counterflow.workspace import Workspace
+
+Progress = Callable[[int], None]
+#: how many rejects a report keeps in memory (the side file has them all)
+KEPT_REJECTS = 20
+
+
+@dataclass
+class Dataset:
+    """One imported dataset, as recorded in ``tx_datasets``."""
+
+    dataset: str
+    format: str
+    source: str
+    base_currency: str
+    imported_at: datetime
+    counts: dict[str, int]
+
+
+@dataclass
+class IngestReport:
+    """What an import did."""
+
+    dataset: str
+    format: str
+    counts: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    first_rejects: list[Reject] = field(default_factory=list)
+    rejects_path: Path | None = None
+    #: currencies seen without a rate to the base currency (their base_amount is empty)
+    unpriced: dict[str, int] = field(default_factory=dict)
+
+
+def check_dataset_name(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}", name):
+        raise ConfigError(
+            f"dataset name {name!r} must be 1-64 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+def ingest(
+    workspace: Workspace,
+    path: Path,
+    reader: TransactionReader,
+    *,
+    dataset: str,
+    mode: str = "new",
+    max_errors: int = 0,
+    rejects_path: Path | None = None,
+    rates: Rates | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Import ``path`` with ``reader`` as ``dataset``; ``mode`` is new, append or replace.
+
+    With ``max_errors`` 0 the first rejected row fails the import. Above 0, up to that many
+    rows may be rejected; they are written to ``rejects_path`` (default: beside the input,
+    ``<name>.rejects.csv``) and the rest is imported.
+    """
+    check_dataset_name(dataset)
+    rates = rates or Rates()
+    report = IngestReport(dataset=dataset, format=reader.format)
+    rejects_path = rejects_path or path.with_name(f"{path.name}.rejects.csv")
+    tmp_rejects = rejects_path.with_name(f"{rejects_path.name}.part")
+    with workspace.connect() as conn:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            _prepare(conn, dataset, mode, rates.base)
+            with _RejectWriter(tmp_rejects) as rejects:
+                done = 0
+                for batch in reader.read(path):
+                    _check_rejects(batch.rejects, report, max_errors, path)
+                    rejects.write(batch.rejects)
+                    _append(conn, dataset, batch, rates, report)
+                    done += len(batch.transactions)
+                    if progress:
+                        progress(done)
+            _finish(conn, dataset, reader.format, str(path.resolve()), rates.base, report)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            tmp_rejects.unlink(missing_ok=True)
+            raise
+    if report.rejected:
+        os.replace(tmp_rejects, rejects_path)
+        report.rejects_path = rejects_path
+    else:
+        tmp_rejects.unlink(missing_ok=True)
+    return report
+
+
+def _prepare(conn: duckdb.DuckDBPyConnection, dataset: str, mode: str, base: str) -> None:
+    # fetchall, not fetchone: DuckDB keeps a half-read result open, and register() refuses
+    rows = conn.execute(
+        "SELECT base_currency FROM tx_datasets WHERE dataset = ?", [dataset]
+    ).fetchall()
+    if not rows:
+        return
+    row = rows[0]
+    if mode == "new":
+        raise ConfigError(
+            f"dataset {dataset!r} exists: choose another name (--dataset), --append to add "
+            "to it, or --replace to replace it"
+        )
+    if mode == "replace":
+        for table in TABLES:
+            conn.execute(f"DELETE FROM {table} WHERE dataset = ?", [dataset])
+        conn.execute("DELETE FROM tx_datasets WHERE dataset = ?", [dataset])
+    elif row[0] != base:
+        raise ConfigError(
+            f"dataset {dataset!r} is in base currency {row[0]}, not {base}: use --base {row[0]}"
+        )
+
+
+def _check_rejects(
+    rejects: Sequence[Reject], report: IngestReport, max_errors: int, path: Path
+) -> None:
+    if not rejects:
+        return
+    report.rejected += len(rejects)
+    report.first_rejects.extend(rejects[: KEPT_REJECTS - len(report.first_rejects)])
+    if report.rejected > max_errors:
+        first = report.first_rejects[0]
+        if max_errors == 0:
+            raise DataError(
+                f"{first.problem} (nothing imported; --max-errors N keeps going and writes "
+                "bad rows to a side file)",
+                path=path,
+                location=first.location,
+            )
+        raise DataError(
+            f"more than {max_errors} rows rejected, nothing imported; the first: "
+            f"{first.location}: {first.problem}",
+            path=path,
+        )
+
+
+def _append(
+    conn: duckdb.DuckDBPyConnection,
+    dataset: str,
+    batch: Batch,
+    rates: Rates,
+    report: IngestReport,
+) -> None:
+    for row in batch.transactions:
+        if row.get("base_amount") is None:
+            converted = rates.to_base(row["amount"], row["currency"])
+            if converted is None:
+                report.unpriced[row["currency"]] = report.unpriced.get(row["currency"], 0) + 1
+            row["base_amount"] = converted
+    for table, schema in TABLES.items():
+        rows: list[dict[str, Any]] = getattr(batch, table)
+        if rows:
+            insert_arrow(conn, table, dataset, pa.Table.from_pylist(rows, schema=schema))
+
+
+def insert_arrow(conn: duckdb.DuckDBPyConnection, table: str, dataset: str, data: pa.Table) -> None:
+    """Append an Arrow table with the canonical columns of ``table`` to the dataset."""
+    columns = ", ".join(f'"{name}"' for name in TABLES[table].names)
+    conn.register("incoming", data)
+    try:
+        conn.execute(
+            f"INSERT INTO {table} (dataset, {columns}) SELECT ?, {columns} FROM incoming",
+            [dataset],
+        )
+    finally:
+        conn.unregister("incoming")
+
+
+def _finish(
+    conn: duckdb.DuckDBPyConnection,
+    dataset: str,
+    fmt: str,
+    source: str,
+    base: str,
+    report: IngestReport | None = None,
+) -> dict[str, int]:
+    """Check ids, merge repeated parties and accounts, record the dataset's counts."""
+    duplicates = conn.execute(
+        "SELECT tx_id, count(*) FROM transactions WHERE dataset = ? "
+        "GROUP BY tx_id HAVING count(*) > 1 ORDER BY tx_id LIMIT 5",
+        [dataset],
+    ).fetchall()
+    if duplicates:
+        listed = ", ".join(f"{tx_id!r} ({n}×)" for tx_id, n in duplicates)
+        raise DataError(
+            f"transaction ids repeat in dataset {dataset!r}: {listed}; nothing imported"
+        )
+    for table in ("parties", "accounts", "party_labels"):
+        _merge_repeats(conn, table, dataset)
+    counts = {table: _count(conn, table, dataset) for table in TABLES}
+    conn.execute("DELETE FROM tx_datasets WHERE dataset = ?", [dataset])
+    conn.execute(
+        "INSERT INTO tx_datasets VALUES (?, ?, ?, ?, ?, ?)",
+        [dataset, fmt, source, base, datetime.now(UTC).replace(tzinfo=None), json.dumps(counts)],
+    )
+    if report is not None:
+        report.counts = counts
+    return counts
+
+
+def _count(conn: duckdb.DuckDBPyConnection, table: str, dataset: str) -> int:
+    rows = conn.execute(f"SELECT count(*) FROM {table} WHERE dataset = ?", [dataset]).fetchall()
+    return int(rows[0][0])
+
+
+def _merge_repeats(conn: duckdb.DuckDBPyConnection, table: str, dataset: str) -> None:
+    """One row per key: the first non-empty value of each column wins."""
+    key = KEYS[table]
+    repeated = conn.execute(
+        f"SELECT count(*) - count(DISTINCT {key}) FROM {table} WHERE dataset = ?", [dataset]
+    ).fetchall()
+    if not repeated[0][0]:
+        return
+    others = [c for c in TABLES[table].names if c != key]
+    picks = ", ".join(f'first("{c}" ORDER BY "{c}" IS NULL) AS "{c}"' for c in others)
+    conn.execute(
+        f"CREATE TEMP TABLE merged AS SELECT dataset, {key}, {picks} FROM {table} "
+        f"WHERE dataset = ? GROUP BY dataset, {key}",
+        [dataset],
+    )
+    conn.execute(f"DELETE FROM {table} WHERE dataset = ?", [dataset])
+    conn.execute(f"INSERT INTO {table} (dataset, {key}, {', '.join(others)}) SELECT * FROM merged")
+    conn.execute("DROP TABLE merged")
+
+
+class _RejectWriter:
+    """Rejected rows, as CSV (location, problem, raw), written only if there are any."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: Any = None
+        self._writer: Any = None
+
+    def __enter__(self) -> _RejectWriter:
+        return self
+
+    def write(self, rejects: Sequence[Reject]) -> None:
+        if not rejects:
+            return
+        if self._writer is None:
+            # open across write() calls; closed in __exit__
+            self._file = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["location", "problem", "raw"])
+        self._writer.writerows([r.location, r.problem, r.raw] for r in rejects)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+# --------------------------------------------------------------------------- Parquet
+
+
+def load_parquet(
+    workspace: Workspace,
+    dataset: str,
+    files: Mapping[str, Sequence[Path]],
+    *,
+    fmt: str,
+    source: str,
+    mode: str = "new",
+    base_currency: str = "USD",
+) -> dict[str, int]:
+    """Load canonical Parquet files (``{"transactions": [...], "parties": [...], …}``) as a
+    dataset in one transaction, straight from DuckDB's Parquet reader."""
+    check_dataset_name(dataset)
+    for table, paths in files.items():
+        for path in paths:
+            check_parquet(path, table)
+    with workspace.connect() as conn:
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            _prepare(conn, dataset, mode, base_currency)
+            for table, paths in files.items():
+                if not paths:
+                    continue
+                columns = ", ".join(f'"{name}"' for name in TABLES[table].names)
+                conn.execute(
+                    f"INSERT INTO {table} (dataset, {columns}) SELECT ?, {columns} "
+                    "FROM read_parquet(?)",
+                    [dataset, [str(p) for p in paths]],
+                )
+            counts = _finish(conn, dataset, fmt, source, base_currency)
+            conn.execute("COMMIT")
+        except duckdb.Error as exc:
+            conn.execute("ROLLBACK")
+            raise StoreError(f"loading {dataset!r} failed, nothing was written: {exc}") from None
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return counts
+
+
+def check_parquet(path: Path, table: str) -> None:
+    """The file has every canonical column of ``table`` with its canonical type."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise DataError(f"not a readable Parquet file ({exc})", path=path) from None
+    for expected in TABLES[table]:
+        if expected.name not in schema.names:
+            raise DataError(f"the {table} file lacks the column {expected.name!r}", path=path)
+        actual = schema.field(expected.name).type
+        if actual != expected.type:
+            raise DataError(
+                f"column {expected.name!r} is {actual}, the {table} schema needs {expected.type}",
+                path=path,
+            )
+
+
+def export_dataset(workspace: Workspace, dataset: str, out: Path) -> dict[str, Path]:
+    """Write the dataset's tables as canonical Parquet files into the folder ``out``, whole or
+    not at all (written beside it, then renamed into place)."""
+    with workspace.connect(read_only=True) as conn:
+        get_dataset(conn, dataset)
+        if out.exists() and any(out.iterdir()):
+            raise ConfigError(f"{out} is not empty")
+        tmp = out.with_name(f".{out.name}.part")
+        tmp.mkdir(parents=True, exist_ok=True)
+        written = {}
+        for table, schema in TABLES.items():
+            columns = ", ".join(f'"{name}"' for name in schema.names)
+            target = tmp / f"{table}.parquet"
+            # DuckDB streams the rows to Parquet; its types are the canonical Arrow ones
+            conn.execute(
+                f"COPY (SELECT {columns} FROM {table} WHERE dataset = $dataset) "
+                f"TO '{_sql_path(target)}' (FORMAT parquet)",
+                {"dataset": dataset},
+            )
+            written[table] = out / f"{table}.parquet"
+    if out.exists():
+        out.rmdir()
+    os.replace(tmp, out)
+    return written
+
+
+# --------------------------------------------------------------------------- reading back
+
+
+def _sql_path(path: Path) -> str:
+    """A path inside a SQL string literal (COPY takes no parameter for its target)."""
+    return str(path).replace("'", "''")
+
+
+def list_datasets(conn: duckdb.DuckDBPyConnection) -> list[Dataset]:
+    rows = conn.execute(
+        "SELECT dataset, format, source, base_currency, imported_at, counts FROM tx_datasets "
+        "ORDER BY dataset"
+    ).fetchall()
+    return [Dataset(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
+
+def get_dataset(conn: duckdb.DuckDBPyConnection, dataset: str) -> Dataset:
+    for found in list_datasets(conn):
+        if found.dataset == dataset:
+            return found
+    known = ", ".join(d.dataset for d in list_datasets(conn)) or "none yet"
+    raise NotFoundError(f"no dataset {dataset!r} (datasets: {known})")

@@ -1,0 +1,164 @@
+"""Imports are all-or-nothing; rejects go to a side file only when allowed; Parquet round trips."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from counterflow.errors import ConfigError, DataError
+from counterflow.transactions import store
+from counterflow.transactions.formats.amlsim import AmlsimReader
+from counterflow.transactions.formats.base import Batch, transaction_row
+from counterflow.transactions.formats.tabular import ColumnMapping, TableReader
+from counterflow.transactions.rates import Rates
+from counterflow.transactions.schema import TRANSACTIONS
+from counterflow.workspace import Workspace
+
+
+def _bank(fixtures: Path) -> tuple[Path, TableReader]:
+    folder = fixtures / "transactions" / "bank"
+    return folder / "export.csv", TableReader(ColumnMapping.load(folder / "bank-x.toml"))
+
+
+def _copy(path: Path, tmp_path: Path) -> Path:
+    target = tmp_path / path.name
+    target.write_bytes(path.read_bytes())
+    return target
+
+
+def _datasets(ws: Workspace) -> dict[str, dict[str, int]]:
+    with ws.connect(read_only=True) as conn:
+        return {d.dataset: d.counts for d in store.list_datasets(conn)}
+
+
+def test_a_bad_row_fails_the_whole_import(home: Path, fixtures: Path, tmp_path: Path) -> None:
+    path, reader = _bank(fixtures)
+    path = _copy(path, tmp_path)
+    ws = Workspace(home)
+    with pytest.raises(DataError) as caught:
+        store.ingest(ws, path, reader, dataset="bank")
+    assert str(caught.value).startswith(f"{path}, row 4: amount 'zwei' is not a number")
+    assert "nothing imported" in str(caught.value)
+    assert _datasets(ws) == {}
+    assert not list(tmp_path.glob("*.rejects.csv*"))
+
+
+def test_max_errors_keeps_going_and_writes_the_rejects(
+    home: Path, fixtures: Path, tmp_path: Path
+) -> None:
+    path, reader = _bank(fixtures)
+    path = _copy(path, tmp_path)
+    ws = Workspace(home)
+    with pytest.raises(DataError, match="more than 1 rows rejected, nothing imported"):
+        store.ingest(ws, path, reader, dataset="bank", max_errors=1)
+    assert _datasets(ws) == {} and not list(tmp_path.glob("*.rejects.csv*"))
+    report = store.ingest(ws, path, reader, dataset="bank", max_errors=2)
+    assert report.counts["transactions"] == 3 and report.rejected == 2
+    assert report.rejects_path == tmp_path / "export.csv.rejects.csv"
+    rows = list(csv.DictReader(report.rejects_path.open(encoding="utf-8")))
+    assert [(r["location"], r["problem"]) for r in rows] == [
+        ("row 4", "amount 'zwei' is not a number"),
+        ("row 5", "has 9 fields, the header has 10"),
+    ]
+    assert "DE-2026-000103" in rows[0]["raw"]
+
+
+def test_base_amounts_use_the_rates(home: Path, fixtures: Path, tmp_path: Path) -> None:
+    path, reader = _bank(fixtures)
+    ws = Workspace(home)
+    rates = tmp_path / "rates.csv"
+    rates.write_text("currency,rate\nEUR,0.86\n", encoding="utf-8")
+    store.ingest(
+        ws,
+        path,
+        reader,
+        dataset="bank",
+        max_errors=2,
+        rejects_path=tmp_path / "r.csv",
+        rates=Rates.from_csv(rates, "GBP"),
+    )
+    with ws.connect(read_only=True) as conn:
+        amounts = conn.execute(
+            "SELECT amount, base_amount FROM transactions ORDER BY tx_id"
+        ).fetchall()
+        base = conn.execute("SELECT base_currency FROM tx_datasets").fetchone()
+    assert amounts[0] == (1250.0, pytest.approx(1075.0)) and base == ("GBP",)
+
+
+@pytest.mark.shared_data
+def test_append_replace_and_duplicate_ids(home: Path, shared_data: Path) -> None:
+    folder = shared_data / "transactions" / "amlsim" / "sample_outputs"
+    ws = Workspace(home)
+    first = store.ingest(ws, folder, AmlsimReader(), dataset="sim")
+    assert first.counts == {"parties": 30, "accounts": 30, "transactions": 133, "party_labels": 30}
+    with pytest.raises(ConfigError, match="dataset 'sim' exists"):
+        store.ingest(ws, folder, AmlsimReader(), dataset="sim")
+    with pytest.raises(DataError, match=r"transaction ids repeat in dataset 'sim': '1' \(2×\)"):
+        store.ingest(ws, folder, AmlsimReader(), dataset="sim", mode="append")
+    assert _datasets(ws)["sim"]["transactions"] == 133  # the failed append left it alone
+    replaced = store.ingest(ws, folder, AmlsimReader(), dataset="sim", mode="replace")
+    assert replaced.counts == first.counts
+
+
+class _FailsHalfway(TableReader):
+    def read(self, path: Path) -> Iterator[Batch]:
+        row = transaction_row(
+            {
+                "tx_id": "a",
+                "timestamp": "2026-01-01",
+                "amount": 1,
+                "currency": "EUR",
+                "channel": "wire",
+            }
+        )
+        yield Batch(transactions=[row])
+        raise DataError("the disk went away", path=path)
+
+
+def test_a_failure_after_some_batches_writes_nothing(home: Path, tmp_path: Path) -> None:
+    ws = Workspace(home)
+    with pytest.raises(DataError, match="the disk went away"):
+        store.ingest(ws, tmp_path / "x.csv", _FailsHalfway(), dataset="half")
+    with ws.connect(read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM transactions").fetchone() == (0,)
+    assert _datasets(ws) == {}
+
+
+@pytest.mark.shared_data
+def test_parquet_export_and_load_round_trip(home: Path, shared_data: Path, tmp_path: Path) -> None:
+    ws = Workspace(home)
+    store.ingest(
+        ws, shared_data / "transactions/amlsim/sample_outputs", AmlsimReader(), dataset="s"
+    )
+    written = store.export_dataset(ws, "s", tmp_path / "out")
+    for table, path in written.items():
+        schema = pq.read_schema(path)
+        assert [(f.name, f.type) for f in schema] == [(f.name, f.type) for f in store.TABLES[table]]
+    counts = store.load_parquet(
+        ws, "s2", {t: [p] for t, p in written.items()}, fmt="counterflow-parquet", source="t"
+    )
+    assert counts == _datasets(ws)["s"]
+    with ws.connect(read_only=True) as conn:
+        differ = conn.execute(
+            "SELECT count(*) FROM (SELECT * EXCLUDE dataset FROM transactions WHERE dataset='s' "
+            "EXCEPT SELECT * EXCLUDE dataset FROM transactions WHERE dataset='s2')"
+        ).fetchone()
+    assert differ == (0,)
+    with pytest.raises(ConfigError, match="is not empty"):
+        store.export_dataset(ws, "s", tmp_path / "out")
+
+
+def test_parquet_of_the_wrong_shape_is_refused(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "transactions.parquet"
+    columns = {f.name: pa.array([], f.type) for f in TRANSACTIONS}
+    columns["amount"] = pa.array([], pa.string())
+    pq.write_table(pa.table(columns), bad)
+    with pytest.raises(DataError, match="column 'amount' is string, the transactions schema"):
+        store.load_parquet(
+            Workspace(home), "x", {"transactions": [bad]}, fmt="counterflow-parquet", source="t"
+        )
