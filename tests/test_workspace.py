@@ -7,10 +7,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from counterflow.errors import StoreError
-from counterflow.workspace import Workspace
+from counterflow.workspace import DB_FILENAME, MIGRATIONS, SCHEMA_VERSION, Workspace
 
 
 def test_the_change_stamp_moves_after_every_write(home: Path) -> None:
@@ -66,3 +67,36 @@ def test_a_lock_held_too_long_is_a_clear_error(home: Path) -> None:
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def _version_one(home: Path) -> None:
+    """A workspace as counterflow wrote it before transactions existed (schema 1)."""
+    home.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(home / DB_FILENAME))
+    conn.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    conn.execute(MIGRATIONS[0])
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    conn.execute("INSERT INTO pins VALUES ('un-sc', 'un-sc@2024-09-26')")
+    conn.close()
+
+
+def test_an_older_workspace_is_migrated_by_a_writing_command(home: Path) -> None:
+    _version_one(home)
+    ws = Workspace(home)
+    with (
+        pytest.raises(StoreError, match="schema version 1, this counterflow needs 2"),
+        ws.connect(read_only=True),
+    ):
+        pass
+    with ws.connect() as conn:
+        assert conn.execute("SELECT value FROM meta").fetchall() == [(str(SCHEMA_VERSION),)]
+        assert conn.execute("SELECT count(*) FROM transactions").fetchall() == [(0,)]
+        assert conn.execute("SELECT * FROM pins").fetchall() == [("un-sc", "un-sc@2024-09-26")]
+
+
+def test_a_newer_workspace_is_refused_untouched(home: Path) -> None:
+    with Workspace(home).connect() as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    newer = pytest.raises(StoreError, match="written by a newer counterflow")
+    with newer, Workspace(home).connect():
+        pass
