@@ -45,7 +45,7 @@ def test_a_bank_export_fails_whole_or_keeps_going(
     assert "Traceback" not in failed.output
     kept = run(home, "ingest", str(export), "--mapping", str(mapping), "--max-errors", "2")
     assert kept.exit_code == 0
-    assert "Imported dataset export (table): 3 transactions" in kept.output
+    assert "Imported dataset export (table): 4 parties, 4 accounts, 3 transactions" in kept.output
     assert "2 rows rejected, written to" in kept.stderr
     assert (tmp_path / "export.csv.rejects.csv").exists()
 

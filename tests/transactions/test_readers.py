@@ -137,6 +137,13 @@ def test_a_bank_export_through_a_mapping(fixtures: Path) -> None:
     assert first["channel"] == "wire" and first["source_type"] == "SEPA-Überweisung"
     assert whole.transactions[1]["channel"] == "cash"
     assert whole.transactions[2]["channel"] == "remittance"
+    # the export names no customers: each account is its holder's party, named as on the row
+    accounts = {a["account_id"]: a for a in whole.accounts}
+    assert accounts["TR330006100519786457841326"]["country"] == "TR"
+    assert first["beneficiary_party"] == "TR330006100519786457841326"
+    parties = {p["party_id"]: p["name"] for p in whole.parties}
+    assert parties["TR330006100519786457841326"] == "Gaziantep Petrol Ticaret"
+    assert len(parties) == 4
     assert [(r.location, r.problem) for r in whole.rejects] == [
         ("row 4", "amount 'zwei' is not a number"),
         ("row 5", "has 9 fields, the header has 10"),
