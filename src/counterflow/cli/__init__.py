@@ -62,12 +62,14 @@ from counterflow.cli.keys_cmd import keys  # noqa: E402
 from counterflow.cli.lists_cmd import lists  # noqa: E402
 from counterflow.cli.screen_cmd import screen  # noqa: E402
 from counterflow.cli.serve_cmd import serve  # noqa: E402
+from counterflow.cli.simulate_cmd import simulate  # noqa: E402
 
 main.add_command(lists)
 main.add_command(screen)
 main.add_command(decisions)
 main.add_command(ingest)
 main.add_command(transactions)
+main.add_command(simulate)
 main.add_command(serve)
 main.add_command(keys)
 main.add_command(audit)

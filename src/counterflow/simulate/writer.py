@@ -1,0 +1,341 @@
+"""Writing a world: the canonical Parquet tables, in chunks, into a folder that appears whole.
+
+Everything is written into a hidden temporary folder beside ``out`` and renamed into place at
+the end, so a run that fails (or is interrupted) leaves nothing half-written; a previous
+world in ``out`` is replaced only once the new one is complete. Parquet options are fixed, so
+the same world gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from counterflow.errors import ConfigError
+from counterflow.simulate import geo
+from counterflow.simulate.population import SECTOR_NAMES, Accounts, Population, party_ids
+from counterflow.simulate.rows import PURPOSES, SOURCE_TYPES, Rows
+from counterflow.simulate.typologies.base import Planted
+from counterflow.transactions.schema import (
+    ACCOUNTS,
+    CHANNELS,
+    PARTIES,
+    PARTY_KINDS,
+    PARTY_LABELS,
+    TRANSACTIONS,
+)
+
+WORLD_FILE = "world.json"
+GENERATOR = "counterflow.simulate"
+#: fixed writer options: same table, same bytes
+PARQUET_OPTIONS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+    "row_group_size": 1_048_576,
+}
+_BODY = pa.schema([f for f in TRANSACTIONS if f.name != "tx_id"])
+
+
+# --------------------------------------------------------------------------- the folder
+
+
+def is_simulation(folder: Path) -> bool:
+    """True if ``folder`` holds a world this module wrote."""
+    try:
+        meta = json.loads((folder / WORLD_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and meta.get("generator") == GENERATOR
+
+
+def check_output(out: Path, *, overwrite: bool) -> None:
+    """Refuse an ``out`` that is a file, or a non-empty folder that holds no earlier world
+    (unless ``overwrite``): a simulation never silently deletes someone's files."""
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite and not is_simulation(out):
+        raise ConfigError(
+            f"{out} is not empty and holds no earlier simulation; choose an empty folder "
+            "or allow overwriting"
+        )
+
+
+@contextmanager
+def output_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
+    """A temporary folder to write the world into, renamed to ``out`` on success (see
+    :func:`check_output` for what is refused)."""
+    out = Path(out)
+    check_output(out, overwrite=overwrite)
+    created = _make_parents(out.parent)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the world is not
+    except OSError as error:
+        _remove_parents(created)
+        raise ConfigError(f"cannot write into {out.parent}: {error.strerror or error}") from None
+    try:
+        yield tmp
+        if out.exists():
+            old = out.parent / f".{out.name}.{uuid.uuid4().hex}.old"
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_parents(created)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create missing parent folders, returning those created (deepest last)."""
+    missing = []
+    current = folder.absolute()
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    try:
+        for path in reversed(missing):
+            path.mkdir()
+    except OSError as error:
+        _remove_parents(list(reversed(missing)))
+        raise ConfigError(f"cannot create {folder}: {error.strerror or error}") from None
+    return list(reversed(missing))
+
+
+def _remove_parents(created: Sequence[Path]) -> None:
+    for path in reversed(created):
+        try:
+            path.rmdir()
+        except OSError:
+            return
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _take(values: pa.Array, index: np.ndarray) -> pa.Array:
+    """``values[index]`` with null where the index is negative."""
+    return values.take(pa.array(np.where(index < 0, 0, index), mask=index < 0))
+
+
+def tx_ids(first: int, count: int) -> pa.Array:
+    """``T0000000001``-style ids, built straight into an Arrow buffer (millions per second)."""
+    width = 10
+    digits = np.arange(first, first + count, dtype=np.int64)
+    buf = np.empty((count, width + 1), dtype=np.uint8)
+    buf[:, 0] = ord("T")
+    for k in range(width):
+        buf[:, width - k] = (digits // 10**k) % 10 + ord("0")
+    offsets = np.arange(0, (count + 1) * (width + 1), width + 1, dtype=np.int32)
+    return pa.StringArray.from_buffers(count, pa.py_buffer(offsets), pa.py_buffer(buf))
+
+
+class WorldWriter:
+    """Turns parties, accounts and transaction batches into canonical Parquet files."""
+
+    def __init__(self, folder: Path, pop: Population, accounts: Accounts) -> None:
+        self.folder = folder
+        self.pop, self.acc = pop, accounts
+        self.party_ids = party_ids(len(pop))
+        party_id = pa.array(self.party_ids, pa.string())
+        self.acct_id = pa.array(accounts.ids, pa.string())
+        self.acct_party = party_id.take(pa.array(accounts.party))
+        self.acct_name = pa.array(pop.names, pa.string()).take(pa.array(accounts.party))
+        self.acct_country = pa.array(geo.COUNTRY_CODES).take(pa.array(accounts.country))
+        self.acct_bank = pa.array([bic for _, bic, _ in pop.banks]).take(pa.array(accounts.bank))
+        self.currencies = pa.array(geo.CURRENCIES)
+        self.channels = pa.array(CHANNELS)
+        self.sources = pa.array(SOURCE_TYPES)
+        self.purposes = pa.array(PURPOSES)
+        self.cities = pa.array(geo.CITY_NAMES)
+        self.written = 0
+        self.parts = 0
+
+    def write(self, name: str, table: pa.Table) -> None:
+        pq.write_table(table, self.folder / name, **PARQUET_OPTIONS)
+
+    def parties(self) -> None:
+        pop = self.pop
+        sector = np.asarray(pop.sector, dtype=np.int64)
+        self.write(
+            "parties.parquet",
+            pa.Table.from_arrays(
+                [
+                    pa.array(self.party_ids, pa.string()),
+                    pa.array(pop.names, pa.string()),
+                    pa.array(PARTY_KINDS).take(pa.array(pop.kind)),
+                    pa.array(geo.COUNTRY_CODES).take(pa.array(pop.country)),
+                    self.cities.take(pa.array(pop.city)),
+                    pa.array(pop.born.astype(np.int32), pa.date32()),
+                    _take(pa.array(SECTOR_NAMES), sector),
+                ],
+                schema=PARTIES,
+            ),
+        )
+
+    def accounts(self) -> None:
+        acc = self.acc
+        self.write(
+            "accounts.parquet",
+            pa.Table.from_arrays(
+                [
+                    self.acct_id,
+                    self.acct_party,
+                    self.acct_bank,
+                    self.acct_country,
+                    pa.array(acc.opened.astype(np.int32), pa.date32()),
+                ],
+                schema=ACCOUNTS,
+            ),
+        )
+
+    def labels(
+        self, labels: dict[int, tuple[str, str]], lookalikes: dict[int, tuple[str, str]]
+    ) -> None:
+        """One row per party: suspicious ones with typology and role; look-alikes benign,
+        their role naming the typology they imitate."""
+        n = len(self.pop)
+        suspicious = np.zeros(n, dtype=bool)
+        typology: list[str | None] = [None] * n
+        role: list[str | None] = [None] * n
+        for party, (t, r) in labels.items():
+            suspicious[party], typology[party], role[party] = True, t, r
+        for party, (t, r) in lookalikes.items():
+            role[party] = f"look-alike of {t}: {r}"
+        self.write(
+            "party_labels.parquet",
+            pa.Table.from_arrays(
+                [
+                    pa.array(self.party_ids, pa.string()),
+                    pa.array(suspicious),
+                    pa.array(typology, pa.string()),
+                    pa.array(role, pa.string()),
+                ],
+                schema=PARTY_LABELS,
+            ),
+        )
+
+    def _normal(self, rows: Rows) -> pa.Table:
+        n = len(rows)
+        texts = pa.array(rows.texts, pa.string())
+        bene_city = rows.location.astype(np.int64)
+        return pa.Table.from_arrays(
+            [
+                pa.array(rows.ts, pa.timestamp("us", tz="UTC")),
+                pa.array(rows.amount),
+                self.currencies.take(pa.array(rows.currency)),
+                pa.array(np.round(rows.amount / geo.RATE[rows.currency], 2)),
+                _take(self.acct_id, rows.payer),
+                _take(self.acct_party, rows.payer),
+                _take(self.acct_name, rows.payer),
+                _take(self.acct_country, rows.payer),
+                _take(self.acct_bank, rows.payer),
+                _take(self.acct_id, rows.bene),
+                _take(self.acct_party, rows.bene),
+                _take(self.acct_name, rows.bene),
+                _take(self.acct_country, rows.bene),
+                _take(self.acct_bank, rows.bene),
+                self.channels.take(pa.array(rows.channel)),
+                self.sources.take(pa.array(rows.source_type)),
+                _take(self.purposes, rows.purpose.astype(np.int64)),
+                _take(texts, rows.remit.astype(np.int64)),
+                _take(texts, rows.goods.astype(np.int64)),
+                _take(texts, rows.hs.astype(np.int64)),
+                _take(self.cities, bene_city),
+                pa.array(np.zeros(n, dtype=bool)),
+                pa.nulls(n, pa.string()),
+            ],
+            schema=_BODY,
+        )
+
+    def _planted(self, planted: Sequence[Planted]) -> pa.Table:
+        primary, names = self.acc.primary, self.pop.names
+        payer = np.array([primary[p.payer] if p.payer >= 0 else -1 for p in planted], np.int64)
+        bene = np.array([primary[p.bene] if p.bene >= 0 else -1 for p in planted], np.int64)
+        payer_name = [p.payer_name or (names[p.payer] if p.payer >= 0 else None) for p in planted]
+        bene_name = [
+            p.beneficiary_name or (names[p.bene] if p.bene >= 0 else None) for p in planted
+        ]
+        amount = np.array([p.amount for p in planted], dtype=np.float64)
+        rate = np.array([geo.USD_RATES[p.currency] for p in planted], dtype=np.float64)
+        return pa.Table.from_arrays(
+            [
+                pa.array(np.array([p.ts for p in planted], np.int64), pa.timestamp("us", tz="UTC")),
+                pa.array(amount),
+                pa.array([p.currency for p in planted], pa.string()),
+                pa.array(np.round(amount / rate, 2)),
+                _take(self.acct_id, payer),
+                _take(self.acct_party, payer),
+                pa.array(payer_name, pa.string()),
+                _take(self.acct_country, payer),
+                _take(self.acct_bank, payer),
+                _take(self.acct_id, bene),
+                _take(self.acct_party, bene),
+                pa.array(bene_name, pa.string()),
+                _take(self.acct_country, bene),
+                _take(self.acct_bank, bene),
+                pa.array([p.channel for p in planted], pa.string()),
+                pa.array([p.source_type for p in planted], pa.string()),
+                pa.array([p.purpose for p in planted], pa.string()),
+                pa.array([p.remittance_text for p in planted], pa.string()),
+                pa.array([p.goods for p in planted], pa.string()),
+                pa.array([p.hs for p in planted], pa.string()),
+                pa.array([p.location for p in planted], pa.string()),
+                pa.array([p.typology is not None for p in planted], pa.bool_()),
+                pa.array([p.typology for p in planted], pa.string()),
+            ],
+            schema=_BODY,
+        )
+
+    def transactions(self, rows: Rows, planted: Sequence[Planted], part_rows: int) -> int:
+        """Write one window's transactions in time order, numbering them on from the last
+        window, in parts of at most ``part_rows`` rows. Returns the rows written."""
+        rows = rows.take(np.argsort(rows.ts, kind="stable"))
+        body = self._normal(rows)
+        if planted:
+            # a few planted rows slot in between normal ones: slicing and concatenating
+            # Arrow tables is zero-copy, a sort of the whole table would copy every column
+            extra = self._planted(planted)
+            stamps = np.array([p.ts for p in planted], dtype=np.int64)
+            order = np.argsort(stamps, kind="stable")
+            at = np.searchsorted(rows.ts, stamps[order], side="right")
+            pieces, previous = [], 0
+            for k, position in zip(order.tolist(), at.tolist(), strict=True):
+                pieces.append(body.slice(previous, position - previous))
+                pieces.append(extra.slice(k, 1))
+                previous = position
+            pieces.append(body.slice(previous))
+            body = pa.concat_tables(pieces)
+        total = int(body.num_rows)
+        folder = self.folder / "transactions"
+        folder.mkdir(exist_ok=True)
+        for offset in range(0, total, part_rows):
+            piece = body.slice(offset, part_rows)
+            ids = pa.chunked_array([tx_ids(self.written + 1, piece.num_rows)])
+            table = pa.Table.from_arrays([ids, *piece.columns], schema=TRANSACTIONS)
+            pq.write_table(table, folder / f"part-{self.parts:05d}.parquet", **PARQUET_OPTIONS)
+            self.parts += 1
+            self.written += piece.num_rows
+        return total
