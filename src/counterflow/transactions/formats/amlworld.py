@@ -45,6 +45,7 @@ from counterflow.transactions.formats.base import (
     raw_text,
     transaction_row,
 )
+from counterflow.transactions.formats.messages import add_holders
 
 HEADER = (
     "Timestamp",
@@ -107,7 +108,7 @@ class AmlworldReader(TransactionReader):
                             for account in (row["payer_account"], row["beneficiary_account"]):
                                 labelled.setdefault(account, typology)
                         batch.transactions.append(row)
-                        _add_accounts(batch, row, seen)
+                        add_holders(row, batch, seen)
                     if len(batch) >= BATCH_ROWS:
                         yield batch
                         batch = Batch()
@@ -145,35 +146,6 @@ def _row(number: int, values: list[str]) -> dict[str, Any]:
             "is_suspicious": laundering,
         }
     )
-
-
-def _add_accounts(batch: Batch, row: dict[str, Any], seen: set[str]) -> None:
-    """Each account once, as an account and as its own party."""
-    for side in ("payer", "beneficiary"):
-        account = row[f"{side}_account"]
-        if account in seen:
-            continue
-        seen.add(account)
-        batch.accounts.append(
-            {
-                "account_id": account,
-                "party_id": account,
-                "bank": row[f"{side}_bank"],
-                "country": None,
-                "opened": None,
-            }
-        )
-        batch.parties.append(
-            {
-                "party_id": account,
-                "name": None,
-                "kind": None,
-                "country": None,
-                "city": None,
-                "born": None,
-                "sector": None,
-            }
-        )
 
 
 def _key(values: list[str]) -> Key | None:

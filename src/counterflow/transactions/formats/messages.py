@@ -1,16 +1,19 @@
-"""What the payment-message readers (pacs.008, MT103) share: one side of a payment as the
-message states it, and a batch builder that keeps one party and one account row per id."""
+"""What the readers share about the two sides of a payment: a side as a message states it
+(pacs.008, MT103), a batch builder that keeps one party and one account row per id, and the
+accounts and holders derived from bare rows (bank exports, AMLworld)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from counterflow.transactions.formats.base import (
     BATCH_ROWS,
     Batch,
     Row,
+    RowError,
     account_row,
     clean_country,
     party_row,
@@ -109,3 +112,45 @@ def party_rows(*sides: Side) -> tuple[list[Row], list[Row]]:
             )
         )
     return parties, accounts
+
+
+def add_holders(row: dict[str, Any], batch: Batch, seen: set[str]) -> None:
+    """Each side's account once, and its holder as a party (the account id when the row names
+    no customer id), from what the transaction says: an export or a research data set often
+    gives nothing more. Fills in ``row``'s party ids."""
+    for side in ("payer", "beneficiary"):
+        account = row[f"{side}_account"]
+        if account is None:
+            continue
+        party = row[f"{side}_party"] or account
+        row[f"{side}_party"] = party
+        if account in seen:
+            continue
+        seen.add(account)
+        batch.accounts.append(
+            {
+                "account_id": account,
+                "party_id": party,
+                "bank": row[f"{side}_bank"],
+                "country": _iban_country_or_none(account),
+                "opened": None,
+            }
+        )
+        batch.parties.append(
+            {
+                "party_id": party,
+                "name": row[f"{side}_name"],
+                "kind": None,
+                "country": row[f"{side}_country"],
+                "city": None,
+                "born": None,
+                "sector": None,
+            }
+        )
+
+
+def _iban_country_or_none(account: str) -> str | None:
+    try:
+        return iban_country(account, "account")
+    except RowError:
+        return None

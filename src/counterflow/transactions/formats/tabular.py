@@ -55,7 +55,7 @@ from counterflow.transactions.formats.base import (
     raw_text,
     transaction_row,
 )
-from counterflow.transactions.formats.messages import iban_country
+from counterflow.transactions.formats.messages import add_holders
 from counterflow.transactions.schema import CHANNELS, TRANSACTIONS
 
 REQUIRED = ("tx_id", "timestamp", "amount", "currency", "channel")
@@ -200,47 +200,6 @@ class TableReader(TransactionReader):
                 yield f"row {number}", [], row
 
 
-def _derive_parties(row: dict[str, Any], batch: Batch, seen: set[str]) -> None:
-    """Each side's account, and its holder as a party (the account id when the export names
-    no customer id), from what the transaction says: an export is often all a bank gives."""
-    for side in ("payer", "beneficiary"):
-        account = row[f"{side}_account"]
-        if account is None:
-            continue
-        party = row[f"{side}_party"] or account
-        row[f"{side}_party"] = party
-        if account in seen:
-            continue
-        seen.add(account)
-        batch.accounts.append(
-            {
-                "account_id": account,
-                "party_id": party,
-                "bank": row[f"{side}_bank"],
-                "country": _iban_country(account),
-                "opened": None,
-            }
-        )
-        batch.parties.append(
-            {
-                "party_id": party,
-                "name": row[f"{side}_name"],
-                "kind": None,
-                "country": row[f"{side}_country"],
-                "city": None,
-                "born": None,
-                "sector": None,
-            }
-        )
-
-
-def _iban_country(account: str) -> str | None:
-    try:
-        return iban_country(account, "account")
-    except RowError:
-        return None
-
-
 def _batches(
     rows: Iterator[tuple[str, list[str], dict[str, Any]]],
     mapping: ColumnMapping | None,
@@ -261,7 +220,7 @@ def _batches(
             except RowError as exc:
                 batch.rejects.append(Reject(location, exc.problem, raw_text(values or record)))
             else:
-                _derive_parties(row, batch, seen)
+                add_holders(row, batch, seen)
                 batch.transactions.append(row)
         if len(batch) >= BATCH_ROWS:
             yield batch
