@@ -84,7 +84,7 @@ def test_an_older_workspace_is_migrated_by_a_writing_command(home: Path) -> None
     _version_one(home)
     ws = Workspace(home)
     with (
-        pytest.raises(StoreError, match="schema version 1, this counterflow needs 2"),
+        pytest.raises(StoreError, match="schema version 1, this counterflow needs 3"),
         ws.connect(read_only=True),
     ):
         pass

@@ -90,6 +90,20 @@ MIGRATIONS: tuple[str, ...] = (
         typology VARCHAR, role VARCHAR
     );
     """,
+    # v3: alerts of the monitoring scenarios (issue 6); a re-run replaces its scenario's alerts
+    """
+    CREATE TABLE alerts (
+        dataset VARCHAR NOT NULL, alert_id VARCHAR NOT NULL, scenario VARCHAR NOT NULL,
+        typology VARCHAR NOT NULL, severity VARCHAR NOT NULL, subject_kind VARCHAR NOT NULL,
+        subject_id VARCHAR NOT NULL, score DOUBLE NOT NULL, tx_ids VARCHAR[] NOT NULL,
+        explanation VARCHAR NOT NULL, first_ts TIMESTAMPTZ, last_ts TIMESTAMPTZ,
+        created_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE monitor_runs (
+        dataset VARCHAR NOT NULL, scenario VARCHAR NOT NULL, params VARCHAR NOT NULL,
+        alerts INTEGER NOT NULL, seconds DOUBLE NOT NULL, run_at TIMESTAMP NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,6 @@
+"""Where queries run. Scenarios and graph steps are Ibis expressions (the portable layer of
+ARCHITECTURE.md); an engine binds them to a backend: DuckDB here, Spark later."""
+
+from counterflow.engines.duckdb import DatasetTables, open_dataset
+
+__all__ = ["DatasetTables", "open_dataset"]

@@ -1,0 +1,22 @@
+"""The typology pack: every scenario counterflow ships, by id."""
+
+from __future__ import annotations
+
+from counterflow.errors import ConfigError
+from counterflow.monitoring.scenario import Scenario
+from counterflow.monitoring.scenarios.hub import HUB
+
+SCENARIOS: tuple[Scenario, ...] = (HUB,)
+PACK: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
+
+
+def select(ids: list[str] | None) -> list[Scenario]:
+    """The scenarios named (all when None), refusing unknown ids with the known ones."""
+    if not ids:
+        return list(SCENARIOS)
+    unknown = [i for i in ids if i not in PACK]
+    if unknown:
+        raise ConfigError(
+            f"no scenario {', '.join(map(repr, unknown))} (known: {', '.join(PACK)})"
+        )
+    return [PACK[i] for i in ids]
