@@ -7,7 +7,7 @@ least one. Ranges are ``(low, high)`` pairs drawn uniformly per instance.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 Range = tuple[float, float]
@@ -289,6 +289,16 @@ class TypologyConfig:
         return {
             name: {k: _fmt(v) for k, v in values.items()} for name, values in asdict(self).items()
         }
+
+    def scaled(self, factor: float) -> TypologyConfig:
+        """Every channel planted ``factor`` times as densely: evaluation worlds need many
+        instances of each typology to measure precision and recall."""
+        return TypologyConfig(
+            **{
+                name: replace(params, instances_per_100k=params.instances_per_100k * factor)
+                for name, params in vars(self).items()
+            }
+        )
 
 
 def instances(per_100k: float, parties: int) -> int:
