@@ -30,6 +30,8 @@ class DatasetTables:
     accounts: ibis.Table
     party_labels: ibis.Table
     backend: Any  # the Ibis backend, to execute expressions
+    #: the workspace connection underneath, for steps that are not queries (the lists)
+    connection: duckdb.DuckDBPyConnection
 
     def execute(self, expression: ibis.Table) -> pa.Table:
         """Run an expression to an Arrow table."""
@@ -57,6 +59,7 @@ def open_dataset(
                 accounts=table("accounts"),
                 party_labels=table("party_labels"),
                 backend=backend,
+                connection=conn,
             ),
             conn,
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from counterflow.errors import ConfigError
 from counterflow.monitoring.scenario import Scenario
 from counterflow.monitoring.scenarios.hub import HUB
+from counterflow.monitoring.scenarios.listed import LISTED
 
-SCENARIOS: tuple[Scenario, ...] = (HUB,)
+SCENARIOS: tuple[Scenario, ...] = (LISTED, HUB)
 PACK: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
 
 
@@ -16,7 +17,5 @@ def select(ids: list[str] | None) -> list[Scenario]:
         return list(SCENARIOS)
     unknown = [i for i in ids if i not in PACK]
     if unknown:
-        raise ConfigError(
-            f"no scenario {', '.join(map(repr, unknown))} (known: {', '.join(PACK)})"
-        )
+        raise ConfigError(f"no scenario {', '.join(map(repr, unknown))} (known: {', '.join(PACK)})")
     return [PACK[i] for i in ids]

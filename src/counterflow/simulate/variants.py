@@ -257,11 +257,21 @@ _NPO_WORDS = re.compile(
 )
 
 
-def listed_kind(name: str) -> str:
+#: UN Consolidated List references: QDe.137 is an entity, QDi.006 an individual
+_UN_ENTITY_REF = re.compile(r":[A-Z]{2}e\.\d+$")
+_UN_PERSON_REF = re.compile(r":[A-Z]{2}i\.\d+$")
+
+
+def listed_kind(name: str, entity_id: str = "") -> str:
     """Whether a listed name reads as a person, a company or a charity (party kinds).
 
-    The watchlist passes names only; group names carry organisation words, people's do not."""
+    A UN reference says it outright (``QDe`` entity, ``QDi`` individual); otherwise group
+    names carry organisation words and people's do not."""
     latin = _latin(name)
+    if _UN_PERSON_REF.search(entity_id):
+        return "person"
+    if _UN_ENTITY_REF.search(entity_id):
+        return "npo" if _NPO_WORDS.search(latin) else "company"
     if _NPO_WORDS.search(latin):
         return "npo"
     if _ORG_WORDS.search(latin) or len(latin.split()) > 5:

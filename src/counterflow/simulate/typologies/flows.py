@@ -239,7 +239,7 @@ def plant_listed(stage: Stage, params: ListedParams, watchlist: Sequence[tuple[s
     for i in range(count):
         entity_id, name = watchlist[order[i % len(order)]]
         made = variant(name, stage.rng)
-        kind = listed_kind(name)
+        kind = listed_kind(name, entity_id)
         party = stage.cast(
             kind,
             t,
@@ -273,7 +273,7 @@ def plant_listed(stage: Stage, params: ListedParams, watchlist: Sequence[tuple[s
 def _namesake(stage: Stage, params: ListedParams, entry: tuple[str, str]) -> None:
     t = "listed-counterparty"
     entity_id, name = entry
-    kind = listed_kind(name)
+    kind = listed_kind(name, entity_id)
     alike = namesake(name, stage.rng)
     party = stage.cast(
         "person" if kind == "person" else "company",

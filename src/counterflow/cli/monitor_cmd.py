@@ -1,0 +1,221 @@
+"""``counterflow monitor``, ``alerts`` and ``evaluate``: run the typology pack, read its alerts,
+score them against ground truth."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from counterflow.cases.alerts import get_alert, list_alerts
+from counterflow.cli import workspace
+from counterflow.cli.console import console, counting, shorten
+from counterflow.monitoring import PACK
+from counterflow.monitoring.evaluate import evaluate
+from counterflow.monitoring.pack import select
+from counterflow.monitoring.params import describe, load_params
+from counterflow.monitoring.runner import run_scenarios
+from counterflow.transactions import store
+
+
+@click.command()
+@click.option("--dataset", help="The transactions to monitor (default: the only dataset).")
+@click.option(
+    "--scenarios",
+    help="Comma-separated scenario ids (default: the whole pack; see --list).",
+)
+@click.option(
+    "--params",
+    "params_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file of parameters (write a template with --show-params).",
+)
+@click.option("--list", "list_only", is_flag=True, help="List the scenarios and stop.")
+@click.option("--show-params", is_flag=True, help="Print every parameter as an editable TOML.")
+@click.pass_context
+def monitor(
+    ctx: click.Context,
+    dataset: str | None,
+    scenarios: str | None,
+    params_path: Path | None,
+    list_only: bool,
+    show_params: bool,
+) -> None:
+    """Run the monitoring scenarios over a dataset and store their alerts (re-runs replace them).
+
+    \b
+    Example:
+      counterflow monitor --dataset world
+      counterflow monitor --show-params > params.toml      # edit, then:
+      counterflow monitor --dataset world --params params.toml --scenarios laundering-hub
+    """
+    chosen = select([s.strip() for s in scenarios.split(",")] if scenarios else None)
+    if show_params:
+        sys.stdout.write(describe(chosen))
+        return
+    if list_only:
+        table = Table(show_edge=False)
+        for column in ("scenario", "typology", "severity", "what"):
+            table.add_column(column, overflow="fold")
+        for s in chosen:
+            table.add_row(s.id, s.typology, s.severity, s.title)
+        console.print(table)
+        return
+    params = load_params(params_path, PACK) if params_path else {}
+    ws = workspace(ctx)
+    name = dataset or _only_dataset(ctx)
+    started = time.perf_counter()
+    with counting(f"Monitoring {name}", unit="scenarios") as progress:
+        done = 0
+
+        def advance(_: str) -> None:
+            nonlocal done
+            progress(done)
+            done += 1
+
+        report = run_scenarios(ws, name, chosen, params, progress=advance)
+    table = Table(show_edge=False)
+    for column in ("scenario", "alerts", "seconds"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    for run in report.runs:
+        table.add_row(run.scenario, f"{run.alerts:,}", f"{run.seconds:.1f}")
+    console.print(table)
+    console.print(
+        f"{report.alerts:,} alerts on {name} in {time.perf_counter() - started:.1f} s "
+        f"(see: counterflow alerts --dataset {name})."
+    )
+
+
+def _only_dataset(ctx: click.Context) -> str:
+    with workspace(ctx).connect(read_only=True) as conn:
+        found = [d.dataset for d in store.list_datasets(conn)]
+    if len(found) != 1:
+        raise click.UsageError(
+            "give --dataset: " + (", ".join(found) if found else "the workspace has none yet")
+        )
+    return found[0]
+
+
+@click.command()
+@click.argument("alert_id", required=False)
+@click.option("--dataset", help="Whose alerts (default: the only dataset).")
+@click.option("--scenario", help="Only this scenario's alerts.")
+@click.option("--party", help="Only alerts about this party.")
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Alerts as JSON lines, with explanations.")
+@click.pass_context
+def alerts(
+    ctx: click.Context,
+    alert_id: str | None,
+    dataset: str | None,
+    scenario: str | None,
+    party: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """The stored alerts, highest score first; with an ALERT_ID, that alert explained.
+
+    \b
+    Example:
+      counterflow alerts --dataset world --scenario laundering-hub
+      counterflow alerts A-3f9a1c0b7e21d4aa
+    """
+    with workspace(ctx).connect(read_only=True) as conn:
+        if alert_id:
+            found = [get_alert(conn, alert_id)]
+        else:
+            name = dataset or _only_dataset(ctx)
+            found = list_alerts(conn, name, scenario=scenario, subject_id=party, limit=limit)
+    if as_json or alert_id:
+        for a in found:
+            record = {
+                "alert_id": a.alert_id,
+                "scenario": a.scenario,
+                "typology": a.typology,
+                "severity": a.severity,
+                "subject": f"{a.subject_kind}:{a.subject_id}",
+                "score": round(a.score, 4),
+                "first": a.first_ts.isoformat() if a.first_ts else None,
+                "last": a.last_ts.isoformat() if a.last_ts else None,
+                "explanation": a.explanation,
+                "transactions": a.tx_ids,
+            }
+            sys.stdout.write(
+                json.dumps(record, ensure_ascii=False, indent=None if as_json else 2) + "\n"
+            )
+        return
+    if not found:
+        console.print("No alerts. Run the scenarios first: counterflow monitor")
+        return
+    table = Table(show_edge=False)
+    for column in ("alert", "scenario", "subject", "score", "txs", "facts"):
+        table.add_column(column, overflow="fold")
+    for a in found:
+        facts = ", ".join(f"{k}={v}" for k, v in a.explanation.get("facts", {}).items())
+        table.add_row(
+            a.alert_id,
+            a.scenario,
+            a.subject_id,
+            f"{a.score:.2f}",
+            f"{len(a.tx_ids):,}",
+            shorten(facts, 90),
+        )
+    console.print(table)
+
+
+@click.command("evaluate")
+@click.option("--dataset", help="A dataset with ground truth (default: the only dataset).")
+@click.option("--json", "as_json", is_flag=True, help="The scores as JSON.")
+@click.pass_context
+def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None:
+    """Score the stored alerts against the dataset's ground truth (simulated worlds, AMLSim,
+    AMLworld): precision and recall per typology, by transaction and by party.
+
+    \b
+    Example:
+      counterflow evaluate --dataset world
+    """
+    name = dataset or _only_dataset(ctx)
+    with workspace(ctx).connect(read_only=True) as conn:
+        scores = evaluate(conn, name)
+    if as_json:
+        out = [
+            {
+                "typology": s.typology,
+                "alerts": s.alerts,
+                "tx_precision": s.tx_precision,
+                "tx_recall": s.tx_recall,
+                "party_precision": s.party_precision,
+                "party_recall": s.party_recall,
+                "planted_transactions": s.planted_transactions,
+                "planted_parties": s.planted_parties,
+            }
+            for s in scores
+        ]
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return
+    table = Table(show_edge=False)
+    columns = ("typology", "alerts", "planted tx", "tx precision", "tx recall",
+               "planted parties", "party precision", "party recall")  # fmt: skip
+    for column in columns:
+        table.add_column(column, justify="left" if column == "typology" else "right")
+    for s in scores:
+        table.add_row(
+            s.typology,
+            f"{s.alerts:,}",
+            f"{s.planted_transactions:,}",
+            _pct(s.tx_precision),
+            _pct(s.tx_recall),
+            f"{s.planted_parties:,}",
+            _pct(s.party_precision),
+            _pct(s.party_recall),
+        )
+    console.print(table)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"

@@ -1,0 +1,93 @@
+"""Alerts scored against ground truth: precision and recall per typology, at transaction and at
+party level.
+
+A transaction counts as found for a typology when an alert of a scenario of that typology
+names it, and as correct when its truth label is that typology. A party counts as found when it
+is the subject of such an alert, and as correct when ``party_labels`` gives it that typology.
+Party recall is over every party the truth gives the typology, in any role (feeders and
+recipients too), so a scenario that names only the central party recalls few of them: the
+report shows the roles found beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class TypologyScore:
+    typology: str
+    alerts: int
+    planted_transactions: int
+    alerted_transactions: int
+    correct_transactions: int
+    planted_parties: int
+    alerted_parties: int
+    correct_parties: int
+
+    @property
+    def tx_precision(self) -> float | None:
+        return _ratio(self.correct_transactions, self.alerted_transactions)
+
+    @property
+    def tx_recall(self) -> float | None:
+        return _ratio(self.correct_transactions, self.planted_transactions)
+
+    @property
+    def party_precision(self) -> float | None:
+        return _ratio(self.correct_parties, self.alerted_parties)
+
+    @property
+    def party_recall(self) -> float | None:
+        return _ratio(self.correct_parties, self.planted_parties)
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def evaluate(conn: duckdb.DuckDBPyConnection, dataset: str) -> list[TypologyScore]:
+    """One score per typology that is planted in the dataset or alerted on."""
+    rows = conn.execute(
+        """
+        WITH alerted_tx AS (
+            SELECT DISTINCT a.typology, u.tx_id
+            FROM alerts a, unnest(a.tx_ids) AS u(tx_id)
+            WHERE a.dataset = $dataset
+        ),
+        truth_tx AS (
+            SELECT typology, tx_id FROM transactions
+            WHERE dataset = $dataset AND typology IS NOT NULL AND is_suspicious
+        ),
+        alerted_parties AS (
+            SELECT DISTINCT typology, subject_id AS party_id FROM alerts
+            WHERE dataset = $dataset
+        ),
+        truth_parties AS (
+            SELECT DISTINCT typology, party_id FROM party_labels
+            WHERE dataset = $dataset AND is_suspicious AND typology IS NOT NULL
+        ),
+        typologies AS (
+            SELECT typology FROM truth_tx UNION SELECT typology FROM alerted_tx
+            UNION SELECT typology FROM truth_parties UNION SELECT typology FROM alerted_parties
+        )
+        SELECT
+            k.typology,
+            (SELECT count(*) FROM alerts a WHERE a.dataset = $dataset
+                AND a.typology = k.typology),
+            (SELECT count(*) FROM truth_tx t WHERE t.typology = k.typology),
+            (SELECT count(*) FROM alerted_tx a WHERE a.typology = k.typology),
+            (SELECT count(*) FROM alerted_tx a JOIN truth_tx t USING (typology, tx_id)
+                WHERE a.typology = k.typology),
+            (SELECT count(*) FROM truth_parties t WHERE t.typology = k.typology),
+            (SELECT count(*) FROM alerted_parties a WHERE a.typology = k.typology),
+            (SELECT count(*) FROM alerted_parties a JOIN truth_parties t
+                USING (typology, party_id) WHERE a.typology = k.typology)
+        FROM typologies k
+        ORDER BY k.typology
+        """,
+        {"dataset": dataset},
+    ).fetchall()
+    return [TypologyScore(*row) for row in rows]
