@@ -42,14 +42,25 @@ def _logic(t: DatasetTables, p: Mapping[str, Any]) -> ibis.Table:
         last_day=flows.day.max(),
         tx_ids=flows.tx_id.collect(),
     )
+    # licensed money businesses pass money through by trade; they are not hubs of this kind
+    sectors = t.parties.select(party=t.parties.party_id.cast("string"), sector=t.parties.sector)
+    per_party = per_party.left_join(sectors, "party").select(per_party, "sector")
+    per_party = per_party.filter(
+        per_party.sector.isnull() | ~per_party.sector.lower().isin(p["pass_through_sectors"])
+    )
+    passed = _passed_on(t, p)
+    per_party = per_party.left_join(passed, "party").select(per_party, "passed_usd")
     active_days = (per_party.last_day - per_party.first_day).cast("int64") + 1
     retention = 1 - per_party.outflow_usd / per_party.inflow_usd
-    hits = per_party.mutate(active_days=active_days, retention=retention).filter(
+    pass_share = per_party.passed_usd.fill_null(0.0) / per_party.inflow_usd
+    hits = per_party.mutate(
+        active_days=active_days, retention=retention, pass_share=pass_share
+    ).filter(
         [
             per_party.inflow_usd >= p["min_flow_usd"],
             retention.abs() <= p["max_retention"],
             per_party.counterparties >= p["min_counterparties"],
-            active_days <= p["max_active_days"],
+            pass_share >= p["min_pass_share"],
         ]
     )
     flow_strength = (hits.inflow_usd / p["min_flow_usd"]).log10().clip(0, 1)
@@ -64,7 +75,35 @@ def _logic(t: DatasetTables, p: Mapping[str, Any]) -> ibis.Table:
         counterparties=hits.counterparties,
         countries=hits.countries,
         active_days=hits.active_days,
+        passed_on_within_days_share=hits.pass_share,
     )
+
+
+def _passed_on(t: DatasetTables, p: Mapping[str, Any]) -> ibis.Table:
+    """Per party, the inbound money (payments of at least ``min_payment_usd``) that left again
+    within ``pass_days`` days, less at most ``max_fee``: the hub's defining habit, which a
+    business paying its suppliers from its revenue does not have."""
+    tx = t.transactions
+    inbound = tx.filter(
+        [tx.beneficiary_party.notnull(), tx.base_amount >= p["min_payment_usd"]]
+    ).select(party=tx.beneficiary_party, in_id=tx.tx_id, in_ts=tx.timestamp, in_usd=tx.base_amount)
+    outbound = tx.filter(tx.payer_party.notnull()).select(
+        out_party=tx.payer_party, out_ts=tx.timestamp, out_usd=tx.base_amount
+    )
+    window = ibis.interval(days=int(p["pass_days"]))
+    pairs = inbound.join(
+        outbound,
+        [
+            inbound.party == outbound.out_party,
+            outbound.out_ts >= inbound.in_ts,
+            outbound.out_ts <= inbound.in_ts + window,
+        ],
+    )
+    per_payment = pairs.group_by(["party", "in_id", "in_usd"]).aggregate(
+        out_after=pairs.out_usd.sum()
+    )
+    passed = per_payment.filter(per_payment.out_after >= per_payment.in_usd * (1 - p["max_fee"]))
+    return passed.group_by("party").aggregate(passed_usd=passed.in_usd.sum())
 
 
 HUB = Scenario(
@@ -90,13 +129,39 @@ HUB = Scenario(
         ),
         Param("min_counterparties", 10, "Least distinct parties paying in or paid.", minimum=1),
         Param(
-            "max_active_days",
-            200,
-            "Most days between its first and last payment: hubs are set up for a channel and "
-            "dropped; payment firms that relay all year are not flagged.",
-            minimum=1,
+            "min_pass_share",
+            0.6,
+            "Least share of the inflow passed on within pass_days of arriving.",
+            minimum=0,
+            maximum=1,
+        ),
+        Param(
+            "pass_days",
+            2,
+            "Days within which an inbound payment counts as passed on.",
+            minimum=0,
+            maximum=30,
+        ),
+        Param(
+            "max_fee",
+            0.03,
+            "Most share an onward payment may be short of the inbound one.",
+            minimum=0,
+            maximum=0.5,
+        ),
+        Param(
+            "min_payment_usd",
+            2_000.0,
+            "Least inbound payment (USD) the pass-on test looks at.",
+            minimum=0,
+        ),
+        Param(
+            "pass_through_sectors",
+            ["payment services", "money transfer", "currency exchange", "bank"],
+            "Business sectors whose trade is passing money on (licensed remitters, exchange "
+            "houses, banks): not flagged by this scenario.",
         ),
     ),
-    description="Parties whose inflow is passed on almost entirely, to and from many "
-    "counterparties, within a short life.",
+    description="Parties that pass most of what they receive on within days, keep almost "
+    "nothing, and deal with many counterparties; licensed money businesses excepted.",
 )
