@@ -83,10 +83,7 @@ def list_alerts(
     if subject_id:
         where.append("subject_id = ?")
         params.append(subject_id)
-    sql = (
-        f"SELECT {_COLUMNS} FROM alerts WHERE {' AND '.join(where)} "
-        "ORDER BY score DESC, alert_id"
-    )
+    sql = f"SELECT {_COLUMNS} FROM alerts WHERE {' AND '.join(where)} ORDER BY score DESC, alert_id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [_alert(row) for row in conn.execute(sql, params).fetchall()]

@@ -60,7 +60,7 @@ from counterflow.cli.demo_cmd import demo  # noqa: E402
 from counterflow.cli.ingest_cmd import ingest, transactions  # noqa: E402
 from counterflow.cli.keys_cmd import keys  # noqa: E402
 from counterflow.cli.lists_cmd import lists  # noqa: E402
-from counterflow.cli.monitor_cmd import alerts, evaluate_cmd, monitor  # noqa: E402
+from counterflow.cli.monitor_cmd import alerts, evaluate_cmd, monitor, risk  # noqa: E402
 from counterflow.cli.screen_cmd import screen  # noqa: E402
 from counterflow.cli.serve_cmd import serve  # noqa: E402
 from counterflow.cli.simulate_cmd import simulate  # noqa: E402
@@ -74,6 +74,7 @@ main.add_command(simulate)
 main.add_command(monitor)
 main.add_command(alerts)
 main.add_command(evaluate_cmd)
+main.add_command(risk)
 main.add_command(serve)
 main.add_command(keys)
 main.add_command(audit)

@@ -3,10 +3,12 @@ score them against ground truth."""
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -219,3 +221,92 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
+
+
+@click.command()
+@click.option("--dataset", help="Whose parties (default: the only dataset).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV to write: party_id, score, rank, reasons.",
+)
+@click.option(
+    "--learned",
+    is_flag=True,
+    help="Gradient-boosted trees trained on the labelled earlier period (held-out parties and "
+    "period are scored).",
+)
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True)
+@click.pass_context
+def risk(
+    ctx: click.Context, dataset: str | None, output: Path | None, learned: bool, top: int
+) -> None:
+    """Rank parties by risk: every scenario hit combined with graph features (PageRank by USD,
+    pass-through); with --learned, a model trained where labels exist. For AMLSim data the
+    party id is the AMLSim account id, so other tools can score the CSV too.
+
+    \b
+    Example:
+      counterflow risk --dataset world --output risk.csv
+      counterflow risk --dataset fanin --learned --output fanin-risk.csv
+    """
+    from counterflow.engines import open_dataset
+    from counterflow.monitoring.risk import party_features, rank_by_rules, rank_learned
+
+    name = dataset or _only_dataset(ctx)
+    with open_dataset(workspace(ctx), name) as (tables, conn):
+        ranking = rank_learned(tables) if learned else rank_by_rules(party_features(tables))
+        positives = {
+            row[0]
+            for row in conn.execute(
+                "SELECT party_id FROM party_labels WHERE dataset = ? AND is_suspicious", [name]
+            ).fetchall()
+        }
+    if output:
+        _write_ranking(output, ranking.parties)
+    table = Table(show_edge=False)
+    for column in ("rank", "party", "score", "reasons"):
+        table.add_column(column, overflow="fold")
+    for party in ranking.parties[:top]:
+        table.add_row(str(party.rank), party.party_id, f"{party.score:.3f}",
+                      shorten("; ".join(party.reasons), 100))  # fmt: skip
+    console.print(table)
+    where = f" to {output}" if output else ""
+    console.print(f"{len(ranking.parties):,} parties ranked ({ranking.method}){where}.")
+    if ranking.split_at:
+        console.print(
+            f"Trained on {ranking.trained_on:,} parties before {ranking.split_at:%Y-%m-%d %H:%M}; "
+            "ranked: the other parties, on the later period."
+        )
+    if positives:
+        console.print(_ranking_quality(ranking.parties, positives))
+
+
+def _write_ranking(path: Path, parties: list[Any]) -> None:
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["party_id", "score", "rank", "reasons"])
+        for p in parties:
+            writer.writerow([p.party_id, f"{p.score:.6f}", p.rank, "; ".join(p.reasons)])
+    tmp.replace(path)
+
+
+def _ranking_quality(parties: list[Any], positives: set[str]) -> str:
+    """Against the labels: average precision, and precision / recall / F1 in the top k, k being
+    the number of labelled positives among the ranked parties."""
+    relevant = [p for p in parties if p.party_id in positives]
+    if not relevant:
+        return "No labelled positive among the ranked parties."
+    k = len(relevant)
+    found = sum(1 for p in parties[:k] if p.party_id in positives)
+    hits, total = 0, 0.0
+    for p in parties:
+        if p.party_id in positives:
+            hits += 1
+            total += hits / p.rank
+    precision = recall = found / k
+    return (
+        f"Against the labels ({k:,} positives ranked): average precision {total / k:.3f}; "
+        f"top {k:,}: precision {precision:.3f}, recall {recall:.3f}, F1 {precision:.3f}."
+    )

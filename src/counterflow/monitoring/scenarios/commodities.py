@@ -426,3 +426,193 @@ PHOSPHATES = Scenario(
     "phosphoric acid (2809) well under the data's own median unit price, who are new "
     "customers, trade on the conflict border or pass the receipts on there. " + _FIELDS,
 )
+
+
+# --------------------------------------------------------------------------- antiquities
+
+#: where looted pieces change hands on their way to the market (UN S/2015/739; UNESCO and
+#: the FATF name Lebanon, Turkey, Jordan and the Gulf as transit countries)
+TRANSIT_HUBS: tuple[str, ...] = ("Beirut", "Istanbul", "Dubai", "Amman", "Gaziantep")
+#: border towns where pieces leave Syria and Iraq: the conflict border and Lebanon's and
+#: Jordan's towns on the Syrian border
+SOURCE_TOWNS: tuple[str, ...] = (
+    *BORDER_CITIES, "Tripoli", "Baalbek", "Hermel", "Arsal", "Mafraq", "Ramtha",
+)  # fmt: skip
+#: kinds of pieces on ICOM's Emergency Red Lists for Iraq (2015) and Syria (2013): what is
+#: looted and sold, as a goods text names it
+RED_LIST_WORDS: tuple[str, ...] = (
+    "cuneiform", "cylinder seal", "stamp seal", "tablet", "mosaic", "funerary", "relief",
+    "votive", "figurine", "assyrian", "sumerian", "akkadian", "babylonian", "palmyr",
+    "byzantine", "roman", "hellenistic", "archaeolog", "excavated",
+)  # fmt: skip
+
+
+def _antiquities_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
+    tx = t.transactions
+    hs = tx.hs_code.fill_null("").strip().substr(0, 4)
+    text = tx.goods_description.fill_null("").lower()
+    red = ibis.literal(False)
+    for word in lowered(p["red_list_words"]):
+        red = red | text.contains(word)
+    pieces = tx.filter(
+        [
+            hs.isin(list(p["hs_codes"])) | (tx.hs_code.isnull() & red),
+            tx.beneficiary_party.notnull(),
+        ]
+    ).mutate(red_list=red)
+    sold = pieces.group_by(dealer=pieces.beneficiary_party).aggregate(
+        pieces_sold=pieces.count(),
+        sales_usd=pieces.base_amount.sum(),
+        red_list_pieces=pieces.red_list.sum(),
+        first_sale=pieces.timestamp.min(),
+        last_sale=pieces.timestamp.max(),
+        where=pieces.location.mode(),
+        sale_ids=pieces.tx_id.collect(),
+    )
+    sold = sold.filter(sold.sales_usd >= p["min_sales_usd"])
+    people = t.parties.filter(t.parties.kind == "person").select(
+        person=t.parties.party_id, person_city=t.parties.city
+    )
+    paid = tx.join(sold, tx.payer_party == sold.dealer).join(
+        people, tx.beneficiary_party == people.person
+    )
+    at_source = (
+        in_places(paid.location, p["source_towns"])
+        | in_places(paid.person_city, p["source_towns"])
+        | paid.beneficiary_country.isin(list(p["conflict_countries"])).fill_null(False)
+    )
+    paid = paid.filter(
+        [
+            at_source,
+            paid.timestamp >= paid.first_sale - ibis.interval(days=int(p["lookback_days"])),
+            paid.timestamp <= paid.last_sale,
+        ]
+    )
+    border = paid.group_by(payer=paid.dealer).aggregate(
+        border_payments=paid.count(),
+        border_usd=paid.base_amount.sum(),
+        border_towns=paid.location.collect(distinct=True),
+        border_ids=paid.tx_id.collect(),
+    )
+    dealers = sold.join(border, sold.dealer == border.payer).drop("payer")
+    dealers = dealers.filter(
+        [
+            dealers.border_payments >= p["min_border_payments"],
+            dealers.border_usd >= p["min_border_usd"],
+        ]
+    )
+    dealers = _with_age(t, dealers, "dealer", "first_sale", p)
+    cities = t.parties.select(party=t.parties.party_id, city=t.parties.city)
+    dealers = dealers.left_join(cities, dealers.dealer == cities.party).drop("party")
+    city = ibis.coalesce(dealers.city, dealers.where)
+    in_hub = in_places(city, p["transit_hubs"])
+    is_new = (dealers.account_age_days <= p["max_account_age_days"]).fill_null(False)
+    signals = in_hub.cast("int64") + is_new.cast("int64")
+    hits = dealers.mutate(dealer_city=city, transit_hub=in_hub, new_dealer=is_new, signals=signals)
+    hits = hits.filter(hits.signals >= p["min_signals"])
+    red_share = hits.red_list_pieces.cast("float64") / hits.pieces_sold
+    score = (
+        0.5
+        + 0.15 * hits.new_dealer.cast("float64")
+        + 0.15 * hits.transit_hub.cast("float64")
+        + 0.2 * red_share
+    )
+    return hits.select(
+        subject_id=hits.dealer,
+        score=score.clip(0, 1),
+        tx_ids=hits.sale_ids.concat(hits.border_ids),
+        pieces_sold=hits.pieces_sold,
+        sales_usd=hits.sales_usd,
+        border_payments=hits.border_payments,
+        border_usd=hits.border_usd,
+        border_towns=hits.border_towns,
+        dealer_city=hits.dealer_city,
+        account_age_days=hits.account_age_days,
+        red_list_pieces=hits.red_list_pieces,
+        signals=hits.signals,
+        first_sale=hits.first_sale,
+    )
+
+
+ANTIQUITIES = Scenario(
+    id="antiquities-dealer",
+    title="Dealer paid for archaeological pieces who pays people in border towns",
+    typology="antiquities",
+    sources=(
+        FATF_2015 + ", section 'Looting and sale of antiquities': ISIL licenses and taxes "
+        "excavation; pieces are smuggled to neighbouring countries and sold on to collectors",
+        UN_2015 + ": antiquities trafficked through neighbouring states to markets abroad",
+        RES_2199 + ", paragraphs 15-17: states to prevent trade in Iraqi cultural property "
+        "removed since 6 August 1990 and Syrian property removed since 15 March 2011",
+        "ICOM, Emergency Red List of Iraqi Cultural Objects at Risk (2015) and of Syrian "
+        "Cultural Objects at Risk (2013): kinds of pieces looted",
+    ),
+    severity="high",
+    logic=_antiquities_logic,
+    params=(
+        Param(
+            "hs_codes",
+            ["9705", "9706"],
+            "HS headings of the pieces: 9705 collections of archaeological interest, 9706 "
+            "antiques over 100 years old.",
+        ),
+        Param(
+            "red_list_words",
+            list(RED_LIST_WORDS),
+            "Words of the goods text naming kinds of pieces on ICOM's Red Lists (they mark "
+            "the pieces when there is no HS code, and raise the score).",
+        ),
+        Param("min_sales_usd", 10_000.0, "Least value of pieces sold (USD).", minimum=0),
+        Param(
+            "min_border_payments",
+            1,
+            "Fewest payments the dealer made to people in border towns (the smuggler).",
+            minimum=1,
+        ),
+        Param(
+            "min_border_usd",
+            5_000.0,
+            "Least value of those payments (USD).",
+            minimum=0,
+        ),
+        Param(
+            "lookback_days",
+            120,
+            "Days before its first sale from which payments to border towns count: the "
+            "dealer buys before it sells.",
+            minimum=0,
+        ),
+        Param(
+            "max_account_age_days",
+            120,
+            "A dealer is new when its first account opened at most this many days before "
+            "its first sale (or, without opening dates, it was first seen then).",
+            minimum=0,
+        ),
+        Param(
+            "min_signals",
+            1,
+            "How many of the two context signals (a dealer in a transit hub; a new dealer) "
+            "must show besides the sales and the border payments.",
+            minimum=0,
+            maximum=2,
+        ),
+        Param("transit_hubs", list(TRANSIT_HUBS), "Cities where dealers pass pieces on."),
+        Param(
+            "source_towns",
+            list(SOURCE_TOWNS),
+            "Border towns where pieces leave the conflict area (the recipients' towns).",
+        ),
+        Param(
+            "conflict_countries",
+            list(CONFLICT_COUNTRIES),
+            "Countries wholly in the conflict area (ISO alpha-2): payments into them count "
+            "as border payments.",
+        ),
+    ),
+    description="Parties paid for archaeological pieces and antiques (HS 9705/9706) that, "
+    "from a few months before their first sale on, paid people in the border towns where "
+    "pieces leave Syria and Iraq, and that are new or sit in a transit hub. Facts: pieces "
+    "sold and their value, payments to border towns, the towns, the dealer's city and account "
+    "age, and how many pieces are of kinds on ICOM's Red Lists.",
+)

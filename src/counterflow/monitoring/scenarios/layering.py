@@ -183,27 +183,21 @@ def fan_groups(e: ir.Table, p: Mapping[str, Any], side: str) -> ir.Table:
     return pairs.semi_join(sizes, "anchor")
 
 
-def _fed(e: ir.Table, members: ir.Table, p: Mapping[str, Any], side: str) -> ir.Table:
-    """Member payments that continue a chain: for a fan-out, the counterparty passes a similar
-    sum on within ``pass_on_days`` (scatter-gather, stack); for a fan-in, the counterparty was
-    fed a similar sum within ``pass_on_days`` before (scatter-gather's sink, bipartite)."""
+def _continued(
+    e: ir.Table, members: ir.Table, p: Mapping[str, Any], node: str, after: bool
+) -> ir.Table:
+    """Member payments whose money moves on, or came in, as a similar sum within
+    ``pass_on_days``: ``node`` (``"other"`` or ``"centre"``) pays a similar sum on after it
+    (``after``), or was paid one before it. The ``tx_id`` of each such member payment."""
     tol = float(p["amount_tolerance"])
     window = _days(p["pass_on_days"])
     n = e.select(n_src=e.src, n_dst=e.dst, n_ts=e.ts, n_usd=e.usd)
-    if side == "out":
-        cond = [
-            members.other == n.n_src,
-            n.n_ts > members.ts,
-            n.n_ts <= members.ts + window,
-            _similar(members.usd, n.n_usd, tol),
-        ]
+    who = members[node]
+    if after:
+        cond = [who == n.n_src, n.n_ts > members.ts, n.n_ts <= members.ts + window]
     else:
-        cond = [
-            members.other == n.n_dst,
-            n.n_ts < members.ts,
-            n.n_ts >= members.ts - window,
-            _similar(members.usd, n.n_usd, tol),
-        ]
+        cond = [who == n.n_dst, n.n_ts < members.ts, n.n_ts >= members.ts - window]
+    cond.append(_similar(members.usd, n.n_usd, tol))
     return members.semi_join(n, cond).select("tx_id").distinct()
 
 
@@ -261,9 +255,12 @@ def _fan_logic(side: str) -> Any:
         e = transfers(t, p)
         groups = fan_groups(e, p, side)
         members = groups.select("centre", "tx_id", "ts", "other", "usd").distinct()
-        # leave the fans that are part of a longer chain to the chain's own scenario
-        chained = _fed(e, members, p, side)
-        members = members.anti_join(chained, "tx_id")
+        # leave payments that are part of a longer chain to the chain's own scenario: the
+        # counterparty passes the money on (scatter-gather) or was fed it (its sink), or the
+        # centre relays each payment (a payment service, a laundering hub)
+        out = side == "out"
+        members = members.anti_join(_continued(e, members, p, "other", after=out), "tx_id")
+        members = members.anti_join(_continued(e, members, p, "centre", after=not out), "tx_id")
         members = members.anti_join(_relayed(e, members, p, side), "centre")
         members = members.anti_join(_meshed(e, members, p, side), "centre")
         fans = members.group_by("centre").aggregate(
