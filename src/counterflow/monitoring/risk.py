@@ -99,6 +99,13 @@ def party_features(t: DatasetTables, since: Any = None, until: Any = None) -> pa
         in_parties=into.in_parties.fill_null(0),
         countries=out.out_countries.fill_null(0) + into.in_countries.fill_null(0),
     )
+    # every party is ranked, those without a transaction in the period too
+    known = t.parties.select(party=t.parties.party_id.cast("string"))
+    every = known.union(both.select("party")).distinct()
+    both = every.left_join(both, "party").select(
+        every.party,
+        *[both[c].fill_null(0).name(c) for c in both.columns if c != "party"],
+    )
     table = t.execute(both)
     linked = tx.filter([tx.payer_party.notnull(), tx.beneficiary_party.notnull()])
     edges = t.execute(
