@@ -84,7 +84,8 @@ def monitor(
     for column in ("scenario", "alerts", "seconds"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
     for run in report.runs:
-        table.add_row(run.scenario, f"{run.alerts:,}", f"{run.seconds:.1f}")
+        alerts = f"skipped: {run.skipped}" if run.skipped else f"{run.alerts:,}"
+        table.add_row(run.scenario, alerts, f"{run.seconds:.1f}")
     console.print(table)
     console.print(
         f"{report.alerts:,} alerts on {name} in {time.perf_counter() - started:.1f} s "

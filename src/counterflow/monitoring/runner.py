@@ -23,7 +23,7 @@ from counterflow.cases.alerts import alert_id, replace_alerts
 from counterflow.engines import DatasetTables, open_dataset
 from counterflow.errors import DataError
 from counterflow.monitoring.params import resolve
-from counterflow.monitoring.scenario import ALERT_COLUMNS, Scenario
+from counterflow.monitoring.scenario import ALERT_COLUMNS, Scenario, ScenarioSkipped
 from counterflow.workspace import Workspace
 
 ALERTS = pa.schema(
@@ -48,6 +48,8 @@ class ScenarioRun:
     scenario: str
     alerts: int
     seconds: float
+    #: why the scenario did not run, when it did not
+    skipped: str | None = None
 
 
 @dataclass
@@ -75,7 +77,11 @@ def run_scenarios(
                 progress(scenario.id)
             started = time.perf_counter()
             values = resolve(scenario, (params or {}).get(scenario.id))
-            result = _execute(scenario, tables, values)
+            try:
+                result = _execute(scenario, tables, values)
+            except ScenarioSkipped as skipped:
+                report.runs.append(ScenarioRun(scenario.id, 0, 0.0, skipped=str(skipped)))
+                continue
             alerts = _alerts(scenario, dataset, result, values, tables, conn)
             seconds = time.perf_counter() - started
             conn.execute("BEGIN TRANSACTION")

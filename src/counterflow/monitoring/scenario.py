@@ -26,11 +26,18 @@ import ibis
 import pyarrow as pa
 
 from counterflow.engines import DatasetTables
+from counterflow.errors import CounterflowError
 
 SEVERITIES = ("low", "medium", "high")
 SUBJECT_KINDS = ("party", "account")
 #: columns every scenario's result has; the rest are facts
 ALERT_COLUMNS = ("subject_id", "score", "tx_ids")
+
+
+class ScenarioSkipped(CounterflowError):
+    """A scenario cannot run on this workspace (no lists to screen against, no names); the
+    runner reports why and goes on with the others."""
+
 
 ParamValue = int | float | str | bool | list[str]
 Logic = Callable[[DatasetTables, Mapping[str, Any]], "ibis.Table | pa.Table"]

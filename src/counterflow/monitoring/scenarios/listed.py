@@ -20,7 +20,7 @@ import pyarrow as pa
 from counterflow.engines import DatasetTables
 from counterflow.errors import DataError
 from counterflow.lists.store import active_entities
-from counterflow.monitoring.scenario import Param, Scenario
+from counterflow.monitoring.scenario import Param, Scenario, ScenarioSkipped
 from counterflow.screening import Query, Screener
 
 
@@ -51,9 +51,8 @@ _SCHEMA_OF_KIND = {"person": "Person", "company": "Organization", "npo": "Organi
 def _logic(t: DatasetTables, p: Mapping[str, Any]) -> pa.Table:
     editions, entities = active_entities(t.connection)
     if not entities:
-        raise DataError(
-            "the listed-counterparty scenario screens against the lists, and the workspace "
-            "has none: import one first ('counterflow lists import PATH')"
+        raise ScenarioSkipped(
+            "no lists to screen against: import one first ('counterflow lists import PATH')"
         )
     screener = Screener(entities, editions={k: e.label for k, e in editions.items()})
     threshold = float(p["threshold"])
