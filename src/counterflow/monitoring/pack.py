@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from counterflow.errors import ConfigError
 from counterflow.monitoring.scenario import Scenario
+from counterflow.monitoring.scenarios.commodities import ANTIQUITIES, CROPS, OIL, PHOSPHATES
+from counterflow.monitoring.scenarios.flows import DONATIONS, RANSOM, TRAVEL
 from counterflow.monitoring.scenarios.hub import HUB
 from counterflow.monitoring.scenarios.listed import LISTED
 
-SCENARIOS: tuple[Scenario, ...] = (LISTED, HUB)
+SCENARIOS: tuple[Scenario, ...] = (
+    LISTED,
+    OIL,
+    CROPS,
+    PHOSPHATES,
+    ANTIQUITIES,
+    DONATIONS,
+    RANSOM,
+    HUB,
+    TRAVEL,
+)
 PACK: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
 
 

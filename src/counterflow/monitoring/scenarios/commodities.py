@@ -47,12 +47,12 @@ BORDER_CITIES: tuple[str, ...] = (
 #: countries wholly inside the conflict area
 CONFLICT_COUNTRIES: tuple[str, ...] = ("SY",)
 #: FATF 2015 and UN sources
-FATF_2015 = "FATF, Financing of the Terrorist Organisation ISIL (February 2015)"
-UN_2014 = (
-    "UN Analytical Support and Sanctions Monitoring Team, S/2014/815 (November 2014): ISIL "
-    "and ANF revenue from oil, agriculture, antiquities"
+FATF_2015 = (
+    "FATF, Financing of the Terrorist Organisation Islamic State in Iraq and the Levant "
+    "(ISIL), February 2015"
 )
-UN_2015 = "UN Analytical Support and Sanctions Monitoring Team, S/2015/739 (September 2015)"
+UN_2014 = "UN Analytical Support and Sanctions Monitoring Team, report S/2014/815 (2014)"
+UN_2015 = "UN Analytical Support and Sanctions Monitoring Team, report S/2015/739 (2015)"
 RES_2199 = "UN Security Council resolution 2199 (2015)"
 
 _PRICE = r"@\s*([A-Z]{3})\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*/\s*([A-Za-z]+)"
@@ -76,9 +76,8 @@ def party_opened(t: DatasetTables) -> ir.Table:
 
 
 def first_seen(t: DatasetTables, parties: ir.Table) -> ir.Table:
-    """Each of ``parties`` (column ``party``)'s first transaction day, and whether it came
-    later than the data's first ``lead_days``: the yardstick of newness where accounts have no
-    opening date ("first seen in the corridor")."""
+    """The first transaction day of each of ``parties`` (column ``party``): the yardstick of
+    newness where accounts have no opening date."""
     tx = t.transactions
     sides = tx.select(party=tx.payer_party, ts=tx.timestamp).union(
         tx.select(party=tx.beneficiary_party, ts=tx.timestamp)
@@ -356,11 +355,13 @@ OIL = Scenario(
     title="Under-priced oil and fuel sold by a new border trader who passes the money on",
     typology="oil",
     sources=(
-        FATF_2015 + ", section 'Oil': ISIL sells crude and refined oil at a heavy discount to "
-        "middlemen and smugglers who take it across the Turkish and Kurdish borders",
-        UN_2014 + ": oil sold via middlemen at USD 20-35 a barrel against a market of 60-100",
-        RES_2199 + ", paragraphs 1-13: trade in oil and refined products with ISIL and ANF; "
-        "states to report interdictions",
+        FATF_2015 + ", on ISIL's control of oil fields and refineries: crude and refined "
+        "products sold at a discount to middlemen and smugglers who move them across the "
+        "borders (the price, border and middleman signals)",
+        UN_2014 + ", on ISIL and ANF oil revenue: oil sold at a substantial discount through "
+        "intermediaries and smuggling networks in neighbouring states",
+        RES_2199 + ", operative part on oil trade: direct or indirect trade in oil and refined "
+        "products with ISIL and ANF is a breach of the asset freeze",
     ),
     severity="high",
     logic=_commodity_logic,
@@ -382,17 +383,19 @@ CROPS = Scenario(
     title="Under-priced wheat, rye, cotton or cement sold by a new border trader",
     typology="crops",
     sources=(
-        FATF_2015 + ", sections on agriculture and other resources: wheat and barley taken "
-        "from silos and farmers in occupied Iraq and Syria, cotton, and cement plants sold on",
-        UN_2015 + ": ISIL revenue from agriculture and the sale of seized stocks",
-        RES_2199 + ", paragraph 5 and following: no economic resources to ISIL and ANF",
+        FATF_2015 + ", on the robbery of economic assets in occupied territory: seized "
+        "harvests and stocks of wheat and barley, cotton, and the output of cement plants, "
+        "sold on through traders",
+        UN_2015 + ", on ISIL revenue from agriculture and seized resources",
+        RES_2199 + ": making economic resources available to ISIL and ANF, including through "
+        "trade, falls under the asset freeze",
     ),
     severity="medium",
     logic=_commodity_logic,
     params=_commodity_params(
         hs_codes=["1001", "1002", "5201", "2523"],
         goods_words=["wheat", "rye", "raw cotton", "cement"],
-        max_price_ratio=0.88,
+        max_price_ratio=0.85,
         min_sales=2,
         min_usd=20_000.0,
         max_account_age_days=120,
@@ -407,10 +410,12 @@ PHOSPHATES = Scenario(
     title="Under-priced phosphates or sulphuric and phosphoric acid from a new border trader",
     typology="phosphates",
     sources=(
-        FATF_2015 + ", section on other natural resources: phosphate from the Akashat mine "
-        "and sulphuric and phosphoric acid from the Al-Qa'im complex in ISIL-held Anbar",
-        UN_2015 + ": revenue from natural resources other than oil",
-        RES_2199 + ": no economic resources to ISIL and ANF",
+        FATF_2015 + ", on natural resources other than oil in ISIL-held territory: "
+        "phosphate, and sulphuric and phosphoric acid (the Akashat and Al-Qa'im sites in "
+        "Anbar)",
+        UN_2015 + ", on ISIL revenue from natural resources other than oil",
+        RES_2199 + ": making economic resources available to ISIL and ANF, including through "
+        "trade, falls under the asset freeze",
     ),
     severity="medium",
     logic=_commodity_logic,
@@ -539,11 +544,12 @@ ANTIQUITIES = Scenario(
     title="Dealer paid for archaeological pieces who pays people in border towns",
     typology="antiquities",
     sources=(
-        FATF_2015 + ", section 'Looting and sale of antiquities': ISIL licenses and taxes "
-        "excavation; pieces are smuggled to neighbouring countries and sold on to collectors",
-        UN_2015 + ": antiquities trafficked through neighbouring states to markets abroad",
-        RES_2199 + ", paragraphs 15-17: states to prevent trade in Iraqi cultural property "
-        "removed since 6 August 1990 and Syrian property removed since 15 March 2011",
+        FATF_2015 + ", on antiquities: ISIL profits from looting and from taxing "
+        "excavation; pieces are smuggled out through neighbouring countries and sold on",
+        UN_2014 + " and " + UN_2015 + ", on antiquities trafficked through neighbouring "
+        "states towards markets abroad",
+        RES_2199 + ", paragraphs 15-17 (cultural heritage): states to prevent trade in Iraqi "
+        "cultural property removed since 6 August 1990 and Syrian since 15 March 2011",
         "ICOM, Emergency Red List of Iraqi Cultural Objects at Risk (2015) and of Syrian "
         "Cultural Objects at Risk (2013): kinds of pieces looted",
     ),
