@@ -194,6 +194,7 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None
                 "tx_recall": s.tx_recall,
                 "party_precision": s.party_precision,
                 "party_recall": s.party_recall,
+                "key_party_recall": s.key_recall,
                 "planted_transactions": s.planted_transactions,
                 "planted_parties": s.planted_parties,
             }
@@ -202,8 +203,10 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return
     table = Table(show_edge=False)
-    columns = ("typology", "alerts", "planted tx", "tx precision", "tx recall",
-               "planted parties", "party precision", "party recall")  # fmt: skip
+    columns = (
+        "typology", "alerts", "planted tx", "tx precision", "tx recall",
+        "planted parties", "party precision", "party recall", "key-party recall",
+    )  # fmt: skip
     for column in columns:
         table.add_column(column, justify="left" if column == "typology" else "right")
     for s in scores:
@@ -216,6 +219,7 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None
             f"{s.planted_parties:,}",
             _pct(s.party_precision),
             _pct(s.party_recall),
+            _pct(s.key_recall),
         )
     console.print(table)
 

@@ -87,6 +87,9 @@ class Scenario:
     severity: str
     logic: Logic
     params: tuple[Param, ...] = ()
+    #: the roles in the planted truth this scenario means to name (``front company`` for
+    #: oil): evaluation reports recall over these parties, beside recall over every role
+    key_roles: tuple[str, ...] = ()
     subject_kind: str = "party"
     engine: str = "ibis"  # or "python"
     description: str = ""

@@ -351,6 +351,7 @@ _FIELDS = (
 )
 
 OIL = Scenario(
+    key_roles=("front company",),
     id="oil-border-trade",
     title="Under-priced oil and fuel sold by a new border trader who passes the money on",
     typology="oil",
@@ -379,6 +380,7 @@ OIL = Scenario(
 )
 
 CROPS = Scenario(
+    key_roles=("trader",),
     id="crops-border-trade",
     title="Under-priced wheat, rye, cotton or cement sold by a new border trader",
     typology="crops",
@@ -406,6 +408,7 @@ CROPS = Scenario(
 )
 
 PHOSPHATES = Scenario(
+    key_roles=("chemical trader",),
     id="phosphates-border-trade",
     title="Under-priced phosphates or sulphuric and phosphoric acid from a new border trader",
     typology="phosphates",
@@ -540,6 +543,7 @@ def _antiquities_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
 
 
 ANTIQUITIES = Scenario(
+    key_roles=("dealer",),
     id="antiquities-dealer",
     title="Dealer paid for archaeological pieces who pays people in border towns",
     typology="antiquities",

@@ -221,6 +221,7 @@ def _cashed(t: DatasetTables, sent: ir.Table, p: Mapping[str, Any]) -> ir.Table:
 
 
 DONATIONS = Scenario(
+    key_roles=("collector",),
     id="donations-forwarded",
     title="Small gifts from several countries collected and forwarded to the border corridor",
     typology="donations",
@@ -456,6 +457,7 @@ def _ransom_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
 
 
 RANSOM = Scenario(
+    key_roles=("ransom recipient",),
     id="ransom-payment",
     title="One payment far above the payer's history to a new foreign beneficiary",
     typology="ransom",
@@ -652,6 +654,7 @@ def _silence(t: DatasetTables, found: ir.Table, p: Mapping[str, Any]) -> ir.Tabl
 
 
 TRAVEL = Scenario(
+    key_roles=("traveller",),
     id="travel-funding",
     title="Loans drawn and cashed out before card use in a border town",
     typology="travel-funding",

@@ -107,6 +107,7 @@ def _passed_on(t: DatasetTables, p: Mapping[str, Any]) -> ibis.Table:
 
 
 HUB = Scenario(
+    key_roles=("hub",),
     id="laundering-hub",
     title="Pass-through hub: high flow, low retention, many counterparties",
     typology="laundering-hub",

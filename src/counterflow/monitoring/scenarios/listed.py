@@ -126,6 +126,7 @@ def _empty() -> pa.Table:
 
 
 LISTED = Scenario(
+    key_roles=("listed-name counterparty",),
     id="listed-counterparty",
     title="Economic relations with a listed party (names screened against the lists)",
     typology="listed-counterparty",
