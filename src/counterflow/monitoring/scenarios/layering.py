@@ -322,3 +322,356 @@ FAN_IN = Scenario(
     "similar amounts within window_days, not fed by one common source (scatter-gather) nor "
     "passed on as a fan-out just after (gather-scatter).",
 )
+
+
+# ---------------------------------------------------------------------------- cycle
+
+
+def cycles(e: ir.Table, p: Mapping[str, Any]) -> ir.Table:
+    """Closed cycles of transfers: one row per cycle, ``origin, hops, start_ts, end_ts,
+    first_usd, returned_usd, members, tx_ids``.
+
+    Paths grow one hop per join (up to ``max_hops``): the next payment leaves the party the
+    last one reached, for a similar sum (``amount_tolerance``), to a party not yet on the
+    path, all within ``window_days`` of the first payment. With ``ordered`` each payment
+    follows the one before in time, so a cycle is found once, from the party whose payment
+    started it; without, the origin is the smallest party id on the cycle (AMLSim's cycles
+    pay round in any order)."""
+    tol = float(p["amount_tolerance"])
+    window = _days(p["window_days"])
+    ordered = bool(p["ordered"])
+    start = e.filter(e.usd >= p["min_amount_usd"])
+    paths = start.select(
+        origin=start.src,
+        last=start.dst,
+        start_ts=start.ts,
+        last_ts=start.ts,
+        low_ts=start.ts,
+        high_ts=start.ts,
+        first_usd=start.usd,
+        last_usd=start.usd,
+        members=ibis.array([start.src, start.dst]),
+        tx_ids=ibis.array([start.tx_id]),
+    )
+    if not ordered:
+        paths = paths.filter(paths.last > paths.origin)
+    found: list[ir.Table] = []
+    for hop in range(2, int(p["max_hops"]) + 1):
+        n = e.select(n_tx=e.tx_id, n_src=e.src, n_dst=e.dst, n_ts=e.ts, n_usd=e.usd)
+        cond = [paths.last == n.n_src, _similar(paths.last_usd, n.n_usd, tol)]
+        if ordered:
+            cond += [n.n_ts > paths.last_ts, n.n_ts <= paths.start_ts + window]
+        else:
+            cond += [n.n_ts <= paths.low_ts + window, n.n_ts >= paths.high_ts - window]
+        step = paths.join(n, cond)
+        if hop >= int(p["min_hops"]):
+            closed = step.filter(step.n_dst == step.origin)
+            found.append(
+                closed.select(
+                    origin=closed.origin,
+                    hops=ibis.literal(hop, "int64"),
+                    start_ts=closed.low_ts,
+                    end_ts=ibis.greatest(closed.high_ts, closed.n_ts),
+                    first_usd=closed.first_usd,
+                    returned_usd=closed.n_usd,
+                    members=closed.members,
+                    tx_ids=closed.tx_ids.concat(ibis.array([closed.n_tx])),
+                )
+            )
+        if hop == int(p["max_hops"]):
+            break
+        onward = step.filter(~step.members.contains(step.n_dst))
+        if not ordered:
+            onward = onward.filter(onward.n_dst > onward.origin)
+        paths = onward.select(
+            origin=onward.origin,
+            last=onward.n_dst,
+            start_ts=onward.start_ts,
+            last_ts=onward.n_ts,
+            low_ts=ibis.least(onward.low_ts, onward.n_ts),
+            high_ts=ibis.greatest(onward.high_ts, onward.n_ts),
+            first_usd=onward.first_usd,
+            last_usd=onward.n_usd,
+            members=onward.members.concat(ibis.array([onward.n_dst])),
+            tx_ids=onward.tx_ids.concat(ibis.array([onward.n_tx])),
+        )
+    if not found:
+        raise ValueError("max_hops must be at least min_hops")
+    union = found[0]
+    for more in found[1:]:
+        union = union.union(more)
+    return union
+
+
+def _cycle_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
+    found = cycles(transfers(t, p), p)
+    per_origin = found.group_by("origin").aggregate(
+        cycles=found.count(),
+        hops=found.hops.min(),
+        longest=found.hops.max(),
+        first_usd=found.first_usd.max(),
+        returned_usd=found.returned_usd.argmax(found.first_usd),
+        start_ts=found.start_ts.min(),
+        end_ts=found.end_ts.max(),
+        route=found.members.argmin(found.hops),
+    )
+    txs = found.select(origin=found.origin, tx_id=found.tx_ids.unnest()).distinct()
+    txs = txs.group_by("origin").aggregate(tx_ids=txs.tx_id.collect())
+    hits = per_origin.join(txs, "origin")
+    returned = (hits.returned_usd / hits.first_usd).clip(0, 1)
+    length = ((hits.hops - 2) / 4).clip(0, 1)
+    return hits.select(
+        subject_id=hits.origin,
+        score=(0.5 + 0.3 * returned + 0.2 * length).clip(0, 1),
+        tx_ids=hits.tx_ids,
+        hops=hits.hops,
+        cycles=hits.cycles,
+        route=hits.route.concat(ibis.array([hits.origin])).join(" -> "),
+        sent_usd=hits.first_usd.round(2),
+        returned_usd=hits.returned_usd.round(2),
+        span_days=((hits.end_ts.epoch_seconds() - hits.start_ts.epoch_seconds()) / 86400).round(2),
+    )
+
+
+CYCLE = Scenario(
+    id="layering-cycle",
+    title="Cycle: money returns to where it started through a ring of new counterparties",
+    typology="layering-cycle",
+    sources=SOURCES,
+    severity="high",
+    logic=_cycle_logic,
+    params=(
+        Param(
+            "max_hops",
+            4,
+            "Longest cycle looked for (payments round the ring). Each hop is one more join; "
+            "AMLworld's and the simulator's rings have 4 to 12 members, AMLSim's about 5.",
+            minimum=2,
+            maximum=16,
+        ),
+        Param(
+            "min_hops",
+            3,
+            "Shortest cycle: two parties paying each other back is a refund or a loan, not a ring.",
+            minimum=2,
+        ),
+        Param(
+            "window_days",
+            30,
+            "Days from the first payment of the ring to the last.",
+            minimum=0,
+        ),
+        _tolerance(0.10),
+        Param(
+            "min_amount_usd",
+            5_000.0,
+            "Least amount of the payment that starts the ring (USD).",
+            minimum=0,
+        ),
+        Param(
+            "ordered",
+            True,
+            "Each payment after the one before (money handed on). AMLSim's cycles pay round "
+            "in no order in time: set false there (the window then spans the whole ring).",
+        ),
+        _pair_days(),
+        _channels(),
+    ),
+    description="A party's payment comes back to it through two or more other one-off "
+    "counterparties, each passing on a similar sum, within window_days.",
+)
+
+
+# ---------------------------------------------------------------------------- scatter-gather
+
+
+def _scatter_gather_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
+    e = transfers(t, p)
+    tol = float(p["amount_tolerance"])
+    h1 = e.select(source=e.src, mid=e.dst, t1=e.ts, u1=e.usd, tx1=e.tx_id)
+    h2 = e.select(mid2=e.src, sink=e.dst, t2=e.ts, u2=e.usd, tx2=e.tx_id)
+    chains = h1.join(
+        h2,
+        [
+            h1.mid == h2.mid2,
+            h2.t2 > h1.t1,
+            h2.t2 <= h1.t1 + _days(p["pass_on_days"]),
+            _similar(h1.u1, h2.u2, tol),
+            h1.source != h2.sink,
+        ],
+    ).select("source", "mid", "sink", "t1", "u1", "tx1", "t2", "u2", "tx2")
+    shapes = chains.group_by(["source", "sink"]).aggregate(
+        intermediaries=chains.mid.nunique(),
+        scattered_usd=chains.u1.sum(),
+        gathered_usd=chains.u2.sum(),
+        smallest_usd=chains.u1.min(),
+        largest_usd=chains.u1.max(),
+        first_ts=chains.t1.min(),
+        last_ts=chains.t2.max(),
+    )
+    spread = 1 - shapes.smallest_usd / shapes.largest_usd
+    shapes = shapes.filter(
+        [
+            shapes.intermediaries >= p["min_intermediaries"],
+            shapes.scattered_usd >= p["min_total_usd"],
+            spread <= 2 * tol,
+            shapes.last_ts <= shapes.first_ts + _days(p["window_days"]),
+        ]
+    )
+    # a stack is every source paying every intermediary paying every sink: its (source, sink)
+    # pairs share their intermediaries with other pairs; a scatter-gather's do not
+    other = chains.select(o_source=chains.source, o_sink=chains.sink, o_mid=chains.mid)
+    shared = chains.join(
+        other,
+        [
+            chains.mid == other.o_mid,
+            (chains.source != other.o_source) | (chains.sink != other.o_sink),
+        ],
+    )
+    shared = shared.group_by(["source", "sink", "o_source", "o_sink"]).aggregate(
+        common=shared.mid.nunique()
+    )
+    shapes = shapes.anti_join(shared.filter(shared.common >= 2), ["source", "sink"])
+    members = chains.semi_join(shapes, ["source", "sink"])
+    txs = (
+        members.select("source", "sink", tx_id=members.tx1)
+        .union(members.select("source", "sink", tx_id=members.tx2))
+        .distinct()
+    )
+    txs = txs.group_by(["source", "sink"]).aggregate(tx_ids=txs.tx_id.collect())
+    hits = shapes.join(txs, ["source", "sink"])
+    # one alert per source: the sink it gathers most through
+    best = hits.group_by("source").aggregate(top=hits.intermediaries.max())
+    hits = hits.join(best, [hits.source == best.source, hits.intermediaries == best.top])
+    width = ((hits.intermediaries - p["min_intermediaries"]) / 8).clip(0, 1)
+    kept = (hits.gathered_usd / hits.scattered_usd).clip(0, 1)
+    return hits.select(
+        subject_id=hits.source,
+        score=(0.5 + 0.25 * width + 0.25 * kept).clip(0, 1),
+        tx_ids=hits.tx_ids,
+        sink=hits.sink,
+        intermediaries=hits.intermediaries,
+        scattered_usd=hits.scattered_usd.round(2),
+        gathered_usd=hits.gathered_usd.round(2),
+        span_days=((hits.last_ts.epoch_seconds() - hits.first_ts.epoch_seconds()) / 86400).round(2),
+    ).distinct(on="subject_id", keep="first")
+
+
+SCATTER_GATHER = Scenario(
+    id="layering-scatter-gather",
+    title="Scatter-gather: a sum split among intermediaries and gathered again by one party",
+    typology="layering-scatter-gather",
+    sources=SOURCES,
+    severity="high",
+    logic=_scatter_gather_logic,
+    params=(
+        Param(
+            "min_intermediaries",
+            4,
+            "Least distinct intermediaries the money passes through.",
+            minimum=2,
+        ),
+        Param(
+            "pass_on_days",
+            10,
+            "Most days between an intermediary being paid and it paying the sink.",
+            minimum=0,
+        ),
+        Param(
+            "window_days",
+            21,
+            "Most days from the first payment out of the source to the last into the sink.",
+            minimum=0,
+        ),
+        _tolerance(0.05),
+        _min_total(10_000.0),
+        _pair_days(),
+        _channels(),
+    ),
+    description="A source pays at least min_intermediaries one-off counterparties similar "
+    "sums, and each passes about the same sum on to one common sink within days. The alert "
+    "is about the source; the sink is a fact.",
+)
+
+
+# ---------------------------------------------------------------------------- gather-scatter
+
+
+def _gather_scatter_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
+    e = transfers(t, p)
+    fan = {"in": fan_groups(e, p, "in"), "out": fan_groups(e, p, "out")}
+    sides = {}
+    for side, groups in fan.items():
+        m = groups.select("centre", "tx_id", "ts", "other", "usd").distinct()
+        # a layer of a stack shares its payers (payees) with the layer's other members
+        m = m.anti_join(_meshed(e, m, p, side), "centre")
+        sides[side] = m.group_by("centre").aggregate(
+            **{
+                f"{side}_parties": m.other.nunique(),
+                f"{side}_usd": m.usd.sum(),
+                f"{side}_first": m.ts.min(),
+                f"{side}_last": m.ts.max(),
+                f"{side}_tx": m.tx_id.collect(),
+            }
+        )
+    gin, gout = sides["in"], sides["out"].rename(o_centre="centre")
+    hubs = gin.join(
+        gout,
+        [
+            gin.centre == gout.o_centre,
+            gout.out_first >= gin.in_last,  # gathered first, then scattered
+            gout.out_first <= gin.in_last + _days(p["pass_on_days"]),
+        ],
+    )
+    passed = hubs.out_usd / hubs.in_usd
+    hubs = hubs.mutate(passed=passed).filter((1 - passed).abs() <= p["max_retention"])
+    width = ((ibis.least(hubs.in_parties, hubs.out_parties) - p["min_counterparties"]) / 8).clip(
+        0, 1
+    )
+    thin = (1 - (1 - hubs.passed).abs() / max(float(p["max_retention"]), 1e-9)).clip(0, 1)
+    return hubs.select(
+        subject_id=hubs.centre,
+        score=(0.5 + 0.25 * width + 0.25 * thin).clip(0, 1),
+        tx_ids=hubs.in_tx.concat(hubs.out_tx),
+        sources=hubs.in_parties,
+        sinks=hubs.out_parties,
+        gathered_usd=hubs.in_usd.round(2),
+        scattered_usd=hubs.out_usd.round(2),
+        retention=(1 - hubs.passed).round(4),
+        span_days=((hubs.out_last.epoch_seconds() - hubs.in_first.epoch_seconds()) / 86400).round(
+            2
+        ),
+    )
+
+
+GATHER_SCATTER = Scenario(
+    id="layering-gather-scatter",
+    title="Gather-scatter: a party collects from many and pays it all out to many",
+    typology="layering-gather-scatter",
+    sources=SOURCES,
+    severity="high",
+    logic=_gather_scatter_logic,
+    params=(
+        *_fan_params()[:5],
+        _channels(),
+        Param(
+            "pass_on_days",
+            10,
+            "Most days between the last payment in and the first payment out (the first "
+            "payment out follows the last one in: a relay passing each payment on as it "
+            "comes is a laundering hub or a payment service, not this shape).",
+            minimum=0,
+        ),
+        Param(
+            "max_retention",
+            0.20,
+            "Most share of the money gathered that may stay with the hub, or be paid out "
+            "beyond it (|1 - out / in|). Loose, because a payer with a history with the hub "
+            "is not counted in the gathered sum.",
+            minimum=0,
+            maximum=1,
+        ),
+    ),
+    description="A fan-in (at least min_counterparties one-off payers, similar sums, within "
+    "window_days) followed within days by a fan-out of about the same total.",
+)
