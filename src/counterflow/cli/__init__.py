@@ -64,6 +64,7 @@ from counterflow.cli.monitor_cmd import alerts, evaluate_cmd, monitor, risk  # n
 from counterflow.cli.screen_cmd import screen  # noqa: E402
 from counterflow.cli.serve_cmd import serve  # noqa: E402
 from counterflow.cli.simulate_cmd import simulate  # noqa: E402
+from counterflow.cli.trace_cmd import trace  # noqa: E402
 
 main.add_command(lists)
 main.add_command(screen)
@@ -75,6 +76,7 @@ main.add_command(monitor)
 main.add_command(alerts)
 main.add_command(evaluate_cmd)
 main.add_command(risk)
+main.add_command(trace)
 main.add_command(serve)
 main.add_command(keys)
 main.add_command(audit)

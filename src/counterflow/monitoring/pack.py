@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 from counterflow.errors import ConfigError
+from counterflow.graph.exposure import EXPOSURE
 from counterflow.monitoring.scenario import Scenario
 from counterflow.monitoring.scenarios.commodities import ANTIQUITIES, CROPS, OIL, PHOSPHATES
 from counterflow.monitoring.scenarios.flows import DONATIONS, RANSOM, TRAVEL
 from counterflow.monitoring.scenarios.hub import HUB
+from counterflow.monitoring.scenarios.layering import (
+    CYCLE,
+    FAN_IN,
+    FAN_OUT,
+    GATHER_SCATTER,
+    SCATTER_GATHER,
+)
 from counterflow.monitoring.scenarios.listed import LISTED
 
 SCENARIOS: tuple[Scenario, ...] = (
     LISTED,
+    EXPOSURE,  # after LISTED: it starts from the listed-counterparty alerts
     OIL,
     CROPS,
     PHOSPHATES,
@@ -19,6 +28,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     RANSOM,
     HUB,
     TRAVEL,
+    FAN_OUT,
+    FAN_IN,
+    CYCLE,
+    SCATTER_GATHER,
+    GATHER_SCATTER,
 )
 PACK: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
 

@@ -20,13 +20,14 @@ expressions run on DuckDB and Spark.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
 from counterflow.engines import DatasetTables
+from counterflow.errors import ConfigError
 from counterflow.monitoring.scenario import Param, Scenario
 
 SOURCES = (
@@ -108,10 +109,18 @@ def _fan_params() -> tuple[Param, ...]:
         Param(
             "pass_on_days",
             10,
-            "Days after a payment within which a counterparty passing a similar sum on (or "
-            "a payer having been fed it) makes the fan part of a scatter-gather or "
-            "gather-scatter, left to those scenarios.",
+            "Days within which a similar sum moving on from a counterparty (or having come "
+            "to it), or from the centre, makes a payment part of a longer chain.",
             minimum=0,
+        ),
+        Param(
+            "max_chained_share",
+            0.5,
+            "Most share of the fan's payments that may be part of a longer chain (passed on "
+            "by the counterparty, or relayed by the centre as it comes). Above it the fan "
+            "is a scatter-gather, a stack or a relay, left to those scenarios.",
+            minimum=0,
+            maximum=1,
         ),
     )
 
@@ -188,15 +197,18 @@ def _continued(
 ) -> ir.Table:
     """Member payments whose money moves on, or came in, as a similar sum within
     ``pass_on_days``: ``node`` (``"other"`` or ``"centre"``) pays a similar sum on after it
-    (``after``), or was paid one before it. The ``tx_id`` of each such member payment."""
+    (``after``), or was paid one before it (give or take a day). The ``tx_id`` of each such
+    member payment."""
     tol = float(p["amount_tolerance"])
     window = _days(p["pass_on_days"])
     n = e.select(n_src=e.src, n_dst=e.dst, n_ts=e.ts, n_usd=e.usd)
     who = members[node]
+    # a day's slack the other way: a relay's payments of one day are not booked in order
+    slack = _days(1)
     if after:
-        cond = [who == n.n_src, n.n_ts > members.ts, n.n_ts <= members.ts + window]
+        cond = [who == n.n_src, n.n_ts > members.ts - slack, n.n_ts <= members.ts + window]
     else:
-        cond = [who == n.n_dst, n.n_ts < members.ts, n.n_ts >= members.ts - window]
+        cond = [who == n.n_dst, n.n_ts < members.ts + slack, n.n_ts >= members.ts - window]
     cond.append(_similar(members.usd, n.n_usd, tol))
     return members.semi_join(n, cond).select("tx_id").distinct()
 
@@ -250,17 +262,34 @@ def _meshed(e: ir.Table, members: ir.Table, p: Mapping[str, Any], side: str) -> 
     return counts.filter(counts.shared >= 2).select("centre").distinct()
 
 
-def _fan_logic(side: str) -> Any:
+def _span_days(first: ir.TimestampValue, last: ir.TimestampValue) -> ir.FloatingValue:
+    return ((last.epoch_seconds() - first.epoch_seconds()) / 86400).round(2)
+
+
+def _fan_logic(side: str) -> Callable[[DatasetTables, Mapping[str, Any]], ir.Table]:
     def logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         e = transfers(t, p)
         groups = fan_groups(e, p, side)
         members = groups.select("centre", "tx_id", "ts", "other", "usd").distinct()
-        # leave payments that are part of a longer chain to the chain's own scenario: the
-        # counterparty passes the money on (scatter-gather) or was fed it (its sink), or the
-        # centre relays each payment (a payment service, a laundering hub)
+        # leave fans that are part of a longer chain to the chain's own scenario: most
+        # counterparties pass the money on (scatter-gather, stack) or were fed it (the sink
+        # of a scatter-gather), or the centre relays each payment as it comes (a payment
+        # service, a laundering hub), or the fan is one half of a gather-scatter, or it
+        # shares its counterparties with another party's fan (bipartite)
         out = side == "out"
-        members = members.anti_join(_continued(e, members, p, "other", after=out), "tx_id")
-        members = members.anti_join(_continued(e, members, p, "centre", after=not out), "tx_id")
+        chained = _continued(e, members, p, "other", after=out)
+        relayed = _continued(e, members, p, "centre", after=not out)
+        # counted by semi-joins: Spark takes no IN (subquery) in a projection
+        total = members.group_by("centre").aggregate(n=members.count())
+        shares = total
+        for name, found in (("chained", chained), ("relayed", relayed)):
+            hit = members.semi_join(found, "tx_id")
+            counts = hit.group_by(k_centre=hit.centre).aggregate(k=hit.count())
+            shares = shares.left_join(counts, shares.centre == counts.k_centre)
+            shares = shares.mutate(**{name: shares.k.fill_null(0) / shares.n}).drop("k", "k_centre")
+        limit = float(p["max_chained_share"])
+        nested = shares.filter((shares.chained > limit) | (shares.relayed > limit))
+        members = members.anti_join(nested, "centre")
         members = members.anti_join(_relayed(e, members, p, side), "centre")
         members = members.anti_join(_meshed(e, members, p, side), "centre")
         fans = members.group_by("centre").aggregate(
@@ -291,7 +320,7 @@ def _fan_logic(side: str) -> Any:
             payments=fans.payments,
             total_usd=fans.total_usd.round(2),
             amount_spread=spread.round(4),
-            span_days=(fans.last_ts.epoch_seconds() - fans.first_ts.epoch_seconds()) / 86400,
+            span_days=_span_days(fans.first_ts, fans.last_ts),
         )
 
     return logic
@@ -303,6 +332,7 @@ FAN_OUT = Scenario(
     typology="layering-fan-out",
     sources=SOURCES,
     severity="medium",
+    key_roles=("source",),
     logic=_fan_logic("out"),
     params=_fan_params(),
     description="A party pays at least min_counterparties one-off counterparties similar "
@@ -316,6 +346,7 @@ FAN_IN = Scenario(
     typology="layering-fan-in",
     sources=SOURCES,
     severity="medium",
+    key_roles=("sink",),
     logic=_fan_logic("in"),
     params=_fan_params(),
     description="A party is paid by at least min_counterparties one-off counterparties "
@@ -396,7 +427,7 @@ def cycles(e: ir.Table, p: Mapping[str, Any]) -> ir.Table:
             tx_ids=onward.tx_ids.concat(ibis.array([onward.n_tx])),
         )
     if not found:
-        raise ValueError("max_hops must be at least min_hops")
+        raise ConfigError(f"max_hops ({p['max_hops']}) must be at least min_hops ({p['min_hops']})")
     union = found[0]
     for more in found[1:]:
         union = union.union(more)
@@ -429,7 +460,7 @@ def _cycle_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         route=hits.route.concat(ibis.array([hits.origin])).join(" -> "),
         sent_usd=hits.first_usd.round(2),
         returned_usd=hits.returned_usd.round(2),
-        span_days=((hits.end_ts.epoch_seconds() - hits.start_ts.epoch_seconds()) / 86400).round(2),
+        span_days=_span_days(hits.start_ts, hits.end_ts),
     )
 
 
@@ -437,13 +468,14 @@ CYCLE = Scenario(
     id="layering-cycle",
     title="Cycle: money returns to where it started through a ring of new counterparties",
     typology="layering-cycle",
+    key_roles=("member",),
     sources=SOURCES,
     severity="high",
     logic=_cycle_logic,
     params=(
         Param(
             "max_hops",
-            4,
+            12,
             "Longest cycle looked for (payments round the ring). Each hop is one more join; "
             "AMLworld's and the simulator's rings have 4 to 12 members, AMLSim's about 5.",
             minimum=2,
@@ -457,7 +489,7 @@ CYCLE = Scenario(
         ),
         Param(
             "window_days",
-            30,
+            90,
             "Days from the first payment of the ring to the last.",
             minimum=0,
         ),
@@ -553,7 +585,7 @@ def _scatter_gather_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         intermediaries=hits.intermediaries,
         scattered_usd=hits.scattered_usd.round(2),
         gathered_usd=hits.gathered_usd.round(2),
-        span_days=((hits.last_ts.epoch_seconds() - hits.first_ts.epoch_seconds()) / 86400).round(2),
+        span_days=_span_days(hits.first_ts, hits.last_ts),
     ).distinct(on="subject_id", keep="first")
 
 
@@ -563,6 +595,7 @@ SCATTER_GATHER = Scenario(
     typology="layering-scatter-gather",
     sources=SOURCES,
     severity="high",
+    key_roles=("source",),
     logic=_scatter_gather_logic,
     params=(
         Param(
@@ -638,9 +671,7 @@ def _gather_scatter_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         gathered_usd=hubs.in_usd.round(2),
         scattered_usd=hubs.out_usd.round(2),
         retention=(1 - hubs.passed).round(4),
-        span_days=((hubs.out_last.epoch_seconds() - hubs.in_first.epoch_seconds()) / 86400).round(
-            2
-        ),
+        span_days=_span_days(hubs.in_first, hubs.out_last),
     )
 
 
@@ -650,6 +681,7 @@ GATHER_SCATTER = Scenario(
     typology="layering-gather-scatter",
     sources=SOURCES,
     severity="high",
+    key_roles=("hub",),
     logic=_gather_scatter_logic,
     params=(
         *_fan_params()[:5],

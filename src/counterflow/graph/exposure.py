@@ -1,0 +1,307 @@
+"""Exposure to listed parties: who is within a few hops of a listed party, and how much money
+could have flowed between them.
+
+UNSC resolutions 2199 and 2253 forbid making funds available to listed parties *directly or
+indirectly*, so a bank wants to know which customers deal with a listed party's
+counterparties, not only with the listed party itself. Starting from seed parties (those a
+``listed-counterparty`` alert names, or any given), each hop joins the parties reached so far
+with the payments in or out of them:
+
+- *towards* a seed: the party's money can reach the seed (it paid someone who paid the seed);
+- *from* a seed: the seed's money can reach the party.
+
+With ``follow_time`` a hop only counts if the money could have moved on: a payment towards a
+seed must come before the onward payment it feeds. A path's exposure is its bottleneck, the
+smallest sum between two of its parties; of the paths to a party the strongest is kept. The
+score decays with every hop and grows with the money.
+
+The expansion is a join per hop in the portable Ibis layer, so it runs unchanged on Spark; no
+Python loop walks the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis.common.exceptions import TableNotFound
+
+from counterflow.engines import DatasetTables
+from counterflow.errors import ConfigError
+from counterflow.monitoring.scenario import Param, Scenario
+
+TYPOLOGY = "listed-counterparty-exposure"
+#: the scenario whose alerts name the listed parties exposure starts from
+LISTED_SCENARIO = "listed-counterparty"
+DIRECTIONS = ("both", "to", "from")
+_LABEL = {"to": "towards listed", "from": "from listed"}
+
+
+def flows(t: DatasetTables) -> ir.Table:
+    """Money from one party to another, one row per (payer, beneficiary): ``src, dst, usd,
+    payments, first_ts, last_ts, tx_ids``."""
+    tx = t.transactions
+    linked = tx.filter(
+        [
+            tx.payer_party.notnull(),
+            tx.beneficiary_party.notnull(),
+            tx.payer_party != tx.beneficiary_party,
+        ]
+    )
+    return linked.group_by(src=linked.payer_party, dst=linked.beneficiary_party).aggregate(
+        usd=linked.base_amount.fill_null(0.0).sum(),
+        payments=linked.count(),
+        first_ts=linked.timestamp.min(),
+        last_ts=linked.timestamp.max(),
+        tx_ids=linked.tx_id.collect(),
+    )
+
+
+def _parties(ids: Sequence[str]) -> ir.Table:
+    return ibis.memtable(pa.table({"party": pa.array(list(ids), pa.string())}))
+
+
+def alerted_parties(t: DatasetTables, scenario: str | None = LISTED_SCENARIO) -> ir.Table:
+    """Parties the dataset's alerts are about (of ``scenario``, or of any when None), as a
+    one-column table ``party``; empty when the workspace has no alerts table or no alerts."""
+    try:
+        alerts = t.backend.table("alerts")
+    except TableNotFound:  # a workspace from before alerts existed
+        return _parties([])
+    wanted = [alerts.dataset == t.dataset, alerts.subject_kind == "party"]
+    if scenario is not None:
+        wanted.append(alerts.scenario == scenario)
+    found = alerts.filter(wanted)
+    return found.select(party=found.subject_id.cast("string")).distinct()
+
+
+def seed_parties(t: DatasetTables, seeds: Sequence[str] = ()) -> ir.Table:
+    """The seeds as a one-column table ``party``: the ids given, else the parties named by the
+    dataset's ``listed-counterparty`` alerts (none when there are none)."""
+    if seeds:
+        return _parties(sorted(set(seeds)))
+    return alerted_parties(t, LISTED_SCENARIO)
+
+
+def exposure(
+    t: DatasetTables,
+    seeds: ir.Table,
+    *,
+    hops: int = 2,
+    direction: str = "both",
+    min_usd: float = 0.0,
+    follow_time: bool = True,
+    max_via_counterparties: int = 0,
+) -> ir.Table:
+    """Every party within ``hops`` of a seed (seeds themselves left out), with its strongest
+    path: ``party, seed, hops, direction, via, exposure_usd, payments, first_ts, last_ts,
+    tx_ids``.
+
+    ``via`` lists the parties between, in the order the money moved; ``exposure_usd`` is the
+    path's bottleneck. Paths whose bottleneck is below ``min_usd`` are dropped as they grow.
+    A party with more than ``max_via_counterparties`` counterparties (0: no limit) is
+    reached but not passed through: a supermarket does not link its customers."""
+    if direction not in DIRECTIONS:
+        raise ConfigError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+    if hops < 1:
+        raise ConfigError(f"hops must be at least 1, not {hops}")
+    everything = flows(t)
+    f = everything.filter(everything.usd >= min_usd)
+    crowded = _crowded(everything, max_via_counterparties) if max_via_counterparties else None
+    wanted = ["to", "from"] if direction == "both" else [direction]
+    reached = [_expand(f, seeds, hops, side, follow_time, crowded) for side in wanted]
+    found = reached[0]
+    for more in reached[1:]:
+        found = found.union(more)
+    return _best(found, "party")
+
+
+def _crowded(f: ir.Table, limit: int) -> ir.Table:
+    """Parties with more than ``limit`` distinct counterparties, either way: ``party``."""
+    ends = f.select(party=f.src, other=f.dst).union(f.select(party=f.dst, other=f.src))
+    degree = ends.group_by("party").aggregate(counterparties=ends.other.nunique())
+    return degree.filter(degree.counterparties > limit).select("party")
+
+
+def _best(paths: ir.Table, key: str) -> ir.Table:
+    """The strongest path per ``key``: most money, then fewest hops."""
+    rank = ibis.row_number().over(
+        group_by=paths[key], order_by=[ibis.desc(paths.exposure_usd), paths.hops, paths.seed]
+    )
+    ranked = paths.mutate(_rank=rank)
+    return ranked.filter(ranked._rank == 0).drop("_rank")
+
+
+def _expand(
+    f: ir.Table,
+    seeds: ir.Table,
+    hops: int,
+    side: str,
+    follow_time: bool,
+    crowded: ir.Table | None,
+) -> ir.Table:
+    """Paths out of the seeds, one hop per join. For ``"to"`` the money flows from the party
+    reached towards the seed (walk the payments backwards); for ``"from"`` from the seed to it.
+
+    ``bound`` carries the time limit for the next hop: for ``"to"``, the last moment the money
+    could still have been passed on (a payment further out must come before it); for
+    ``"from"``, the first moment it had arrived (a payment further out must come after)."""
+    near, far = ("dst", "src") if side == "to" else ("src", "dst")
+    seeds = seeds.select(seed=seeds.party)
+    first = f.join(seeds, f[near] == seeds.seed)
+    frontier = first.select(
+        party=first[far],
+        seed=first.seed,
+        hops=ibis.literal(1, "int64"),
+        via=ibis.literal([], "array<string>"),
+        exposure_usd=first.usd,
+        payments=first.payments,
+        first_ts=first.first_ts,
+        last_ts=first.last_ts,
+        bound=first.last_ts if side == "to" else first.first_ts,
+        tx_ids=first.tx_ids,
+    )
+    stop = seeds.view()
+    frontier = frontier.anti_join(stop, frontier.party == stop.seed)
+    frontier = _best(frontier, "party")
+    found = [frontier]
+    visited = stop.select(party=stop.seed).union(frontier.select("party"))
+    for hop in range(2, hops + 1):
+        n = f.select(
+            n_near=f[near],
+            n_far=f[far],
+            n_usd=f.usd,
+            n_payments=f.payments,
+            n_first=f.first_ts,
+            n_last=f.last_ts,
+            n_tx=f.tx_ids,
+        )
+        if crowded is not None:
+            busy = crowded.view()
+            frontier = frontier.anti_join(busy, frontier.party == busy.party)
+        cond = [frontier.party == n.n_near]
+        if follow_time:
+            cond.append(n.n_first <= frontier.bound if side == "to" else n.n_last >= frontier.bound)
+        step = frontier.join(n, cond)
+        seen = visited.view()
+        step = step.anti_join(seen, step.n_far == seen.party)
+        via = (
+            ibis.array([step.party]).concat(step.via)
+            if side == "to"
+            else step.via.concat(ibis.array([step.party]))
+        )
+        frontier = step.select(
+            party=step.n_far,
+            seed=step.seed,
+            hops=ibis.literal(hop, "int64"),
+            via=via,
+            exposure_usd=ibis.least(step.exposure_usd, step.n_usd),
+            payments=step.payments + step.n_payments,
+            first_ts=ibis.least(step.first_ts, step.n_first),
+            last_ts=ibis.greatest(step.last_ts, step.n_last),
+            bound=ibis.least(step.bound, step.n_last)
+            if side == "to"
+            else ibis.greatest(step.bound, step.n_first),
+            tx_ids=step.tx_ids.concat(step.n_tx),
+        )
+        frontier = _best(frontier, "party")
+        found.append(frontier)
+        visited = visited.union(frontier.select("party"))
+    union = found[0]
+    for more in found[1:]:
+        union = union.union(more)
+    return union.drop("bound").mutate(direction=ibis.literal(_LABEL[side]))
+
+
+def _logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
+    seeds = seed_parties(t, list(p["seed_parties"]))
+    found = exposure(
+        t,
+        seeds,
+        hops=int(p["hops"]),
+        direction=str(p["direction"]),
+        min_usd=float(p["min_exposure_usd"]),
+        follow_time=bool(p["follow_time"]),
+        max_via_counterparties=int(p["max_via_counterparties"]),
+    )
+    floor = max(float(p["min_exposure_usd"]), 1.0)
+    money = 0.5 + 0.5 * ((found.exposure_usd / floor).log10() / 3).clip(0, 1)
+    decay = ibis.literal(float(p["decay"])) ** (found.hops - 1).cast("float64")
+    return found.select(
+        subject_id=found.party,
+        score=(money * decay).clip(0, 1),
+        tx_ids=found.tx_ids,
+        hops=found.hops,
+        direction=found.direction,
+        listed_party=found.seed,
+        via=found.via.join(" > ").fill_null(""),
+        exposure_usd=found.exposure_usd.round(2),
+        payments=found.payments,
+        first_date=found.first_ts.date(),
+        last_date=found.last_ts.date(),
+    )
+
+
+EXPOSURE = Scenario(
+    id="listed-counterparty-exposure",
+    title="Exposure: parties within a few hops of a listed party, weighted by the money",
+    typology=TYPOLOGY,
+    sources=(
+        "UNSC resolutions 2199 (2015) and 2253 (2015): no funds made available to listed "
+        "parties, directly or indirectly",
+        "FATF Recommendation 6 and its Interpretive Note: funds owned or controlled "
+        "directly or indirectly by designated persons",
+        "FATF, Financing of the terrorist organisation ISIL (2015): intermediaries between "
+        "the group and the financial system",
+    ),
+    severity="high",
+    logic=_logic,
+    params=(
+        Param(
+            "seed_parties",
+            [],
+            "Party ids to start from (listed or screening-hit parties). Empty: the parties "
+            "the dataset's listed-counterparty alerts are about.",
+        ),
+        Param("hops", 2, "Most payments between a party and a seed.", minimum=1, maximum=6),
+        Param(
+            "direction",
+            "both",
+            "'to': money that can reach a seed (who funds it); 'from': money a seed's "
+            "payments can reach (who it funds); 'both'.",
+        ),
+        Param(
+            "min_exposure_usd",
+            1_000.0,
+            "Least money (USD) between two parties of a path for the path to count; the "
+            "score's money part starts here and is full at 1,000 times it.",
+            minimum=0,
+        ),
+        Param(
+            "decay",
+            0.5,
+            "Score kept per hop beyond the first: a counterparty's counterparty weighs half.",
+            minimum=0,
+            maximum=1,
+        ),
+        Param(
+            "max_via_counterparties",
+            100,
+            "A party with more distinct counterparties than this is reported but not passed "
+            "through: a supermarket, a payroll or a payment service does not link everyone it "
+            "deals with. 0: pass through every party.",
+            minimum=0,
+        ),
+        Param(
+            "follow_time",
+            True,
+            "Count a hop only when the money could have moved on: a payment feeding the "
+            "next one comes before it. False: any dealing counts, whatever the order.",
+        ),
+    ),
+    description="Parties within hops payments of a listed party, with the path (hop count, "
+    "parties in between) and the money that could have flowed along it.",
+)
