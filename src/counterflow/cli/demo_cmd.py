@@ -175,8 +175,10 @@ def _monitor_a_world(ws: Workspace) -> None:
     table = Table(show_edge=False)
     for column in ("typology", "alerts", "party precision", "key-party recall", "tx recall"):
         table.add_column(column, justify="left" if column == "typology" else "right")
+    unscored = 0
     for score in scores:
-        if not score.alerts and not score.planted_parties:
+        if not score.planted_parties and not score.planted_transactions:
+            unscored += score.alerts  # a typology nothing was planted for (exposure)
             continue
         table.add_row(
             score.typology,
@@ -186,6 +188,11 @@ def _monitor_a_world(ws: Workspace) -> None:
             _share(score.tx_recall),
         )
     console.print(table)
+    if unscored:
+        console.print(
+            f"   and {unscored:,} exposure alerts: parties within two hops of a listed "
+            "counterparty, which the truth does not label."
+        )
     console.print(
         "   (key parties: the front company, the collector, the hub… that each scenario means "
         "to name; see counterflow evaluate and docs/monitoring.md)"

@@ -468,7 +468,7 @@ CYCLE = Scenario(
     id="layering-cycle",
     title="Cycle: money returns to where it started through a ring of new counterparties",
     typology="layering-cycle",
-    key_roles=("member",),
+    # every ring member plays the same role and the alert names one of them: no key role
     sources=SOURCES,
     severity="high",
     logic=_cycle_logic,
