@@ -7,6 +7,7 @@ bound to Spark tables of the same columns.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,8 +17,14 @@ import duckdb
 import ibis
 import pyarrow as pa
 
+from counterflow.errors import ConfigError
 from counterflow.transactions import store
 from counterflow.workspace import Workspace
+
+#: DuckDB's working memory for monitoring; beyond it, joins and sorts spill to
+#: ``<home>/tmp``. DuckDB's own default is 80% of the machine's memory.
+MEMORY_LIMIT_ENV = "COUNTERFLOW_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,14 @@ def open_dataset(
     """The dataset's tables over a workspace connection (also yielded, for writing results)."""
     with workspace.connect(read_only=read_only) as conn:
         store.get_dataset(conn, dataset)  # a clear error for an unknown dataset
+        spill = workspace.home / "tmp"
+        spill.mkdir(parents=True, exist_ok=True)
+        limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
+        try:
+            conn.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+        except duckdb.Error as exc:
+            raise ConfigError(f"{MEMORY_LIMIT_ENV}={limit!r} is not a memory size: {exc}") from None
+        conn.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
         backend = ibis.duckdb.from_connection(conn)
 
         def table(name: str) -> ibis.Table:

@@ -522,6 +522,15 @@ def _scatter_gather_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     tol = float(p["amount_tolerance"])
     h1 = e.select(source=e.src, mid=e.dst, t1=e.ts, u1=e.usd, tx1=e.tx_id)
     h2 = e.select(mid2=e.src, sink=e.dst, t2=e.ts, u2=e.usd, tx2=e.tx_id)
+    # intermediaries are mules: few transfers each. Busy parties (shops, agents) would make
+    # the two-hop join grow with the square of their transfers for no possible shape.
+    cap = int(p["max_intermediary_transfers"])
+    received = e.group_by(party=e.dst).aggregate(n_in=e.count())
+    paid = e.group_by(party=e.src).aggregate(n_out=e.count())
+    quiet = received.join(paid, "party")
+    quiet = quiet.filter([quiet.n_in <= cap, quiet.n_out <= cap]).select("party")
+    h1 = h1.semi_join(quiet, h1.mid == quiet.party)
+    h2 = h2.semi_join(quiet, h2.mid2 == quiet.party)
     chains = h1.join(
         h2,
         [
@@ -598,6 +607,13 @@ SCATTER_GATHER = Scenario(
     key_roles=("source",),
     logic=_scatter_gather_logic,
     params=(
+        Param(
+            "max_intermediary_transfers",
+            10,
+            "Most one-off transfers in and out a party may have to count as an intermediary "
+            "(mules handle a few; shops and agents many).",
+            minimum=1,
+        ),
         Param(
             "min_intermediaries",
             4,
