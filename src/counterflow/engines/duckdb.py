@@ -8,9 +8,9 @@ bound to Spark tables of the same columns.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -39,6 +39,14 @@ class DatasetTables:
     backend: Any  # the Ibis backend, to execute expressions
     #: the workspace connection underneath, for steps that are not queries (the lists)
     connection: duckdb.DuckDBPyConnection
+    _cache: dict[Hashable, ibis.Table] = field(default_factory=dict)
+
+    def cached(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
+        """``build()`` computed once per run and kept in memory (Arrow), for intermediate
+        tables several scenarios share (the one-off transfers of the layering shapes)."""
+        if key not in self._cache:
+            self._cache[key] = ibis.memtable(self.execute(build()))
+        return self._cache[key]
 
     def execute(self, expression: ibis.Table) -> pa.Table:
         """Run an expression to an Arrow table."""

@@ -132,7 +132,13 @@ def transfers(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     """Party-to-party payments that can be part of a shape: ``tx_id, ts, src, dst, usd``.
 
     Only the channels named, only positive amounts in the base currency, and only between
-    parties that dealt on at most ``max_pair_days`` days in the whole dataset."""
+    parties that dealt on at most ``max_pair_days`` days in the whole dataset. Computed once
+    per run for all the shapes that share these parameters."""
+    key = ("layering-transfers", int(p["max_pair_days"]), tuple(sorted(p["channels"])))
+    return t.cached(key, lambda: _transfers(t, p))
+
+
+def _transfers(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     tx = t.transactions
     linked = tx.filter(
         [
