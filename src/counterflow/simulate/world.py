@@ -141,7 +141,7 @@ def simulate(
     planted = sorted(stage.rows, key=lambda row: row.ts)
 
     with output_folder(Path(out), overwrite=overwrite) as folder:
-        writer = WorldWriter(folder, pop, accounts)
+        writer = WorldWriter(folder, pop, accounts, stage.unknown_born)
         writer.parties()
         writer.accounts()
         writer.labels(stage.labels, stage.lookalikes)

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -155,8 +155,16 @@ def tx_ids(first: int, count: int) -> pa.Array:
 class WorldWriter:
     """Turns parties, accounts and transaction batches into canonical Parquet files."""
 
-    def __init__(self, folder: Path, pop: Population, accounts: Accounts) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        pop: Population,
+        accounts: Accounts,
+        unknown_born: Collection[int] = (),
+    ) -> None:
         self.folder = folder
+        self.unknown_born = np.zeros(len(pop), dtype=bool)
+        self.unknown_born[list(unknown_born)] = True
         self.pop, self.acc = pop, accounts
         self.party_ids = party_ids(len(pop))
         party_id = pa.array(self.party_ids, pa.string())
@@ -188,7 +196,7 @@ class WorldWriter:
                     pa.array(PARTY_KINDS).take(pa.array(pop.kind)),
                     pa.array(geo.COUNTRY_CODES).take(pa.array(pop.country)),
                     self.cities.take(pa.array(pop.city)),
-                    pa.array(pop.born.astype(np.int32), pa.date32()),
+                    pa.array(pop.born.astype(np.int32), pa.date32(), mask=self.unknown_born),
                     _take(pa.array(SECTOR_NAMES), sector),
                 ],
                 schema=PARTIES,

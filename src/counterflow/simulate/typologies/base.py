@@ -79,6 +79,8 @@ class Stage:
     instances: Counter[str] = field(default_factory=Counter)
     #: listed-counterparty truth: which listed entry each variant imitates
     listed: list[dict[str, Any]] = field(default_factory=list)
+    #: parties whose record holds no date of birth or registration (the bank never learnt it)
+    unknown_born: set[int] = field(default_factory=set)
     #: while set, every row paid is a look-alike of this typology
     imitating: str | None = None
     _queues: dict[tuple[int, int], list[int]] = field(default_factory=dict)

@@ -248,6 +248,9 @@ def plant_listed(stage: Stage, params: ListedParams, watchlist: Sequence[tuple[s
             name=made.name,
             sector="general trading" if kind == "company" else None,
         )
+        # known by the name on the messages alone: the bank holds no date of birth for it,
+        # and a made-up one would count against the match the way a namesake's does
+        stage.unknown_born.add(party)
         message_names = [made.name]
         if stage.rng.random() < 0.3:
             message_names.append(variant(name, stage.rng).name)
