@@ -351,10 +351,10 @@ _FIELDS = (
 )
 
 OIL = Scenario(
-    key_roles=("front company",),
     id="oil-border-trade",
     title="Under-priced oil and fuel sold by a new border trader who passes the money on",
     typology="oil",
+    key_roles=("front company",),
     sources=(
         FATF_2015 + ", on ISIL's control of oil fields and refineries: crude and refined "
         "products sold at a discount to middlemen and smugglers who move them across the "
@@ -380,10 +380,10 @@ OIL = Scenario(
 )
 
 CROPS = Scenario(
-    key_roles=("trader",),
     id="crops-border-trade",
     title="Under-priced wheat, rye, cotton or cement sold by a new border trader",
     typology="crops",
+    key_roles=("trader",),
     sources=(
         FATF_2015 + ", on the robbery of economic assets in occupied territory: seized "
         "harvests and stocks of wheat and barley, cotton, and the output of cement plants, "
@@ -408,10 +408,10 @@ CROPS = Scenario(
 )
 
 PHOSPHATES = Scenario(
-    key_roles=("chemical trader",),
     id="phosphates-border-trade",
     title="Under-priced phosphates or sulphuric and phosphoric acid from a new border trader",
     typology="phosphates",
+    key_roles=("chemical trader",),
     sources=(
         FATF_2015 + ", on natural resources other than oil in ISIL-held territory: "
         "phosphate, and sulphuric and phosphoric acid (the Akashat and Al-Qa'im sites in "
@@ -543,10 +543,10 @@ def _antiquities_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
 
 
 ANTIQUITIES = Scenario(
-    key_roles=("dealer",),
     id="antiquities-dealer",
     title="Dealer paid for archaeological pieces who pays people in border towns",
     typology="antiquities",
+    key_roles=("dealer",),
     sources=(
         FATF_2015 + ", on antiquities: ISIL profits from looting and from taxing "
         "excavation; pieces are smuggled out through neighbouring countries and sold on",

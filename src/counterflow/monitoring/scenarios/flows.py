@@ -221,10 +221,10 @@ def _cashed(t: DatasetTables, sent: ir.Table, p: Mapping[str, Any]) -> ir.Table:
 
 
 DONATIONS = Scenario(
-    key_roles=("collector",),
     id="donations-forwarded",
     title="Small gifts from several countries collected and forwarded to the border corridor",
     typology="donations",
+    key_roles=("collector",),
     sources=(
         FATF_2015 + ", on donations, including by or through non-profit organisations: "
         "gifts raised abroad by individuals and charities and moved towards the conflict zone "
@@ -457,10 +457,10 @@ def _ransom_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
 
 
 RANSOM = Scenario(
-    key_roles=("ransom recipient",),
     id="ransom-payment",
     title="One payment far above the payer's history to a new foreign beneficiary",
     typology="ransom",
+    key_roles=("ransom recipient",),
     sources=(
         FATF_2015 + ", on kidnapping for ransom: ransoms paid by families and employers "
         "abroad, through intermediaries",
@@ -654,10 +654,10 @@ def _silence(t: DatasetTables, found: ir.Table, p: Mapping[str, Any]) -> ir.Tabl
 
 
 TRAVEL = Scenario(
-    key_roles=("traveller",),
     id="travel-funding",
     title="Loans drawn and cashed out before card use in a border town",
     typology="travel-funding",
+    key_roles=("traveller",),
     sources=(
         FATF_2015 + ", on material support associated with foreign terrorist fighters: "
         "self-funded travel to Syria through Turkey, with cash withdrawn near the border",

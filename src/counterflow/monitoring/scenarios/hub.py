@@ -107,10 +107,10 @@ def _passed_on(t: DatasetTables, p: Mapping[str, Any]) -> ibis.Table:
 
 
 HUB = Scenario(
-    key_roles=("hub",),
     id="laundering-hub",
     title="Pass-through hub: high flow, low retention, many counterparties",
     typology="laundering-hub",
+    key_roles=("hub",),
     sources=(
         "FATF, Financing of the terrorist organisation ISIL (2015): exchange houses and money "
         "service businesses moving funds to and from the conflict zone",

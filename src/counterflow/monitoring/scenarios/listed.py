@@ -145,10 +145,10 @@ def _empty() -> pa.Table:
 
 
 LISTED = Scenario(
-    key_roles=("listed-name counterparty",),
     id="listed-counterparty",
     title="Economic relations with a listed party (names screened against the lists)",
     typology="listed-counterparty",
+    key_roles=("listed-name counterparty",),
     sources=(
         "UNSC resolution 2199 (2015) and 2253 (2015): no economic relations with ISIL, "
         "al-Nusrah, Al-Qaida and associated individuals and entities",
