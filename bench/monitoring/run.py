@@ -101,15 +101,35 @@ def _ranking_scores(ranking: Ranking, positives: set[str]) -> dict[str, Any]:
 
 def _rankings(ws: Workspace, dataset: str) -> list[dict[str, Any]]:
     with open_dataset(ws, dataset) as (tables, conn):
-        positives = {
-            r[0]
-            for r in conn.execute(
-                "SELECT party_id FROM party_labels WHERE dataset = ? AND is_suspicious", [dataset]
-            ).fetchall()
-        }
+        labels = conn.execute(
+            "SELECT party_id, typology, role FROM party_labels WHERE dataset = ? AND is_suspicious",
+            [dataset],
+        ).fetchall()
         rules = rank_by_rules(party_features(tables))
         learned = rank_learned(tables)
-    return [_ranking_scores(rules, positives), _ranking_scores(learned, positives)]
+    positives = {party for party, _, _ in labels}
+    out = []
+    for ranking in (rules, learned):
+        scores = _ranking_scores(ranking, positives)
+        scores["typologies"] = _per_typology(ranking, labels, scores["positives"])
+        out.append(scores)
+    return out
+
+
+def _per_typology(
+    ranking: Ranking, labels: list[tuple[str, str | None, str | None]], k: int
+) -> dict[str, dict[str, int]]:
+    """Per typology: its labelled parties among those ranked, and how many made the top k."""
+    top = {p.party_id for p in ranking.parties[:k]}
+    ranked = {p.party_id for p in ranking.parties}
+    found: dict[str, dict[str, int]] = {}
+    for party, typology, _role in labels:
+        if party not in ranked or typology is None:
+            continue
+        entry = found.setdefault(typology, {"ranked": 0, "in_top_k": 0})
+        entry["ranked"] += 1
+        entry["in_top_k"] += party in top
+    return found
 
 
 def quality(args: argparse.Namespace) -> dict[str, Any]:
@@ -136,6 +156,15 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
             f"{_f(s.party_recall)} | {_f(s.key_recall)} |"
         )
     _print_rankings(rankings)
+    print("\n| typology | rules: in top k / ranked | learned: in top k / ranked |")
+    print("|---|---:|---:|")
+    rules_t, learned_t = rankings[0]["typologies"], rankings[1]["typologies"]
+    for typology in sorted(set(rules_t) | set(learned_t)):
+        cells = []
+        for found in (rules_t, learned_t):
+            entry = found.get(typology)
+            cells.append(f"{entry['in_top_k']} / {entry['ranked']}" if entry else "–")
+        print(f"| {typology} | {cells[0]} | {cells[1]} |")
     return {
         "transactions": transactions,
         "density": args.density,
