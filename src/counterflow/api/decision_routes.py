@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from counterflow.api.models import (
     DecisionList,
@@ -16,14 +16,12 @@ from counterflow.api.models import (
     ReloadResponse,
     RevokeRequest,
 )
-from counterflow.api.security import AdminCaller, service
-from counterflow.api.state import Service
+from counterflow.api.security import AdminCaller, ServiceDep, client_of
 from counterflow.cases.decisions import Decision, Status
 from counterflow.errors import DataError, NotFoundError
 from counterflow.screening import Query as ScreeningQuery
 
 router = APIRouter(tags=["decisions"])
-ServiceDep = Annotated[Service, Depends(service)]
 
 
 @router.post("/decisions", response_model=Decision, status_code=201)
@@ -55,7 +53,7 @@ def clear_hit(
     svc.record(
         "decision",
         caller,
-        client=request.client.host if request.client else None,
+        client=client_of(request),
         decision=decision.to_json(),
     )
     return decision
@@ -92,7 +90,7 @@ def revoke_decision(
     svc.record(
         "revoke",
         caller,
-        client=request.client.host if request.client else None,
+        client=client_of(request),
         decision_id=decision_id,
         analyst=body.analyst,
         reason=body.reason,
@@ -108,7 +106,7 @@ def reload_lists(request: Request, caller: AdminCaller, svc: ServiceDep) -> Relo
     svc.record(
         "reload",
         caller,
-        client=request.client.host if request.client else None,
+        client=client_of(request),
         reloaded=reloaded,
         editions=editions,
     )

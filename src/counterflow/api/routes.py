@@ -29,7 +29,7 @@ from counterflow.api.models import (
     SearchResponse,
     TotalSpec,
 )
-from counterflow.api.security import ScreenCaller, service
+from counterflow.api.security import ScreenCaller, ServiceDep, client_of
 from counterflow.api.state import ScreenerState, Service
 from counterflow.cases import Clearance
 from counterflow.errors import DataError, NotFoundError
@@ -47,9 +47,6 @@ INLINE_QUERIES = 4
 T = TypeVar("T")
 
 router = APIRouter()
-
-
-ServiceDep = Annotated[Service, Depends(service)]
 
 
 async def _state(svc: ServiceDep) -> ScreenerState:
@@ -95,7 +92,7 @@ def _scored(match: Match, clearance: Clearance | None = None) -> ScoredEntityRes
         decision = clearance.decision
         note = DecisionNote(
             decision_id=decision.decision_id,
-            status="cleared" if clearance.cleared else "entry_changed",
+            status=clearance.status,
             analyst=decision.analyst,
             time=decision.time,
             reason=decision.reason,
@@ -108,10 +105,6 @@ def _scored(match: Match, clearance: Clearance | None = None) -> ScoredEntityRes
         explanations=match.explanation,
         decision=note,
     )
-
-
-def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 @router.post(
@@ -173,7 +166,7 @@ async def match(
         svc,
         "match",
         caller,
-        client=_client(request),
+        client=client_of(request),
         dataset=dataset,
         editions=editions,
         params={
@@ -265,7 +258,7 @@ async def search(
         svc,
         "search",
         caller,
-        client=_client(request),
+        client=client_of(request),
         dataset=dataset,
         editions=editions,
         params={"q": q, "schema": schema, "limit": limit},
@@ -296,7 +289,7 @@ def entity(
     svc.record(
         "entity",
         caller,
-        client=_client(request),
+        client=client_of(request),
         entity_id=entity_id,
         found=found is not None,
         editions=state.edition_labels(),

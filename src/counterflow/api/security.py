@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from counterflow.api.keys import OPEN_PRINCIPAL, Principal, Role
@@ -35,6 +35,14 @@ def service_of(request: Request) -> Service:
     found = request.app.state.service
     assert isinstance(found, Service)
     return found
+
+
+ServiceDep = Annotated[Service, Depends(service)]
+
+
+def client_of(request: Request) -> str | None:
+    """The caller's address, for the audit trail."""
+    return request.client.host if request.client else None
 
 
 def _key(header: str | None) -> str | None:
@@ -66,7 +74,7 @@ def require(role: Role) -> Callable[[Request, str | None], Awaitable[Principal]]
                 None,
                 path=request.url.path[:300],
                 method=request.method,
-                client=request.client.host if request.client else None,
+                client=client_of(request),
                 status=exc.status,
                 reason=str(exc),
             )

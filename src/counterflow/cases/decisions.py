@@ -67,6 +67,11 @@ class Clearance:
     decision: Decision
     cleared: bool
 
+    @property
+    def status(self) -> str:
+        """``cleared``, or ``entry_changed`` when the list entry moved since the decision."""
+        return "cleared" if self.cleared else "entry_changed"
+
 
 class DecisionStore:
     """The decisions of one workspace, kept in step with the file."""

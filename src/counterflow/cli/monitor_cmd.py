@@ -1,5 +1,8 @@
-"""``counterflow monitor``, ``alerts`` and ``evaluate``: run the typology pack, read its alerts,
-score them against ground truth."""
+"""``counterflow monitor``, ``alerts``, ``evaluate`` and ``risk``: run the typology pack, read
+its alerts, score them against ground truth, rank parties.
+
+The monitoring modules (Ibis, numpy, rustworkx) are imported inside the commands, so that
+every other command starts without them."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -16,12 +19,10 @@ from rich.table import Table
 from counterflow.cases.alerts import get_alert, list_alerts
 from counterflow.cli import workspace
 from counterflow.cli.console import console, counting, shorten
-from counterflow.monitoring import PACK
-from counterflow.monitoring.evaluate import evaluate
-from counterflow.monitoring.pack import select
-from counterflow.monitoring.params import describe, load_params
-from counterflow.monitoring.runner import run_scenarios
 from counterflow.transactions import store
+
+if TYPE_CHECKING:
+    from counterflow.monitoring.risk import Ranking
 
 
 @click.command()
@@ -55,6 +56,10 @@ def monitor(
       counterflow monitor --show-params > params.toml      # edit, then:
       counterflow monitor --dataset world --params params.toml --scenarios laundering-hub
     """
+    from counterflow.monitoring.pack import PACK, select
+    from counterflow.monitoring.params import describe, load_params
+    from counterflow.monitoring.runner import run_scenarios
+
     chosen = select([s.strip() for s in scenarios.split(",")] if scenarios else None)
     if show_params:
         sys.stdout.write(describe(chosen))
@@ -182,6 +187,8 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None
     Example:
       counterflow evaluate --dataset world
     """
+    from counterflow.monitoring.evaluate import evaluate
+
     name = dataset or _only_dataset(ctx)
     with workspace(ctx).connect(read_only=True) as conn:
         scores = evaluate(conn, name)
@@ -284,7 +291,7 @@ def risk(
             "ranked: the other parties, on the later period."
         )
     if positives:
-        console.print(_ranking_quality(ranking.parties, positives))
+        console.print(_ranking_quality(ranking, positives))
 
 
 def _write_ranking(path: Path, parties: list[Any]) -> None:
@@ -297,21 +304,18 @@ def _write_ranking(path: Path, parties: list[Any]) -> None:
     tmp.replace(path)
 
 
-def _ranking_quality(parties: list[Any], positives: set[str]) -> str:
+def _ranking_quality(ranking: Ranking, positives: set[str]) -> str:
     """Against the labels: average precision, and precision / recall / F1 in the top k, k being
     the number of labelled positives among the ranked parties."""
-    relevant = [p for p in parties if p.party_id in positives]
-    if not relevant:
+    from counterflow.monitoring.risk import average_precision
+
+    k = sum(1 for p in ranking.parties if p.party_id in positives)
+    if not k:
         return "No labelled positive among the ranked parties."
-    k = len(relevant)
-    found = sum(1 for p in parties[:k] if p.party_id in positives)
-    hits, total = 0, 0.0
-    for p in parties:
-        if p.party_id in positives:
-            hits += 1
-            total += hits / p.rank
-    precision = recall = found / k
+    found = sum(1 for p in ranking.parties[:k] if p.party_id in positives)
+    share = found / k  # precision = recall = F1 when k is the number of positives
     return (
-        f"Against the labels ({k:,} positives ranked): average precision {total / k:.3f}; "
-        f"top {k:,}: precision {precision:.3f}, recall {recall:.3f}, F1 {precision:.3f}."
+        f"Against the labels ({k:,} positives ranked): average precision "
+        f"{average_precision(ranking, positives):.3f}; top {k:,}: precision {share:.3f}, "
+        f"recall {share:.3f}, F1 {share:.3f}."
     )

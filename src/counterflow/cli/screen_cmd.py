@@ -251,7 +251,7 @@ def _decision_notes(
             if found is None
             else {
                 "decision_id": found.decision.decision_id,
-                "status": "cleared" if found.cleared else "entry_changed",
+                "status": found.status,
                 "analyst": found.decision.analyst,
                 "time": found.decision.time,
                 "reason": found.decision.reason,

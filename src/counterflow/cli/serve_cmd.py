@@ -7,7 +7,6 @@ import os
 
 import click
 
-from counterflow.api.app import AUDIT_ENV, OPEN_MODE_ENV, RELOAD_ENV
 from counterflow.api.keys import KeyStore
 from counterflow.cli import workspace
 from counterflow.cli.console import console, err_console
@@ -68,6 +67,7 @@ def serve(
              "properties": {"name": ["Aiman al-Zawahiri"]}}}}'
     """
     from counterflow.api import server
+    from counterflow.api.app import AUDIT_ENV, OPEN_MODE_ENV, RELOAD_ENV
 
     ws = workspace(ctx)
     if open_mode and not _is_loopback(host):

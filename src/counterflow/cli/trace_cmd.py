@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 
 from counterflow.cli import workspace
 from counterflow.cli.console import console, shorten
-from counterflow.graph.trace import MoneyPath, Trace, write_ftm, write_graphml
-from counterflow.graph.trace import trace as trace_paths
+
+if TYPE_CHECKING:  # the graph modules load Ibis and rustworkx: only when tracing
+    from counterflow.graph.trace import MoneyPath, Trace
 
 
 @click.command("trace")
@@ -87,6 +89,9 @@ def trace(
       counterflow trace P00012345 --dataset world --hops 2 --to-listed --min-usd 1000
       counterflow trace P00012345 --dataset world --ftm paths.ftm.json --graphml paths.graphml
     """
+    from counterflow.graph.trace import trace as trace_paths
+    from counterflow.graph.trace import write_ftm, write_graphml
+
     result = trace_paths(
         workspace(ctx),
         dataset,
