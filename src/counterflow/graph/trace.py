@@ -154,10 +154,12 @@ def trace(
         f = flows(t)
         if min_usd > 0:
             f = f.filter(f.usd >= min_usd)
+        # who paid whom, fetched once: every hop of every direction walks it
+        pairs = ibis.memtable(t.execute(f.select("src", "dst")))
         sides = ["to listed"] if to_listed else ["to listed", "from listed"]
         paths: list[MoneyPath] = []
         for side in sides:
-            paths.extend(_paths(t, f, party, listed, hops, side, ordered))
+            paths.extend(_paths(t, f, pairs, party, listed, hops, side, ordered))
         paths.sort(key=lambda p: (-p.usd, len(p.hops), p.parties))
         found = len(paths)
         if limit:
@@ -202,6 +204,7 @@ def _distances(
 def _paths(
     t: DatasetTables,
     f: ir.Table,
+    pairs: ir.Table,
     party: str,
     listed: set[str],
     hops: int,
@@ -211,8 +214,8 @@ def _paths(
     """The paths of one direction: the parties whose distance from ``party`` plus distance to
     a listed party is at most ``hops``, their payments, and the simple paths among them."""
     forward = side == "to listed"
-    from_party = _distances(t, f, {party}, hops, forward=forward)
-    to_listed = _distances(t, f, listed, hops, forward=not forward)
+    from_party = _distances(t, pairs, {party}, hops, forward=forward)
+    to_listed = _distances(t, pairs, listed, hops, forward=not forward)
     keep = {p for p, d in from_party.items() if d + to_listed.get(p, hops + 1) <= hops}
     if party not in keep or not (keep & listed):
         return []

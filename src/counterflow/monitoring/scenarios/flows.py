@@ -516,8 +516,8 @@ RANSOM = Scenario(
         Param(
             "min_fanout_share",
             0.8,
-            "Least share of the payment the beneficiary passes on (to two or more parties or "
-            "in cash) that counts as fanning it out.",
+            "Least share of the payment the beneficiary passes on, to two or more parties, "
+            "that counts as fanning it out (cash taken out is not counted).",
             minimum=0,
             maximum=10,
         ),

@@ -172,6 +172,22 @@ def _days(n: int) -> ir.IntervalScalar:
     return ibis.interval(days=int(n))
 
 
+def cached_fans(t: DatasetTables, e: ir.Table, p: Mapping[str, Any], side: str) -> ir.Table:
+    """:func:`fan_groups`, computed once per run for each side and parameter set: fan-out,
+    fan-in and gather-scatter all need both sides, and each is a self-join of the transfers."""
+    key = (
+        "layering-fans",
+        side,
+        int(p["max_pair_days"]),
+        tuple(sorted(p["channels"])),
+        float(p["window_days"]),
+        float(p["amount_tolerance"]),
+        int(p["min_counterparties"]),
+        float(p["min_total_usd"]),
+    )
+    return t.cached(key, lambda: fan_groups(e, p, side))
+
+
 def fan_groups(e: ir.Table, p: Mapping[str, Any], side: str) -> ir.Table:
     """Every fan around an anchor payment: the payments of the same centre within
     ``window_days`` after the anchor, of amounts within ``amount_tolerance`` of it, to (or
@@ -219,11 +235,13 @@ def _continued(
     return members.semi_join(n, cond).select("tx_id").distinct()
 
 
-def _relayed(e: ir.Table, members: ir.Table, p: Mapping[str, Any], side: str) -> ir.Table:
+def _relayed(
+    t: DatasetTables, e: ir.Table, members: ir.Table, p: Mapping[str, Any], side: str
+) -> ir.Table:
     """Centres whose fan is one half of a gather-scatter: a fan-out fed by a fan-in just
     before, or a fan-in passed on as a fan-out just after."""
     other_side = "in" if side == "out" else "out"
-    others = fan_groups(e, p, other_side)
+    others = cached_fans(t, e, p, other_side)
     spans = members.group_by("centre").aggregate(first=members.ts.min(), last=members.ts.max())
     o = others.group_by(o_centre=others.centre).aggregate(
         o_first=others.ts.min(), o_last=others.ts.max()
@@ -275,7 +293,7 @@ def _span_days(first: ir.TimestampValue, last: ir.TimestampValue) -> ir.Floating
 def _fan_logic(side: str) -> Callable[[DatasetTables, Mapping[str, Any]], ir.Table]:
     def logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         e = transfers(t, p)
-        groups = fan_groups(e, p, side)
+        groups = cached_fans(t, e, p, side)
         members = groups.select("centre", "tx_id", "ts", "other", "usd").distinct()
         # leave fans that are part of a longer chain to the chain's own scenario: most
         # counterparties pass the money on (scatter-gather, stack) or were fed it (the sink
@@ -296,7 +314,7 @@ def _fan_logic(side: str) -> Callable[[DatasetTables, Mapping[str, Any]], ir.Tab
         limit = float(p["max_chained_share"])
         nested = shares.filter((shares.chained > limit) | (shares.relayed > limit))
         members = members.anti_join(nested, "centre")
-        members = members.anti_join(_relayed(e, members, p, side), "centre")
+        members = members.anti_join(_relayed(t, e, members, p, side), "centre")
         members = members.anti_join(_meshed(e, members, p, side), "centre")
         fans = members.group_by("centre").aggregate(
             counterparties=members.other.nunique(),
@@ -587,9 +605,13 @@ def _scatter_gather_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     )
     txs = txs.group_by(["source", "sink"]).aggregate(tx_ids=txs.tx_id.collect())
     hits = shapes.join(txs, ["source", "sink"])
-    # one alert per source: the sink it gathers most through
-    best = hits.group_by("source").aggregate(top=hits.intermediaries.max())
-    hits = hits.join(best, [hits.source == best.source, hits.intermediaries == best.top])
+    # one alert per source: the sink it gathers most through (ties: most money, then sink id,
+    # so the alert is one whole row and the same on every run)
+    order = ibis.row_number().over(
+        group_by=hits.source,
+        order_by=[ibis.desc(hits.intermediaries), ibis.desc(hits.scattered_usd), hits.sink],
+    )
+    hits = hits.mutate(pick=order).filter(lambda r: r.pick == 0)
     width = ((hits.intermediaries - p["min_intermediaries"]) / 8).clip(0, 1)
     kept = (hits.gathered_usd / hits.scattered_usd).clip(0, 1)
     return hits.select(
@@ -601,7 +623,7 @@ def _scatter_gather_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         scattered_usd=hits.scattered_usd.round(2),
         gathered_usd=hits.gathered_usd.round(2),
         span_days=_span_days(hits.first_ts, hits.last_ts),
-    ).distinct(on="subject_id", keep="first")
+    )
 
 
 SCATTER_GATHER = Scenario(
@@ -654,7 +676,7 @@ SCATTER_GATHER = Scenario(
 
 def _gather_scatter_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     e = transfers(t, p)
-    fan = {"in": fan_groups(e, p, "in"), "out": fan_groups(e, p, "out")}
+    fan = {"in": cached_fans(t, e, p, "in"), "out": cached_fans(t, e, p, "out")}
     sides = {}
     for side, groups in fan.items():
         m = groups.select("centre", "tx_id", "ts", "other", "usd").distinct()
