@@ -54,6 +54,21 @@ def workspace(ctx: click.Context) -> Workspace:
     return obj
 
 
+def dataset_or_only(ctx: click.Context, dataset: str | None) -> str:
+    """``--dataset`` when given, else the workspace's only transaction dataset."""
+    if dataset:
+        return dataset
+    from counterflow.transactions import store
+
+    with workspace(ctx).connect(read_only=True) as conn:
+        found = [d.dataset for d in store.list_datasets(conn)]
+    if len(found) != 1:
+        raise click.UsageError(
+            "give --dataset: " + (", ".join(found) if found else "the workspace has none yet")
+        )
+    return found[0]
+
+
 from counterflow.cli.audit_cmd import audit  # noqa: E402
 from counterflow.cli.decisions_cmd import decisions  # noqa: E402
 from counterflow.cli.demo_cmd import demo  # noqa: E402

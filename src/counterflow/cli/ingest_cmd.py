@@ -4,7 +4,7 @@ workspace, list and export them."""
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -12,6 +12,7 @@ from rich.table import Table
 
 from counterflow.cli import workspace
 from counterflow.cli.console import console, counting, err_console
+from counterflow.errors import ConfigError
 from counterflow.transactions import store
 from counterflow.transactions.formats.amlsim import AmlsimReader
 from counterflow.transactions.formats.amlworld import AmlworldReader
@@ -43,7 +44,12 @@ from counterflow.transactions.schema import TABLES
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where rejected rows go (default: PATH.rejects.csv).",
 )
-@click.option("--base", default="USD", show_default=True, help="Base currency for base_amount.")
+@click.option(
+    "--base",
+    default="USD",
+    show_default=True,
+    help="Base currency for base_amount (for a Parquet folder: the one its rows are in).",
+)
 @click.option(
     "--rates",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -71,7 +77,7 @@ def ingest(
     rejects: Path | None,
     base: str,
     rates: Path | None,
-    start: date | None,
+    start: datetime | None,
     patterns: Path | None,
 ) -> None:
     """Import transactions: a bank's CSV or Parquet export (with --mapping), IBM AMLworld or
@@ -90,7 +96,16 @@ def ingest(
     name = dataset or _default_name(path)
     started = time.perf_counter()
     if fmt == PARQUET_FOLDER or (fmt is None and mapping is None and is_parquet_folder(path)):
+        # the files carry their base amounts already: --base names their currency
+        if rates or max_errors or rejects:
+            raise click.UsageError(
+                "--rates, --max-errors and --rejects do not apply to a Parquet folder, whose "
+                "rows are checked whole and carry their base amounts (give --base for their "
+                "currency)"
+            )
         files = parquet_files(path)
+        if not files["transactions"]:
+            raise ConfigError(f"{path} holds no transactions.parquet nor transactions/*.parquet")
         counts = store.load_parquet(
             ws,
             name,
@@ -104,7 +119,7 @@ def ingest(
         return
     reader = reader_for(path, fmt, mapping)
     if isinstance(reader, AmlsimReader) and start:
-        reader.start = start.date() if hasattr(start, "date") else start
+        reader.start = start.date()
     if isinstance(reader, AmlworldReader) and patterns:
         reader.patterns = patterns
     exchange = Rates.from_csv(rates, base) if rates else Rates(base)

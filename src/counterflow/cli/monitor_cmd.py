@@ -17,9 +17,8 @@ import click
 from rich.table import Table
 
 from counterflow.cases.alerts import get_alert, list_alerts
-from counterflow.cli import workspace
+from counterflow.cli import dataset_or_only, workspace
 from counterflow.cli.console import console, counting, shorten
-from counterflow.transactions import store
 
 if TYPE_CHECKING:
     from counterflow.monitoring.risk import Ranking
@@ -74,7 +73,7 @@ def monitor(
         return
     params = load_params(params_path, PACK) if params_path else {}
     ws = workspace(ctx)
-    name = dataset or _only_dataset(ctx)
+    name = dataset_or_only(ctx, dataset)
     started = time.perf_counter()
     with counting(f"Monitoring {name}", unit="scenarios") as progress:
         done = 0
@@ -96,16 +95,6 @@ def monitor(
         f"{report.alerts:,} alerts on {name} in {time.perf_counter() - started:.1f} s "
         f"(see: counterflow alerts --dataset {name})."
     )
-
-
-def _only_dataset(ctx: click.Context) -> str:
-    with workspace(ctx).connect(read_only=True) as conn:
-        found = [d.dataset for d in store.list_datasets(conn)]
-    if len(found) != 1:
-        raise click.UsageError(
-            "give --dataset: " + (", ".join(found) if found else "the workspace has none yet")
-        )
-    return found[0]
 
 
 @click.command()
@@ -136,7 +125,7 @@ def alerts(
         if alert_id:
             found = [get_alert(conn, alert_id)]
         else:
-            name = dataset or _only_dataset(ctx)
+            name = dataset_or_only(ctx, dataset)
             found = list_alerts(conn, name, scenario=scenario, subject_id=party, limit=limit)
     if as_json or alert_id:
         for a in found:
@@ -189,7 +178,7 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None
     """
     from counterflow.monitoring.evaluate import evaluate
 
-    name = dataset or _only_dataset(ctx)
+    name = dataset_or_only(ctx, dataset)
     with workspace(ctx).connect(read_only=True) as conn:
         scores = evaluate(conn, name)
     if as_json:
@@ -265,7 +254,7 @@ def risk(
     from counterflow.engines import open_dataset
     from counterflow.monitoring.risk import party_features, rank_by_rules, rank_learned
 
-    name = dataset or _only_dataset(ctx)
+    name = dataset_or_only(ctx, dataset)
     with open_dataset(workspace(ctx), name) as (tables, conn):
         ranking = rank_learned(tables) if learned else rank_by_rules(party_features(tables))
         positives = {

@@ -12,6 +12,7 @@ from counterflow.cli import workspace
 from counterflow.cli.console import console, counting
 from counterflow.cli.ingest_cmd import parquet_files
 from counterflow.lists.store import active_entities
+from counterflow.simulate.world import MIN_DAYS, MIN_PARTIES
 from counterflow.transactions import store
 from counterflow.workspace import Workspace
 
@@ -22,8 +23,8 @@ WATCHLIST_SCHEMATA = {"Person", "Organization", "Company", "LegalEntity"}
 
 @click.command()
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--parties", type=click.IntRange(1_000), default=10_000, show_default=True)
-@click.option("--days", type=click.IntRange(30, 3_650), default=365, show_default=True)
+@click.option("--parties", type=click.IntRange(MIN_PARTIES), default=10_000, show_default=True)
+@click.option("--days", type=click.IntRange(MIN_DAYS, 3_650), default=365, show_default=True)
 @click.option("--seed", type=click.IntRange(0), default=1, show_default=True)
 @click.option(
     "--start",
@@ -131,7 +132,7 @@ def _mode(ws: Workspace, name: str, source: str) -> str:
     """``replace`` when the dataset is this same folder simulated before, ``new`` when there is
     none of that name, else ``taken``."""
     with ws.connect(read_only=True) as conn:
-        existing = {d.dataset: d for d in store.list_datasets(conn)}.get(name)
+        existing = store.find_dataset(conn, name)
     if existing is None:
         return "new"
     if existing.format == SIMULATED and existing.source == source:

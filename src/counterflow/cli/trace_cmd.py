@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.table import Table
 
-from counterflow.cli import workspace
+from counterflow.cli import dataset_or_only, workspace
 from counterflow.cli.console import console, shorten
 
 if TYPE_CHECKING:  # the graph modules load Ibis and rustworkx: only when tracing
@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # the graph modules load Ibis and rustworkx: only when tracin
 
 @click.command("trace")
 @click.argument("party")
-@click.option("--dataset", required=True, help="The transaction dataset to trace in.")
+@click.option("--dataset", help="The transaction dataset to trace in (default: the only one).")
 @click.option(
     "--hops",
     type=click.IntRange(1, 8),
@@ -67,7 +67,7 @@ if TYPE_CHECKING:  # the graph modules load Ibis and rustworkx: only when tracin
 def trace(
     ctx: click.Context,
     party: str,
-    dataset: str,
+    dataset: str | None,
     hops: int,
     to_listed: bool,
     any_order: bool,
@@ -94,7 +94,7 @@ def trace(
 
     result = trace_paths(
         workspace(ctx),
-        dataset,
+        dataset_or_only(ctx, dataset),
         party,
         hops=hops,
         to_listed=to_listed,

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from counterflow.transactions.rates import UNITS_PER_USD
+
 
 @dataclass(frozen=True)
 class Country:
@@ -155,25 +157,13 @@ def city(country: str, name: str) -> int:
 
 # --------------------------------------------------------------------------- money
 
-#: units of each currency per US dollar, fixed (approximate rates of 2025-01-01)
+#: the currencies accounts are held in, priced with counterflow's reference rates (units per
+#: US dollar, fixed: the same table imports use for base amounts)
 USD_RATES: dict[str, float] = {
-    "USD": 1.0,
-    "EUR": 0.966,
-    "GBP": 0.799,
-    "CHF": 0.907,
-    "SEK": 11.05,
-    "CAD": 1.438,
-    "AUD": 1.616,
-    "TRY": 35.36,
-    "IQD": 1310.0,
-    "SYP": 13000.0,
-    "LBP": 89500.0,
-    "JOD": 0.709,
-    "AED": 3.6725,
-    "SAR": 3.75,
-    "QAR": 3.64,
-    "KWD": 0.308,
-}
+    c: UNITS_PER_USD[c]
+    for c in ("USD", "EUR", "GBP", "CHF", "SEK", "CAD", "AUD", "TRY", "IQD", "SYP", "LBP",
+              "JOD", "AED", "SAR", "QAR", "KWD")
+}  # fmt: skip
 CURRENCIES: tuple[str, ...] = tuple(sorted(USD_RATES))
 CURRENCY_INDEX: dict[str, int] = {c: i for i, c in enumerate(CURRENCIES)}
 RATE = np.array([USD_RATES[c] for c in CURRENCIES], dtype=np.float64)

@@ -2,7 +2,7 @@
 
 Scenarios compare amounts across currencies, so each transaction also carries its amount in one
 base currency (USD unless told otherwise). counterflow ships a small table of reference rates
-(units of USD per unit of the currency, rounded 2025 averages) so that imports work offline;
+(mid-market rates of 1 January 2025) so that imports work offline;
 they are good enough to rank and threshold amounts, not to account. A bank with its own rates
 passes a CSV of ``currency,rate`` (units of the base currency per unit of the currency).
 """
@@ -15,37 +15,41 @@ from pathlib import Path
 
 from counterflow.errors import DataError
 
-#: USD per unit, rounded 2025 averages; XBT is bitcoin
-REFERENCE_USD: Mapping[str, float] = {
+#: units of each currency per US dollar, fixed: approximate mid-market rates of
+#: 1 January 2025 (XBT is bitcoin). The simulator prices its worlds with this same table.
+UNITS_PER_USD: Mapping[str, float] = {
     "USD": 1.0,
-    "EUR": 1.09,
-    "GBP": 1.28,
-    "CHF": 1.13,
-    "JPY": 0.0067,
-    "CNY": 0.14,
-    "INR": 0.012,
-    "RUB": 0.011,
-    "CAD": 0.73,
-    "AUD": 0.66,
-    "MXN": 0.055,
-    "BRL": 0.18,
-    "SAR": 0.27,
-    "AED": 0.27,
-    "QAR": 0.27,
-    "KWD": 3.25,
-    "JOD": 1.41,
-    "ILS": 0.27,
-    "TRY": 0.028,
-    "IQD": 0.00076,
-    "SYP": 0.000077,
-    "LBP": 0.000011,
-    "EGP": 0.020,
-    "PKR": 0.0036,
-    "AFN": 0.014,
-    "SOS": 0.0017,
-    "NGN": 0.00065,
-    "XBT": 65000.0,
+    "EUR": 0.966,
+    "GBP": 0.799,
+    "CHF": 0.907,
+    "SEK": 11.05,
+    "CAD": 1.438,
+    "AUD": 1.616,
+    "JPY": 157.2,
+    "CNY": 7.30,
+    "INR": 85.6,
+    "RUB": 110.0,
+    "MXN": 20.8,
+    "BRL": 6.18,
+    "TRY": 35.36,
+    "IQD": 1310.0,
+    "SYP": 13000.0,
+    "LBP": 89500.0,
+    "JOD": 0.709,
+    "AED": 3.6725,
+    "SAR": 3.75,
+    "QAR": 3.64,
+    "KWD": 0.308,
+    "ILS": 3.65,
+    "EGP": 50.8,
+    "PKR": 278.5,
+    "AFN": 70.6,
+    "SOS": 571.0,
+    "NGN": 1535.0,
+    "XBT": 1 / 94_000,
 }
+#: US dollars per unit of each currency
+REFERENCE_USD: Mapping[str, float] = {c: 1 / units for c, units in UNITS_PER_USD.items()}
 
 
 class Rates:

@@ -14,6 +14,7 @@ import csv
 import json
 import os
 import re
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -351,16 +352,20 @@ def export_dataset(workspace: Workspace, dataset: str, out: Path) -> dict[str, P
         tmp = out.with_name(f".{out.name}.part")
         tmp.mkdir(parents=True, exist_ok=True)
         written = {}
-        for table, schema in TABLES.items():
-            columns = ", ".join(f'"{name}"' for name in schema.names)
-            target = tmp / f"{table}.parquet"
-            # DuckDB streams the rows to Parquet; its types are the canonical Arrow ones
-            conn.execute(
-                f"COPY (SELECT {columns} FROM {table} WHERE dataset = $dataset) "
-                f"TO '{_sql_path(target)}' (FORMAT parquet)",
-                {"dataset": dataset},
-            )
-            written[table] = out / f"{table}.parquet"
+        try:
+            for table, schema in TABLES.items():
+                columns = ", ".join(f'"{name}"' for name in schema.names)
+                target = tmp / f"{table}.parquet"
+                # DuckDB streams the rows to Parquet; its types are the canonical Arrow ones
+                conn.execute(
+                    f"COPY (SELECT {columns} FROM {table} WHERE dataset = $dataset) "
+                    f"TO '{_sql_path(target)}' (FORMAT parquet)",
+                    {"dataset": dataset},
+                )
+                written[table] = out / f"{table}.parquet"
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     if out.exists():
         out.rmdir()
     os.replace(tmp, out)
@@ -375,17 +380,28 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
+_DATASET_COLUMNS = "dataset, format, source, base_currency, imported_at, counts"
+
+
 def list_datasets(conn: duckdb.DuckDBPyConnection) -> list[Dataset]:
+    rows = conn.execute(f"SELECT {_DATASET_COLUMNS} FROM tx_datasets ORDER BY dataset").fetchall()
+    return [_dataset(r) for r in rows]
+
+
+def find_dataset(conn: duckdb.DuckDBPyConnection, dataset: str) -> Dataset | None:
     rows = conn.execute(
-        "SELECT dataset, format, source, base_currency, imported_at, counts FROM tx_datasets "
-        "ORDER BY dataset"
+        f"SELECT {_DATASET_COLUMNS} FROM tx_datasets WHERE dataset = ?", [dataset]
     ).fetchall()
-    return [Dataset(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+    return _dataset(rows[0]) if rows else None
 
 
 def get_dataset(conn: duckdb.DuckDBPyConnection, dataset: str) -> Dataset:
-    for found in list_datasets(conn):
-        if found.dataset == dataset:
-            return found
-    known = ", ".join(d.dataset for d in list_datasets(conn)) or "none yet"
-    raise NotFoundError(f"no dataset {dataset!r} (datasets: {known})")
+    found = find_dataset(conn, dataset)
+    if found is None:
+        known = ", ".join(d.dataset for d in list_datasets(conn)) or "none yet"
+        raise NotFoundError(f"no dataset {dataset!r} (datasets: {known})")
+    return found
+
+
+def _dataset(row: tuple[Any, ...]) -> Dataset:
+    return Dataset(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))

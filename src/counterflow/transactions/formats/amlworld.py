@@ -39,9 +39,6 @@ from counterflow.transactions.formats.base import (
     Reject,
     RowError,
     TransactionReader,
-    clean_amount,
-    clean_currency,
-    clean_timestamp,
     raw_text,
     transaction_row,
 )
@@ -101,12 +98,12 @@ class AmlworldReader(TransactionReader):
                     except RowError as exc:
                         batch.rejects.append(Reject(f"row {number}", exc.problem, raw_text(values)))
                     else:
-                        key = _key(values) if typologies else None
-                        typology = typologies.get(key) if key else None
+                        typology = typologies.get(_key(row)) if typologies else None
                         if typology:
                             row["typology"] = typology
                             for account in (row["payer_account"], row["beneficiary_account"]):
-                                labelled.setdefault(account, typology)
+                                if account:
+                                    labelled.setdefault(account, typology)
                         batch.transactions.append(row)
                         add_holders(row, batch, seen)
                     if len(batch) >= BATCH_ROWS:
@@ -148,24 +145,17 @@ def _row(number: int, values: list[str]) -> dict[str, Any]:
     )
 
 
-def _key(values: list[str]) -> Key | None:
-    """Time, accounts, amount and currency as canonical text: the same in both files."""
-    if len(values) != len(HEADER):
-        return None
-    try:
-        when = clean_timestamp(values[0]).isoformat()
-        amount = f"{clean_amount(values[7]):.2f}"
-        currency = clean_currency(values[8])
-    except RowError:
-        return None
+def _key(row: dict[str, Any]) -> Key:
+    """A cleaned transaction's time, banks, accounts, amount and currency: how the patterns
+    file and the transactions file name the same transaction."""
     return (
-        when,
-        values[1].strip(),
-        values[2].strip(),
-        values[3].strip(),
-        values[4].strip(),
-        amount,
-        currency,
+        row["timestamp"].isoformat(),
+        row["payer_bank"],
+        row["payer_account"],
+        row["beneficiary_bank"],
+        row["beneficiary_account"],
+        f"{row['amount']:.2f}",
+        row["currency"],
     )
 
 
@@ -196,12 +186,14 @@ def read_patterns(path: Path) -> dict[Key, str]:
                         location=f"line {number}",
                     )
                 else:
-                    key = _key(next(csv.reader([line])))
-                    if key is None:
+                    try:
+                        found[_key(_row(number, next(csv.reader([line]))))] = current
+                    except RowError as exc:
                         raise DataError(
-                            "not a transaction line", path=path, location=f"line {number}"
-                        )
-                    found[key] = current
+                            f"not a transaction line: {exc.problem}",
+                            path=path,
+                            location=f"line {number}",
+                        ) from None
     except OSError as exc:
         raise DataError(f"cannot read: {exc.strerror}", path=path) from None
     return found

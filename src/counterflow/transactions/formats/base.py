@@ -27,6 +27,7 @@ from counterflow.transactions.schema import CHANNELS, PARTY_KINDS
 
 BATCH_ROWS = 50_000
 MAX_TEXT = 2_000  # longest free text kept (remittance text, goods); longer is cut
+RAW_LIMIT = 1_000  # longest text of a rejected row kept in the rejects file
 
 Row = dict[str, Any]
 
@@ -291,10 +292,10 @@ def step_to_timestamp(step: Any, start: date, label: str = "time step") -> datet
 def raw_text(row: Mapping[str, Any] | list[str] | str) -> str:
     """A rejected row as text for the rejects file."""
     if isinstance(row, str):
-        return row[:1000]
+        return row[:RAW_LIMIT]
     if isinstance(row, list):
-        return ",".join(row)[:1000]
-    return ",".join(f"{k}={v}" for k, v in row.items())[:1000]
+        return ",".join(row)[:RAW_LIMIT]
+    return ",".join(f"{k}={v}" for k, v in row.items())[:RAW_LIMIT]
 
 
 # --------------------------------------------------------------------------- whole rows
@@ -357,7 +358,9 @@ def transaction_row(raw: Mapping[str, Any]) -> Row:
     return row
 
 
-_REQUIRED_COLUMNS = frozenset(("tx_id", "timestamp", "amount", "currency", "channel"))
+#: the columns every transaction must have
+REQUIRED_COLUMNS = ("tx_id", "timestamp", "amount", "currency", "channel")
+_REQUIRED_COLUMNS = frozenset(REQUIRED_COLUMNS)
 
 
 def party_row(raw: Mapping[str, Any]) -> Row:

@@ -70,7 +70,9 @@ from xsdata.formats.dataclass.parsers.handlers import XmlEventHandler
 from xsdata.models.datatype import XmlDate, XmlDateTime
 
 from counterflow.errors import DataError
+from counterflow.lists.base import local_name
 from counterflow.transactions.formats.base import (
+    RAW_LIMIT,
     Batch,
     Reject,
     Row,
@@ -99,7 +101,6 @@ _SNIFF = re.compile(
     r"|<(?:\w+:)?MsgDefIdr>\s*pacs\.008\.001\.\d{2}"
 )
 _PLACEHOLDER_IDS = {"NOTPROVIDED", "NONREF"}
-RAW_LIMIT = 1000
 #: where a message starts: its Document, or the message element bare (some systems drop the
 #: Document wrapper)
 _MESSAGE_ROOTS = ("Document", "FIToFICstmrCdtTrf")
@@ -188,10 +189,6 @@ def _bind(parser: XmlParser, element: Element, cls: type[Any]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConverterWarning)
         return parser.parse(element, cls)
-
-
-def local_name(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
 
 
 def namespace(tag: str) -> str:

@@ -45,6 +45,7 @@ from pathlib import Path
 
 from counterflow.errors import DataError
 from counterflow.transactions.formats.base import (
+    RAW_LIMIT,
     Batch,
     Reject,
     Row,
@@ -79,7 +80,6 @@ _AMOUNT_32A = re.compile(r"^(\d{6})([A-Z]{3})(.*)$")
 _SWIFT_AMOUNT = re.compile(r"^\d{1,14},\d*$")
 _NUMBERED = re.compile(r"^([1-8])/(.*)$")
 _SNIFF_TYPE = re.compile(r"\{2:[IO](\d{3})")
-RAW_LIMIT = 1000
 #: an MT103 holds at most 10,000 characters: far fewer lines than this
 MAX_TEXT_LINES = 2_000
 

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 from counterflow.errors import ConfigError, DataError
 from counterflow.transactions.formats.base import (
     BATCH_ROWS,
+    REQUIRED_COLUMNS,
     Batch,
     Reject,
     RowError,
@@ -58,7 +59,6 @@ from counterflow.transactions.formats.base import (
 from counterflow.transactions.formats.messages import add_holders
 from counterflow.transactions.schema import CHANNELS, TRANSACTIONS
 
-REQUIRED = ("tx_id", "timestamp", "amount", "currency", "channel")
 _SECTIONS = {"file", "transactions", "constants", "channels"}
 _FILE_OPTIONS = {"delimiter", "encoding"}
 
@@ -106,7 +106,7 @@ class ColumnMapping:
             if source not in header
         ]
         fed = set(self.columns) | set(self.constants)
-        missing = [c for c in REQUIRED if c not in fed]
+        missing = [c for c in REQUIRED_COLUMNS if c not in fed]
         if missing:
             problems.append(
                 "nothing feeds the required column(s) "
