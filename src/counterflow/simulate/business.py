@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from counterflow.simulate import geo
-from counterflow.simulate.geo import nice_round
 from counterflow.simulate.goods import CATALOGUE, describe
 from counterflow.simulate.population import SECTOR_NAMES
 from counterflow.simulate.rows import CHANNEL, PURPOSE, SOURCE, Rows, empty_rows, make_rows
@@ -269,7 +268,7 @@ def branch_cash(life: NormalLife, rng: np.random.Generator, first: int, stop: in
         life.ts(rng, day, "office", who),
         payer,
         np.full(len(who), -1),
-        nice_round(usd * geo.RATE[currency]),
+        geo.nice_money(usd, currency),
         currency,
         channel="cash",
         source_type="CASH-WITHDRAWAL",
@@ -293,7 +292,7 @@ def cash_deposits(life: NormalLife, rng: np.random.Generator, first: int, stop: 
         life.ts(rng, day, "office", shop),
         np.full(len(shop), -1),
         bene,
-        nice_round(usd * geo.RATE[currency]),
+        geo.nice_money(usd, currency),
         currency,
         channel="cash",
         source_type="CASH-DEPOSIT",

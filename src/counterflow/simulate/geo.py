@@ -199,6 +199,11 @@ def nice_round(amount: np.ndarray, *, down: bool = False) -> np.ndarray:
     return np.asarray(np.maximum(rounded, step), dtype=np.float64)
 
 
+def nice_money(usd: np.ndarray, currency: np.ndarray) -> np.ndarray:
+    """US dollar amounts in each row's currency, as people choose them (:func:`nice_round`)."""
+    return nice_round(usd * RATE[currency])
+
+
 def round_amount(usd: float, currency: str) -> float:
     """One US dollar amount in ``currency``, rounded as :func:`to_currency` does."""
     quantum = float(QUANTUM[CURRENCY_INDEX[currency]])

@@ -177,7 +177,7 @@ def remittances(life: NormalLife, rng: np.random.Generator, first: int, stop: in
         life.ts(rng, day, "remit", who),
         payer,
         bene,
-        nice_round(usd * geo.RATE[currency]),
+        geo.nice_money(usd, currency),
         currency,
         channel=np.where(by_bank, CHANNEL["wire"], CHANNEL["remittance"]),
         source_type=np.where(by_bank, SOURCE["SWIFT-MT103"], SOURCE["MONEY-TRANSFER"]),
@@ -214,7 +214,7 @@ def donations(life: NormalLife, rng: np.random.Generator, first: int, stop: int)
                 life.ts(rng, day, "remit", who),
                 payer,
                 bene,
-                nice_round(usd * geo.RATE[currency]),
+                geo.nice_money(usd, currency),
                 currency,
                 channel=np.where(shop, CHANNEL["remittance"], CHANNEL["wire"]),
                 source_type=np.where(shop, SOURCE["MONEY-TRANSFER"], source),
@@ -356,7 +356,7 @@ def cash_machines(life: NormalLife, rng: np.random.Generator, first: int, stop: 
     payer = life.primary[who]
     usd = pop.scale[who] * 0.08 * rng.lognormal(0, 0.5, n)
     currency = life.acct_currency[payer]
-    amount = nice_round(usd * geo.RATE[currency])
+    amount = geo.nice_money(usd, currency)
     return make_rows(
         day,
         life.ts(rng, day, "atm", who),

@@ -102,7 +102,6 @@ def month_ends(start: date, days: int, weekday: np.ndarray, friday_weekend: bool
 
 # --------------------------------------------------------------------------- hours of day
 
-_HOURS = np.arange(24)
 PROFILES: dict[str, np.ndarray] = {
     # wires and trade payments: office hours, a dip at lunch
     "office": np.array([0, 0, 0, 0, 0, 0, 0, 1, 4, 9, 10, 9, 5, 7, 9, 9, 7, 4, 2, 1, 0, 0, 0, 0]),

@@ -55,10 +55,10 @@ def _channels() -> Param:
     )
 
 
-def _pair_days(default: int = 1) -> Param:
+def _pair_days() -> Param:
     return Param(
         "max_pair_days",
-        default,
+        1,
         "Most days on which the same payer paid the same beneficiary in the whole dataset "
         "(any channel) for the payment to count. Layering uses one-off counterparties; "
         "payroll, suppliers and rent repeat every month between the same pair.",
@@ -86,7 +86,8 @@ def _min_total(default: float) -> Param:
     )
 
 
-def _fan_params() -> tuple[Param, ...]:
+def _fan_shape_params() -> tuple[Param, ...]:
+    """What makes a fan: how many counterparties, how close in time and amount, how much."""
     return (
         Param(
             "min_counterparties",
@@ -105,6 +106,12 @@ def _fan_params() -> tuple[Param, ...]:
         _tolerance(0.05),
         _min_total(10_000.0),
         _pair_days(),
+    )
+
+
+def _fan_params() -> tuple[Param, ...]:
+    return (
+        *_fan_shape_params(),
         _channels(),
         Param(
             "pass_on_days",
@@ -728,7 +735,7 @@ GATHER_SCATTER = Scenario(
     key_roles=("hub",),
     logic=_gather_scatter_logic,
     params=(
-        *_fan_params()[:5],
+        *_fan_shape_params(),
         _channels(),
         Param(
             "pass_on_days",

@@ -84,13 +84,12 @@ from counterflow.transactions.formats.base import (
     clean_date,
     clean_timestamp,
     text,
-    transaction_row,
 )
 from counterflow.transactions.formats.messages import (
     BatchBuilder,
     Side,
+    credit_transfer,
     iban_country,
-    party_rows,
 )
 
 ISO_NS = "urn:iso:std:iso:20022:tech:xsd:"
@@ -515,28 +514,14 @@ def map_transaction(tx: Any, version: str, message: _Message) -> tuple[Row, list
     amount, currency = _money(tx)
     payer = side(_get(tx, "dbtr"), _get(tx, "dbtr_acct"), _get(tx, "dbtr_agt"), "Dbtr")
     payee = side(_get(tx, "cdtr"), _get(tx, "cdtr_acct"), _get(tx, "cdtr_agt"), "Cdtr")
-    row = transaction_row(
-        {
-            "tx_id": tx_id,
-            "timestamp": when,
-            "amount": amount,
-            "currency": currency,
-            "payer_account": payer.account,
-            "payer_party": payer.account,
-            "payer_name": payer.name,
-            "payer_country": payer.country,
-            "payer_bank": payer.bank,
-            "beneficiary_account": payee.account,
-            "beneficiary_party": payee.account,
-            "beneficiary_name": payee.name,
-            "beneficiary_country": payee.country,
-            "beneficiary_bank": payee.bank,
-            "channel": "wire",
-            "source_type": version,
-            "purpose_code": _purpose(tx),
-            "remittance_text": _remittance(tx),
-            "location": None,
-        }
+    return credit_transfer(
+        tx_id=tx_id,
+        when=when,
+        amount=amount,
+        currency=currency,
+        payer=payer,
+        payee=payee,
+        source_type=version,
+        purpose=_purpose(tx),
+        remittance=_remittance(tx),
     )
-    parties, accounts = party_rows(payer, payee)
-    return row, parties, accounts

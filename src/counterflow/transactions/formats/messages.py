@@ -17,6 +17,7 @@ from counterflow.transactions.formats.base import (
     account_row,
     clean_country,
     party_row,
+    transaction_row,
 )
 
 _IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$")
@@ -80,6 +81,46 @@ def iban_country(account: str | None, label: str) -> str | None:
     if account is None or not _IBAN.match(account.replace(" ", "").upper()):
         return None
     return clean_country(account[:2].upper(), label)
+
+
+def credit_transfer(
+    *,
+    tx_id: str,
+    when: Any,
+    amount: Any,
+    currency: Any,
+    payer: Side,
+    payee: Side,
+    source_type: str,
+    purpose: str | None,
+    remittance: str | None,
+) -> tuple[Row, list[Row], list[Row]]:
+    """A customer credit transfer as a canonical wire row, with its two sides' parties and
+    accounts (an account number is its holder's party id, as the message names no customer)."""
+    row = transaction_row(
+        {
+            "tx_id": tx_id,
+            "timestamp": when,
+            "amount": amount,
+            "currency": currency,
+            "payer_account": payer.account,
+            "payer_party": payer.account,
+            "payer_name": payer.name,
+            "payer_country": payer.country,
+            "payer_bank": payer.bank,
+            "beneficiary_account": payee.account,
+            "beneficiary_party": payee.account,
+            "beneficiary_name": payee.name,
+            "beneficiary_country": payee.country,
+            "beneficiary_bank": payee.bank,
+            "channel": "wire",
+            "source_type": source_type,
+            "purpose_code": purpose,
+            "remittance_text": remittance,
+        }
+    )
+    parties, accounts = party_rows(payer, payee)
+    return row, parties, accounts
 
 
 def party_rows(*sides: Side) -> tuple[list[Row], list[Row]]:

@@ -57,13 +57,12 @@ from counterflow.transactions.formats.base import (
     clean_date,
     clean_timestamp,
     text,
-    transaction_row,
 )
 from counterflow.transactions.formats.messages import (
     BatchBuilder,
     Side,
+    credit_transfer,
     iban_country,
-    party_rows,
 )
 
 #: the blocks of a FIN message, in the order they come
@@ -395,31 +394,17 @@ def map_message(message: FinMessage) -> tuple[Row, list[Row], list[Row]]:
     sender, receiver = parties_of(message)
     payer = customer(fields, "50", institution(fields, "52") or sender)
     payee = customer(fields, "59", institution(fields, "57") or receiver)
-    row = transaction_row(
-        {
-            "tx_id": reference,
-            "timestamp": when,
-            "amount": amount,
-            "currency": currency,
-            "payer_account": payer.account,
-            "payer_party": payer.account,
-            "payer_name": payer.name,
-            "payer_country": payer.country,
-            "payer_bank": payer.bank,
-            "beneficiary_account": payee.account,
-            "beneficiary_party": payee.account,
-            "beneficiary_name": payee.name,
-            "beneficiary_country": payee.country,
-            "beneficiary_bank": payee.bank,
-            "channel": "wire",
-            "source_type": "MT103",
-            "purpose_code": text(" ".join(fields.get("26T", [])), 35),
-            "remittance_text": text(" ".join(fields.get("70", []))),
-            "location": None,
-        }
+    return credit_transfer(
+        tx_id=reference,
+        when=when,
+        amount=amount,
+        currency=currency,
+        payer=payer,
+        payee=payee,
+        source_type="MT103",
+        purpose=text(" ".join(fields.get("26T", [])), 35),
+        remittance=text(" ".join(fields.get("70", []))),
     )
-    parties, accounts = party_rows(payer, payee)
-    return row, parties, accounts
 
 
 def user_header(message: FinMessage) -> dict[str, str]:
