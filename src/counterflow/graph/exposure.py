@@ -21,7 +21,7 @@ Python loop walks the graph.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import ibis
@@ -60,8 +60,9 @@ def flows(t: DatasetTables) -> ir.Table:
     )
 
 
-def _parties(ids: Sequence[str]) -> ir.Table:
-    return ibis.memtable(pa.table({"party": pa.array(list(ids), pa.string())}))
+def id_table(ids: Iterable[str], column: str = "party") -> ir.Table:
+    """Distinct ids as a one-column in-memory table, to join or filter against."""
+    return ibis.memtable(pa.table({column: pa.array(sorted(set(ids)), pa.string())}))
 
 
 def alerted_parties(t: DatasetTables, scenario: str | None = LISTED_SCENARIO) -> ir.Table:
@@ -70,7 +71,7 @@ def alerted_parties(t: DatasetTables, scenario: str | None = LISTED_SCENARIO) ->
     try:
         alerts = t.backend.table("alerts")
     except TableNotFound:  # a workspace from before alerts existed
-        return _parties([])
+        return id_table([])
     wanted = [alerts.dataset == t.dataset, alerts.subject_kind == "party"]
     if scenario is not None:
         wanted.append(alerts.scenario == scenario)
@@ -82,7 +83,7 @@ def seed_parties(t: DatasetTables, seeds: Sequence[str] = ()) -> ir.Table:
     """The seeds as a one-column table ``party``: the ids given, else the parties named by the
     dataset's ``listed-counterparty`` alerts (none when there are none)."""
     if seeds:
-        return _parties(sorted(set(seeds)))
+        return id_table(seeds)
     return alerted_parties(t, LISTED_SCENARIO)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,17 +27,17 @@ from xml.sax.saxutils import escape, quoteattr
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from counterflow.engines import DatasetTables, open_dataset
 from counterflow.errors import ConfigError, DataError, NotFoundError
-from counterflow.graph.exposure import LISTED_SCENARIO, alerted_parties, flows
+from counterflow.graph.exposure import LISTED_SCENARIO, alerted_parties, flows, id_table
 from counterflow.workspace import Workspace
 
 if TYPE_CHECKING:
     import rustworkx as rx
 
-#: most paths enumerated before ranking, so a dense neighbourhood cannot exhaust memory
+#: most paths kept for ranking; rustworkx lists them all first, so what bounds memory is the
+#: hop limit (``--hops``, at most 8) and the trimmed neighbourhood, not this
 MAX_PATHS = 100_000
 #: FtM schema of each party kind
 _SCHEMA = {"person": "Person", "company": "Company", "npo": "Organization", "bank": "Company"}
@@ -178,10 +178,6 @@ def _known(t: DatasetTables, party: str) -> bool:
     return bool(t.execute(seen).num_rows or t.execute(parties).num_rows)
 
 
-def _parties_table(ids: Iterable[str]) -> ir.Table:
-    return ibis.memtable(pa.table({"party": pa.array(sorted(set(ids)), pa.string())}))
-
-
 def _distances(
     t: DatasetTables, f: ir.Table, start: set[str], hops: int, forward: bool
 ) -> dict[str, int]:
@@ -193,7 +189,7 @@ def _distances(
     for hop in range(1, hops + 1):
         if not frontier:
             break
-        ids = _parties_table(frontier)
+        ids = id_table(frontier)
         step = f.join(ids, f[near] == ids.party).select(party=f[far]).distinct()
         reached = {str(v) for v in t.execute(step).column("party").to_pylist()}
         frontier = reached - dist.keys()
@@ -219,7 +215,7 @@ def _paths(
     keep = {p for p, d in from_party.items() if d + to_listed.get(p, hops + 1) <= hops}
     if party not in keep or not (keep & listed):
         return []
-    ids = _parties_table(keep)
+    ids = id_table(keep)
     a, b = ids.view(), ids.view()
     edges = f.semi_join(a, f.src == a.party).semi_join(b, f.dst == b.party)
     # the graph is walked from the party: along the money for paths to listed parties,
@@ -289,7 +285,7 @@ def _feasible(chain: Sequence[Hop]) -> bool:
 def _describe(t: DatasetTables, ids: set[str], listed: set[str]) -> dict[str, Party]:
     """Name, kind and country of each party: from its record, else from the messages."""
     p = t.parties
-    wanted = _parties_table(ids)
+    wanted = id_table(ids)
     rows = t.execute(
         p.semi_join(wanted, p.party_id == wanted.party).select(
             "party_id", "name", "kind", "country"
@@ -299,7 +295,7 @@ def _describe(t: DatasetTables, ids: set[str], listed: set[str]) -> dict[str, Pa
     missing = ids - found.keys()
     if missing:
         tx = t.transactions
-        gap = _parties_table(missing)
+        gap = id_table(missing)
         sides = tx.select(party=tx.payer_party, name=tx.payer_name, country=tx.payer_country).union(
             tx.select(
                 party=tx.beneficiary_party, name=tx.beneficiary_name, country=tx.beneficiary_country
@@ -327,7 +323,7 @@ def _transactions(t: DatasetTables, tx_ids: Sequence[str]) -> dict[str, dict[str
     if not tx_ids:
         return {}
     tx = t.transactions
-    wanted = ibis.memtable(pa.table({"tx_id": pa.array(sorted(set(tx_ids)), pa.string())}))
+    wanted = id_table(tx_ids, "tx_id")
     rows = t.execute(
         tx.semi_join(wanted, "tx_id").select(
             "tx_id",
