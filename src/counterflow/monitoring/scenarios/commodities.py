@@ -69,6 +69,22 @@ def in_places(column: ir.StringValue, places: Sequence[str]) -> ir.BooleanValue:
     return column.lower().strip().isin(lowered(places)).fill_null(False)
 
 
+def in_region(
+    location: ir.StringValue,
+    city: ir.StringValue,
+    country: ir.StringValue,
+    places: Sequence[str],
+    countries: Sequence[str],
+) -> ir.BooleanValue:
+    """Paid in one of ``places`` (where it happened, or where the beneficiary lives), or to a
+    beneficiary in one of ``countries``: the border and corridor tests of several scenarios."""
+    return (
+        in_places(location, places)
+        | in_places(city, places)
+        | country.isin(list(countries)).fill_null(False)
+    )
+
+
 def party_opened(t: DatasetTables) -> ir.Table:
     """When each party became a customer: its first account's opening day."""
     acc = t.accounts
@@ -225,10 +241,12 @@ def _onward(t: DatasetTables, sellers: ir.Table, p: Mapping[str, Any]) -> ir.Tab
     out = tx.join(sellers, tx.payer_party == sellers.seller).join(
         people, tx.beneficiary_party == people.person
     )
-    to_border = (
-        in_places(out.location, p["border_cities"])
-        | in_places(out.person_city, p["border_cities"])
-        | out.beneficiary_country.isin(list(p["conflict_countries"])).fill_null(False)
+    to_border = in_region(
+        out.location,
+        out.person_city,
+        out.beneficiary_country,
+        p["border_cities"],
+        p["conflict_countries"],
     )
     window_end = out.last_sale + ibis.interval(days=int(p["forward_days"]))
     out = out.filter([to_border, out.timestamp >= out.first_sale, out.timestamp <= window_end])
@@ -484,10 +502,12 @@ def _antiquities_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     paid = tx.join(sold, tx.payer_party == sold.dealer).join(
         people, tx.beneficiary_party == people.person
     )
-    at_source = (
-        in_places(paid.location, p["source_towns"])
-        | in_places(paid.person_city, p["source_towns"])
-        | paid.beneficiary_country.isin(list(p["conflict_countries"])).fill_null(False)
+    at_source = in_region(
+        paid.location,
+        paid.person_city,
+        paid.beneficiary_country,
+        p["source_towns"],
+        p["conflict_countries"],
     )
     paid = paid.filter(
         [

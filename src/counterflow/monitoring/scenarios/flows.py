@@ -29,22 +29,12 @@ from counterflow.monitoring.scenarios.commodities import (
     UN_2014,
     UN_2015,
     in_places,
+    in_region,
     party_opened,
 )
 
 _EPOCH = ibis.date(2000, 1, 1)
 _EMPTY = ibis.literal([], type="array<string>")
-
-
-def _corridor(
-    location: ir.StringValue, city: ir.StringValue, country: ir.StringValue, p: Mapping[str, Any]
-) -> ir.BooleanValue:
-    """A payment's beneficiary sits on the conflict-border corridor."""
-    return (
-        in_places(location, p["corridor_cities"])
-        | in_places(city, p["corridor_cities"])
-        | country.isin(list(p["conflict_countries"])).fill_null(False)
-    )
 
 
 def _cities(t: DatasetTables) -> ir.Table:
@@ -170,7 +160,13 @@ def _forwarded(t: DatasetTables, collectors: ir.Table, p: Mapping[str, Any]) -> 
     out = out.filter(
         [
             out.beneficiary_party.notnull(),
-            _corridor(out.location, out.city, out.beneficiary_country, p),
+            in_region(
+                out.location,
+                out.city,
+                out.beneficiary_country,
+                p["corridor_cities"],
+                p["conflict_countries"],
+            ),
             out.timestamp >= out.first_gift,
             out.timestamp <= out.last_gift + ibis.interval(days=int(p["forward_days"])),
         ]
