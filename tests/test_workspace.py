@@ -1,7 +1,9 @@
-"""The workspace's change stamp and its wait for another process's lock."""
+"""The workspace: its change stamp, its wait for another process's lock, its privacy."""
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -100,3 +102,25 @@ def test_a_newer_workspace_is_refused_untouched(home: Path) -> None:
     newer = pytest.raises(StoreError, match="written by a newer counterflow")
     with newer, Workspace(home).connect():
         pass
+
+
+def test_workspace_files_are_private(tmp_path: Path) -> None:
+    """The database holds customer names: folder 0700, files 0600, whatever the umask."""
+    home = tmp_path / "private"
+    old = os.umask(0o022)
+    try:
+        with Workspace(home).connect() as conn:
+            conn.execute("SELECT 1")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    for path in home.iterdir():
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_reading_a_missing_workspace_creates_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "never-written"
+    with Workspace(home).connect(read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM editions").fetchone() == (0,)
+    assert not home.exists()

@@ -56,6 +56,18 @@ class StoreError(CounterflowError):
     status = 503
 
 
+class EngineError(CounterflowError):
+    """A query failed in the engine (DuckDB here): out of memory, a query it could not run. The
+    message names what was running (a monitoring scenario, a trace) and the engine's words;
+    ``scenario`` is the monitoring scenario's id when one was running."""
+
+    status = 500
+
+    def __init__(self, message: str, *, scenario: str | None = None) -> None:
+        self.scenario = scenario
+        super().__init__(message)
+
+
 class AuthenticationError(CounterflowError):
     """A service request came without a valid API key."""
 

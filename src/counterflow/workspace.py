@@ -1,8 +1,10 @@
 """The workspace: one folder that holds everything counterflow keeps, around one DuckDB file.
 
-The folder is ``--home DIR``, else ``$COUNTERFLOW_HOME``, else a per-user data folder. The
-database carries a schema version; :data:`MIGRATIONS` bring older workspaces forward, and a
-workspace written by a newer counterflow is refused rather than damaged.
+The folder is ``--home DIR``, else ``$COUNTERFLOW_HOME``, else a per-user data folder (see
+:mod:`counterflow.settings`). The database carries a schema version; :data:`MIGRATIONS` bring
+older workspaces forward, and a workspace written by a newer counterflow is refused rather than
+damaged. The folder is created ``0700`` and the database ``0600``: it holds customers' names.
+Reading never creates anything: a workspace that does not exist reads as an empty one.
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import platformdirs
 
-from counterflow.errors import StoreError
+from counterflow.errors import DataError, StoreError
+from counterflow.io import (
+    ensure_private_dir,
+    make_private,
+    read_text,
+    transaction,
+    write_private_text,
+)
+from counterflow.settings import Settings
 
 DB_FILENAME = "counterflow.duckdb"
 CHANGE_STAMP = "counterflow.duckdb.changed"
-HOME_ENV = "COUNTERFLOW_HOME"
+_MAX_STAMP_BYTES = 4096
 #: How long to wait for another process (an import, a reloading service) to let go of the file.
 LOCK_WAIT_SECONDS = 30.0
 
@@ -108,22 +117,31 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def default_home() -> Path:
-    """$COUNTERFLOW_HOME, else the per-user data folder of this platform."""
-    env = os.environ.get(HOME_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir("counterflow", appauthor=False))
-
-
 class Workspace:
-    """A workspace folder and its database. Open connections with :meth:`connect`."""
+    """A workspace folder and its database. Open connections with :meth:`connect`.
+
+    ``settings`` travel with the workspace to everything that works in it (the engine's memory
+    limit, list mirrors); ``home`` given alone takes the built-in settings."""
 
     def __init__(
-        self, home: str | os.PathLike[str] | None = None, *, lock_wait: float = LOCK_WAIT_SECONDS
+        self,
+        home: str | os.PathLike[str] | None = None,
+        *,
+        settings: Settings | None = None,
+        lock_wait: float = LOCK_WAIT_SECONDS,
     ) -> None:
-        self.home = Path(home).expanduser() if home else default_home()
+        if settings is None:
+            settings = Settings.defaults(home)
+        elif home is not None:
+            settings = settings.with_(home=Path(home))
+        self.settings = settings
+        self.home = settings.home
         self.lock_wait = lock_wait
+
+    @property
+    def exists(self) -> bool:
+        """The workspace has a database (something was ever written to it)."""
+        return self.db_path.exists()
 
     @property
     def db_path(self) -> Path:
@@ -139,15 +157,12 @@ class Workspace:
         without opening the database (which a writer may be holding).
         """
         try:
-            return (self.home / CHANGE_STAMP).read_text(encoding="ascii")
-        except OSError:
+            return read_text(self.home / CHANGE_STAMP, max_bytes=_MAX_STAMP_BYTES, encoding="ascii")
+        except DataError:
             return None
 
     def _mark_changed(self) -> None:
-        stamp = self.home / CHANGE_STAMP
-        tmp = stamp.with_name(f"{stamp.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_text(uuid.uuid4().hex, encoding="ascii")
-        os.replace(tmp, stamp)
+        write_private_text(self.home / CHANGE_STAMP, uuid.uuid4().hex)
 
     @contextmanager
     def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -158,11 +173,13 @@ class Workspace:
             _configure(conn)
             _migrate(conn, self.db_path)
         else:
-            self.home.mkdir(parents=True, exist_ok=True)
+            if not read_only:
+                ensure_private_dir(self.home)
             conn = self._open(read_only)
             _configure(conn)
             if not read_only:
                 _migrate(conn, self.db_path)
+                make_private(self.db_path)
             else:
                 _check_version(conn, self.db_path)
         try:
@@ -170,6 +187,8 @@ class Workspace:
         finally:
             conn.close()
             if not read_only:
+                make_private(self.db_path)
+                make_private(self.db_path.with_name(self.db_path.name + ".wal"))
                 self._mark_changed()
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -187,9 +206,9 @@ class Workspace:
                 if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
                     raise StoreError(
                         f"cannot open workspace database {self.db_path}: {exc}"
-                    ) from None
+                    ) from exc
             except duckdb.Error as exc:
-                raise StoreError(f"cannot open workspace database {self.db_path}: {exc}") from None
+                raise StoreError(f"cannot open workspace database {self.db_path}: {exc}") from exc
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 
@@ -238,11 +257,6 @@ def _migrate(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
             f"(schema {version} > {SCHEMA_VERSION}); upgrade counterflow"
         )
     for number in range(version + 1, SCHEMA_VERSION + 1):
-        conn.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(conn, f"migrating {path} to schema {number}"):
             conn.execute(MIGRATIONS[number - 1])
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(number)])
-            conn.execute("COMMIT")
-        except duckdb.Error as exc:
-            conn.execute("ROLLBACK")
-            raise StoreError(f"migrating {path} to schema {number} failed: {exc}") from None

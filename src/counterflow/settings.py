@@ -1,0 +1,168 @@
+"""Settings: read once, from the command line's flags and the ``COUNTERFLOW_*`` environment
+variables, checked whole, then passed down (never read again from the environment below here).
+
+This is the only module that reads ``os.environ``. The command line builds one
+:class:`Settings` per invocation; ``counterflow serve`` hands it to its worker processes through
+the environment (:meth:`Settings.to_env`), and each worker reads it back once. Library callers
+build their own with :meth:`Settings.defaults`, or take the environment's with
+:meth:`Settings.from_env`. Every variable is listed in ``docs/cli.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import platformdirs
+
+from counterflow.errors import ConfigError
+
+PREFIX = "COUNTERFLOW_"
+HOME_ENV = "COUNTERFLOW_HOME"
+MEMORY_LIMIT_ENV = "COUNTERFLOW_MEMORY_LIMIT"
+RELOAD_ENV = "COUNTERFLOW_RELOAD_SECONDS"
+OPEN_MODE_ENV = "COUNTERFLOW_OPEN_MODE"
+AUDIT_ENV = "COUNTERFLOW_AUDIT"
+MAX_BODY_ENV = "COUNTERFLOW_MAX_BODY_BYTES"
+LIST_URL_PREFIX = "COUNTERFLOW_LIST_URL_"
+
+#: DuckDB's working memory for monitoring; beyond it, joins and sorts spill to ``<home>/tmp``.
+#: DuckDB's own default is 80% of the machine's memory, which starves everything else.
+DEFAULT_MEMORY_LIMIT = "4GB"
+#: the largest request body the service reads; a /match batch of 500 queries fits in well
+#: under 1 MiB, so 4 MiB leaves room without letting anyone fill the server's memory
+DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|KIB|MB|MIB|GB|GIB|TB|TIB)?", re.IGNORECASE)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def default_home() -> Path:
+    """The per-user data folder of this platform, where the workspace lives by default."""
+    return Path(platformdirs.user_data_dir("counterflow", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything counterflow can be told outside a command's own options."""
+
+    #: the workspace folder
+    home: Path = field(default_factory=default_home)
+    #: DuckDB's memory cap for monitoring and analytics ("4GB", "512MB")
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    #: the service: seconds between looks for new list editions (0: never)
+    reload_seconds: float = 2.0
+    #: the service: no API keys checked (a local trial on loopback only)
+    open_mode: bool = False
+    #: the service: write the audit trail (off only to measure what it costs)
+    audit: bool = True
+    #: the service: the largest request body read
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    #: list id -> URL to download it from instead of the official source (a mirror)
+    list_urls: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "home", Path(self.home).expanduser())
+        object.__setattr__(self, "list_urls", MappingProxyType(dict(self.list_urls)))
+        problems = self.problems()
+        if problems:
+            raise ConfigError("settings have problems:\n- " + "\n- ".join(problems))
+
+    def problems(self) -> list[str]:
+        found = []
+        if not _MEMORY.fullmatch(self.memory_limit.strip()):
+            found.append(
+                f"{MEMORY_LIMIT_ENV} {self.memory_limit!r} is not a size like 4GB or 512MB"
+            )
+        if not 0 <= self.reload_seconds <= 3600:
+            found.append(f"{RELOAD_ENV} {self.reload_seconds} is not between 0 and 3600")
+        if not 1024 <= self.max_body_bytes <= 1024**3:
+            found.append(f"{MAX_BODY_ENV} {self.max_body_bytes} is not between 1024 and 2**30")
+        return found
+
+    @classmethod
+    def defaults(cls, home: str | os.PathLike[str] | None = None) -> Settings:
+        """The built-in settings (no environment), for ``home`` or the default folder."""
+        return cls(home=Path(home)) if home else cls()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """The ``COUNTERFLOW_*`` variables of ``environ`` (default: this process's), with
+        ``overrides`` (flags given on the command line, None meaning "not given") on top.
+        Every bad value is reported at once, naming its variable."""
+        env = os.environ if environ is None else environ
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        if env.get(HOME_ENV):
+            values["home"] = Path(env[HOME_ENV])
+        if env.get(MEMORY_LIMIT_ENV):
+            values["memory_limit"] = env[MEMORY_LIMIT_ENV]
+        _number(env, RELOAD_ENV, float, "reload_seconds", values, problems)
+        _number(env, MAX_BODY_ENV, int, "max_body_bytes", values, problems)
+        _flag(env, OPEN_MODE_ENV, "open_mode", values, problems)
+        _flag(env, AUDIT_ENV, "audit", values, problems)
+        urls = {
+            key[len(LIST_URL_PREFIX) :].lower().replace("_", "-"): value
+            for key, value in env.items()
+            if key.startswith(LIST_URL_PREFIX) and value
+        }
+        if urls:
+            values["list_urls"] = urls
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if problems:
+            raise ConfigError("environment variables have problems:\n- " + "\n- ".join(problems))
+        return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as environment variables, for worker processes to read back."""
+        env = {
+            HOME_ENV: str(self.home),
+            MEMORY_LIMIT_ENV: self.memory_limit,
+            RELOAD_ENV: repr(self.reload_seconds),
+            OPEN_MODE_ENV: "1" if self.open_mode else "0",
+            AUDIT_ENV: "1" if self.audit else "0",
+            MAX_BODY_ENV: str(self.max_body_bytes),
+        }
+        for list_id, url in self.list_urls.items():
+            env[LIST_URL_PREFIX + list_id.upper().replace("-", "_")] = url
+        return env
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some settings changed."""
+        return replace(self, **changes)
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    kind: type[int] | type[float],
+    key: str,
+    values: dict[str, Any],
+    problems: list[str],
+) -> None:
+    raw = env.get(name)
+    if not raw:
+        return
+    try:
+        values[key] = kind(raw)
+    except ValueError:
+        problems.append(f"{name}={raw!r} is not a {'whole ' if kind is int else ''}number")
+
+
+def _flag(
+    env: Mapping[str, str], name: str, key: str, values: dict[str, Any], problems: list[str]
+) -> None:
+    raw = env.get(name)
+    if not raw:
+        return
+    if raw.lower() in _TRUE:
+        values[key] = True
+    elif raw.lower() in _FALSE:
+        values[key] = False
+    else:
+        problems.append(f"{name}={raw!r} is not 1 or 0")

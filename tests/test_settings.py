@@ -1,0 +1,78 @@
+"""Settings: read once from the environment and flags, checked whole, handed on unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from counterflow.errors import ConfigError
+from counterflow.settings import DEFAULT_MAX_BODY_BYTES, Settings
+
+
+def test_defaults_need_no_environment(tmp_path: Path) -> None:
+    settings = Settings.defaults(tmp_path)
+    assert settings.home == tmp_path
+    assert settings.memory_limit == "4GB"
+    assert settings.max_body_bytes == DEFAULT_MAX_BODY_BYTES
+    assert not settings.open_mode and settings.audit
+
+
+def test_from_env_reads_every_variable(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "COUNTERFLOW_HOME": str(tmp_path),
+            "COUNTERFLOW_MEMORY_LIMIT": "512MB",
+            "COUNTERFLOW_RELOAD_SECONDS": "0.5",
+            "COUNTERFLOW_OPEN_MODE": "yes",
+            "COUNTERFLOW_AUDIT": "off",
+            "COUNTERFLOW_MAX_BODY_BYTES": "65536",
+            "COUNTERFLOW_LIST_URL_UN_SC": "http://mirror.internal/consolidated.xml",
+            "UNRELATED": "x",
+        }
+    )
+    assert settings.home == tmp_path
+    assert settings.memory_limit == "512MB"
+    assert settings.reload_seconds == 0.5
+    assert settings.open_mode and not settings.audit
+    assert settings.max_body_bytes == 65536
+    assert settings.list_urls == {"un-sc": "http://mirror.internal/consolidated.xml"}
+
+
+def test_flags_override_the_environment(tmp_path: Path) -> None:
+    env = {"COUNTERFLOW_HOME": "/elsewhere", "COUNTERFLOW_RELOAD_SECONDS": "5"}
+    settings = Settings.from_env(env, home=tmp_path, reload_seconds=None)
+    assert settings.home == tmp_path
+    assert settings.reload_seconds == 5
+
+
+def test_every_bad_value_is_reported_at_once_by_name() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(
+            {
+                "COUNTERFLOW_RELOAD_SECONDS": "soon",
+                "COUNTERFLOW_OPEN_MODE": "perhaps",
+                "COUNTERFLOW_MAX_BODY_BYTES": "lots",
+            }
+        )
+    message = str(caught.value)
+    for name in (
+        "COUNTERFLOW_RELOAD_SECONDS",
+        "COUNTERFLOW_OPEN_MODE",
+        "COUNTERFLOW_MAX_BODY_BYTES",
+    ):
+        assert name in message
+
+
+def test_values_out_of_range_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="COUNTERFLOW_MEMORY_LIMIT"):
+        Settings.defaults(tmp_path).with_(memory_limit="a lot")
+    with pytest.raises(ConfigError, match="COUNTERFLOW_MAX_BODY_BYTES"):
+        Settings.defaults(tmp_path).with_(max_body_bytes=10)
+
+
+def test_to_env_round_trips(tmp_path: Path) -> None:
+    settings = Settings.defaults(tmp_path).with_(
+        open_mode=True, audit=False, reload_seconds=0.0, list_urls={"ofac-sdn": "file:///x"}
+    )
+    assert Settings.from_env(settings.to_env()) == settings
