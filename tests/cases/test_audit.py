@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import stat
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from counterflow.cases import AuditLog, verify
-from counterflow.cases.audit import parse_anchor, select
-from counterflow.errors import ConfigError, StoreError
+from counterflow.cases import audit as audit_module
+from counterflow.cases.audit import AuditWriteError, parse_anchor, select
+from counterflow.errors import ConfigError, DataError, StoreError
 
 
 def _filled(home: Path, count: int = 5) -> AuditLog:
@@ -127,3 +130,96 @@ def test_anchor_syntax() -> None:
     assert parse_anchor("12:" + "A" * 64) == (12, "a" * 64)
     with pytest.raises(ConfigError, match="SEQ:HASH"):
         parse_anchor("12")
+
+
+def test_a_missing_or_empty_trail_fails_unless_it_is_new(home: Path) -> None:
+    log = AuditLog.for_home(home)
+    missing = verify(log)
+    assert not missing.ok and "missing" in missing.problems[0]
+    assert verify(log, new=True).ok
+    log.path.parent.mkdir()
+    log.path.write_bytes(b"")
+    empty = verify(log)
+    assert not empty.ok and "empty" in empty.problems[0]
+    assert verify(log, new=True).ok
+    anchored = verify(log, (3, "a" * 64), new=True)
+    assert not anchored.ok and "seq 3 is missing" in anchored.problems[0]
+
+
+def test_new_still_checks_a_trail_that_has_records(home: Path) -> None:
+    log = _filled(home, 3)
+    assert verify(log, new=True).ok and verify(log, new=True).records == 3
+    lines = _lines(log)
+    log.path.write_text(lines[0] + "\n" + lines[2] + "\n", encoding="utf-8")
+    assert not verify(log, new=True).ok
+
+
+def test_the_trail_is_private(home: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        log = _filled(home, 1)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(log.path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(log.path.parent.stat().st_mode) == 0o700
+
+
+def test_a_trail_left_readable_by_an_older_version_is_made_private(home: Path) -> None:
+    log = _filled(home, 1)
+    os.chmod(log.path, 0o644)
+    AuditLog.for_home(home).append("match", "x")
+    assert stat.S_IMODE(log.path.stat().st_mode) == 0o600
+
+
+def test_text_with_a_lone_surrogate_is_recorded_escaped_and_verifies(home: Path) -> None:
+    log = AuditLog.for_home(home)
+    record = log.append("match", "cli:\udcff", queries={"q\ud800": {"name": ["a\udfffb"]}})
+    assert record["actor"] == "cli:\\udcff"
+    assert record["queries"] == {"q\\ud800": {"name": ["a\\udfffb"]}}
+    log.append("search", "after")
+    assert verify(log).ok and verify(log).records == 2
+
+
+def test_a_hand_written_surrogate_is_an_edit_not_a_crash(home: Path) -> None:
+    log = _filled(home, 2)
+    lines = _lines(log)
+    lines[0] = lines[0].replace("name 0", "name \\ud800")
+    log.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert any("line 1 (seq 1): the hash does not match" in p for p in verify(log).problems)
+
+
+def test_an_unwritable_trail_is_an_audit_write_error(home: Path) -> None:
+    log = AuditLog.for_home(home)
+    log.path.parent.mkdir()
+    log.path.mkdir()  # a folder where the file should be
+    with pytest.raises(AuditWriteError, match="cannot write the audit trail") as caught:
+        log.append("match", "x")
+    assert isinstance(caught.value, StoreError) and caught.value.__cause__ is not None
+
+
+def test_a_trail_that_cannot_be_read_is_an_audit_write_error(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _filled(home, 2)
+    log = AuditLog.for_home(home)  # a new writer reads the head from the file
+
+    def unreadable(path: Path, size: int | None = None, *, chunk: int = 0) -> bytes:
+        raise DataError("cannot read: Input/output error", path=path)
+
+    monkeypatch.setattr(audit_module, "read_last_line", unreadable)
+    with pytest.raises(AuditWriteError, match=r"cannot read the audit trail .*Input/output"):
+        log.append("match", "x")
+    monkeypatch.undo()
+    assert log.append("match", "x")["seq"] == 3
+    assert verify(log).ok
+
+
+def test_records_streams_every_line_as_written(home: Path) -> None:
+    log = _filled(home, 3)
+    with open(log.path, "ab") as out:
+        out.write(b"not json\n")
+    got = list(log.records())
+    assert [number for number, _, _ in got] == [1, 2, 3, 4]
+    assert [raw for _, _, raw in got] == log.path.read_bytes().splitlines(keepends=True)
+    assert got[3][1] is None and all(record for _, record, _ in got[:3])
+    assert list(AuditLog.for_home(home / "elsewhere").records()) == []

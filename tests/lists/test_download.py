@@ -15,7 +15,8 @@ import pytest
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.errors import ConfigError, DownloadError
 from counterflow.lists import store
-from counterflow.lists.download import source_url, update_list
+from counterflow.lists.download import fetch, source_url, update_list
+from counterflow.settings import Settings
 from counterflow.workspace import Workspace
 
 SAMPLE = sample_list_path().read_bytes()
@@ -64,13 +65,17 @@ def _active(ws: Workspace) -> str | None:
     return active["un-sc"].label if "un-sc" in active else None
 
 
+def _downloads(home: Path) -> list[str]:
+    return sorted(p.name for p in (home / "downloads/un-sc").iterdir())
+
+
 def test_update_imports_and_keeps_the_file(home: Path, server: str) -> None:
     ws = Workspace(home)
     urls = {"un-sc": f"{server}/consolidated.xml"}
     result = update_list(ws, "un-sc", overrides=urls)
     assert result.created and result.edition.label == "2026-01-15"
     assert (home / "downloads/un-sc/2026-01-15-consolidated.xml").read_bytes() == SAMPLE
-    assert not list((home / "downloads/un-sc").glob(".part-*"))
+    assert _downloads(home) == ["2026-01-15-consolidated.xml"]  # no temporary file left
     again = update_list(ws, "un-sc", overrides=urls)
     assert not again.created
 
@@ -92,7 +97,7 @@ def test_failed_update_leaves_previous_edition(
     with pytest.raises(DownloadError, match=message):
         update_list(ws, "un-sc", overrides={"un-sc": server + path})
     assert _active(ws) == "2026-01-15"
-    assert not list((home / "downloads/un-sc").glob(".part-*"))
+    assert _downloads(home) == []  # nothing kept, no temporary file left
 
 
 def test_size_cap_and_timeout(home: Path, server: str) -> None:
@@ -102,6 +107,20 @@ def test_size_cap_and_timeout(home: Path, server: str) -> None:
     with pytest.raises(DownloadError, match=r"did not answer within 0\.5 seconds"):
         update_list(ws, "un-sc", overrides={"un-sc": f"{server}/slow.xml"}, timeout=0.5)
     assert _active(ws) is None
+    assert _downloads(home) == []
+
+
+def test_fetch_writes_whole_or_not_at_all(tmp_path: Path, server: str) -> None:
+    dest = tmp_path / "list.xml"
+    assert fetch(f"{server}/consolidated.xml", dest) == len(SAMPLE)
+    assert dest.read_bytes() == SAMPLE
+    for path in ("/empty.xml", "/missing.xml"):
+        with pytest.raises(DownloadError):
+            fetch(server + path, tmp_path / "other.xml")
+    with pytest.raises(DownloadError, match="over the 100 limit"):
+        fetch(f"{server}/consolidated.xml", dest, max_bytes=100)
+    assert dest.read_bytes() == SAMPLE  # the earlier file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["list.xml"]
 
 
 def test_offline_gives_a_clear_message(home: Path) -> None:
@@ -117,8 +136,9 @@ def test_offline_gives_a_clear_message(home: Path) -> None:
 def test_sources_and_overrides(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
     assert source_url("un-sc").startswith("https://scsanctions.un.org/")
     monkeypatch.setenv("COUNTERFLOW_LIST_URL_OFAC_SDN", "http://mirror.invalid/SDN.XML")
-    assert source_url("ofac-sdn") == "http://mirror.invalid/SDN.XML"
-    assert source_url("ofac-sdn", {"ofac-sdn": "file:///x"}) == "file:///x"
+    mirrors = Settings.from_env().list_urls
+    assert source_url("ofac-sdn", mirrors=mirrors) == "http://mirror.invalid/SDN.XML"
+    assert source_url("ofac-sdn", {"ofac-sdn": "file:///x"}, mirrors) == "file:///x"
     with pytest.raises(ConfigError, match="no download source for list 'nope'"):
         update_list(Workspace(home), "nope")
     with pytest.raises(ConfigError, match="unsupported URL"):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from counterflow.errors import DataError
-from counterflow.lists.base import read_head
+from counterflow.io import read_head
 from counterflow.lists.formats.eu_csv import EUCSVParser, csv_country, unparen
 from counterflow.lists.formats.eu_xml import LOW_QUALITY, Country
 from counterflow.lists.registry import detect

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from counterflow.errors import DataError
-from counterflow.lists.base import read_head
+from counterflow.io import read_head
 from counterflow.lists.formats.eu_csv import EUCSVParser
 from counterflow.lists.formats.eu_xml import NAMESPACE, EUXMLParser, NameRecord, main_name
 from counterflow.lists.registry import detect

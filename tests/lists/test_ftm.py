@@ -64,7 +64,11 @@ def test_export_then_import_round_trips(home: Path, tmp_path: Path) -> None:
         ('{"id": "a", "schema": "Person"}\n{"schema": "Person"}\n', r"line 2: not an FtM entity"),
         (
             '{"id": "a", "schema": "Person", "properties": {"name": "A"}}\n',
-            r"line 1: 'properties' must map",
+            r"line 1: property 'name' must be a list of strings",
+        ),
+        (
+            '{"id": "a", "schema": "Person", "properties": ["name"]}\n',
+            r"line 1: 'properties' must be an object",
         ),
         (
             '{"id": "a", "schema": "Person"}\n{"id": "a", "schema": "Person"}\n',

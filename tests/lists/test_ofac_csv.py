@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from counterflow.errors import DataError
-from counterflow.lists.base import read_head
+from counterflow.io import read_head
 from counterflow.lists.formats.ofac_csv import (
     OFACCsvParser,
     match_label,
@@ -330,7 +330,7 @@ def test_only_end_of_file_byte(copy: Path) -> None:
 def test_truncated_file(copy: Path) -> None:
     data = (copy / "sdn.csv").read_bytes()
     (copy / "sdn.csv").write_bytes(data[: data.index(b"Minister of")])
-    expect_error(copy, "sdn.csv", "line 1", "malformed CSV")
+    expect_error(copy, "sdn.csv", "line 1", "a quote opened on line 1 is never closed")
 
 
 def test_wrong_layout(copy: Path) -> None:
@@ -347,8 +347,10 @@ def test_header_row(copy: Path) -> None:
     expect_error(copy, "sdn.csv", "line 1", "ent_num 'ent_num' is not a number")
 
 
-def test_utf16_file(copy: Path) -> None:
-    (copy / "sdn.csv").write_bytes((PERSON + "\r\n").encode("utf-16"))
+def test_utf16_file_without_byte_order_mark(copy: Path) -> None:
+    """UTF-16 with its mark is read (Excel's "Unicode text"); without one it cannot be told
+    from a binary file, and is refused."""
+    (copy / "sdn.csv").write_bytes((PERSON + "\r\n").encode("utf-16-le"))
     expect_error(copy, "sdn.csv", "line 1", "NUL byte")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from counterflow.errors import DataError
-from counterflow.lists.base import read_head
+from counterflow.io import read_head
 from counterflow.lists.formats.ofac_csv import OFACCsvParser
 from counterflow.lists.formats.ofac_xml import OFACXmlParser, root_tag
 from counterflow.lists.registry import detect

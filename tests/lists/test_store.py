@@ -8,6 +8,7 @@ import pytest
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
 from counterflow.lists import store
+from counterflow.settings import Settings, default_home
 from counterflow.workspace import SCHEMA_VERSION, Workspace
 
 
@@ -73,6 +74,38 @@ def test_same_date_different_content_gets_its_own_edition(home: Path, tmp_path: 
     assert result.created and result.edition.edition_id.startswith("un-sc@2026-01-15+")
 
 
+def test_an_exact_label_wins_over_a_prefix(home: Path, tmp_path: Path) -> None:
+    """A corrected file with the same date, imported twice over: each edition can still be
+    pinned by its exact label, and a prefix that fits several names only those."""
+    ws = Workspace(home)
+    older = tmp_path / "older.xml"
+    older.write_text(_edition_text("2025-12-01T00:00:00Z"), encoding="utf-8")
+    store.import_list(ws, older)
+    original = store.import_list(ws, sample_list_path()).edition
+    labels = [original.label]
+    for number, alias in enumerate(("Sample Unit", "Sample Cell"), start=1):
+        corrected = tmp_path / f"corrected-{number}.xml"
+        corrected.write_text(_edition_text("2026-01-15T00:00:00.000Z", alias), encoding="utf-8")
+        for _ in range(2):  # importing the same correction again changes nothing
+            result = store.import_list(ws, corrected)
+        assert not result.created
+        labels.append(result.edition.label)
+    assert labels[0] == "2026-01-15"
+    assert all(label.startswith("2026-01-15+") for label in labels[1:])
+    assert len(set(labels)) == 3 and _counts(ws)[0] == 4
+    with ws.connect() as conn:
+        for label in labels:
+            assert store.pin_edition(conn, "un-sc", label).label == label
+            assert store.active_editions(conn)["un-sc"].label == label
+        by_id = store.resolve_edition(conn, "un-sc", original.edition_id)
+        assert by_id.edition_id == "un-sc@2026-01-15"
+        with pytest.raises(NotFoundError, match="ambiguous") as caught:
+            store.resolve_edition(conn, "un-sc", "2026-01")
+        listed = str(caught.value).split("fits ", 1)[1]
+        assert all(label in listed for label in labels) and "2025-12-01" not in listed
+        assert store.resolve_edition(conn, "un-sc", "2025").label == "2025-12-01"
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -132,8 +165,20 @@ def test_schema_version_is_recorded_and_newer_databases_refused(home: Path) -> N
 
 
 def test_home_comes_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """$COUNTERFLOW_HOME is read once, into the settings; a workspace takes its home from the
+    settings it is given, never from the environment behind their back."""
     monkeypatch.setenv("COUNTERFLOW_HOME", str(tmp_path / "envhome"))
-    assert Workspace().home == tmp_path / "envhome"
+    settings = Settings.from_env()
+    assert settings.home == tmp_path / "envhome"
+    assert Workspace(settings=settings).home == tmp_path / "envhome"
+    # an explicit home wins over the settings' one, and keeps the other settings
+    explicit = Workspace(tmp_path / "explicit", settings=settings)
+    assert explicit.home == tmp_path / "explicit"
+    assert explicit.settings.memory_limit == settings.memory_limit
+    # without settings: the built-in ones, whatever the environment says
+    assert Workspace().home == Settings.defaults().home == default_home()
+    assert Workspace().home != tmp_path / "envhome"
+    assert Workspace(None).settings == Settings.defaults()
     assert Workspace(tmp_path / "explicit").home == tmp_path / "explicit"
 
 

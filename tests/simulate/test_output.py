@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from counterflow.errors import ConfigError
+from counterflow.io import write_parquet
 from counterflow.simulate import TYPOLOGIES, WorldSummary, is_simulation, simulate
 from counterflow.simulate import writer as writer_module
 from counterflow.simulate.typologies.layering import SHAPES
@@ -177,14 +180,12 @@ def test_progress_reports_every_row(tmp_path: Path) -> None:
 def test_a_failed_run_leaves_nothing_behind(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_table = writer_module.pq.write_table
-
-    def failing(table: object, where: Path, **options: object) -> None:
+    def failing(where: Path, table: pa.Table, **options: Any) -> None:
         if Path(where).name == "part-00002.parquet":  # after two parts are on disk
             raise RuntimeError("disk on fire")
-        write_table(table, where, **options)
+        write_parquet(where, table, **options)
 
-    monkeypatch.setattr(writer_module.pq, "write_table", failing)
+    monkeypatch.setattr(writer_module, "write_parquet", failing)
     parent = tmp_path / "deep" / "er"
     with pytest.raises(RuntimeError, match="disk on fire"):
         simulate(parent / "w", parties=1_000, days=60, seed=1, part_rows=2_000)
@@ -245,3 +246,18 @@ def test_bad_parameters_are_refused(tmp_path: Path, kwargs: dict[str, int], mess
     with pytest.raises(ConfigError, match=message):
         simulate(tmp_path / "w", **kwargs)
     assert not (tmp_path / "w").exists()
+
+
+def test_only_a_readable_world_json_marks_an_earlier_simulation(tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    simulate(out, parties=1_000, days=30, seed=1)
+    assert is_simulation(out)
+    for damaged in (b"", b"{not json", b'{"generator": "someone else"}', b"\xff\xfe\x00"):
+        (out / "world.json").write_bytes(damaged)
+        assert not is_simulation(out)
+        with pytest.raises(ConfigError, match="holds no earlier simulation"):
+            simulate(out, parties=1_000, days=30, seed=1)
+    (out / "world.json").unlink()
+    (out / "world.json").mkdir()
+    assert not is_simulation(out)
+    assert not is_simulation(tmp_path / "absent")

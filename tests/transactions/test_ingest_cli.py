@@ -41,7 +41,7 @@ def test_a_bank_export_fails_whole_or_keeps_going(
     export, mapping = tmp_path / "export.csv", tmp_path / "bank-x.toml"
     failed = run(home, "ingest", str(export), "--mapping", str(mapping))
     assert failed.exit_code == 1
-    assert f"{export}, row 4: amount 'zwei' is not a number" in failed.output
+    assert f"{export}, line 4: amount 'zwei' is not a number" in failed.output
     assert "Traceback" not in failed.output
     kept = run(home, "ingest", str(export), "--mapping", str(mapping), "--max-errors", "2")
     assert kept.exit_code == 0

@@ -394,7 +394,7 @@ def test_malformed_xml_names_file_and_line(pacs: Path) -> None:
         list(READER.read(path))
     assert caught.value.path == str(path)
     assert caught.value.location == "line 19, column 6"
-    assert caught.value.problem.startswith("not well-formed XML")
+    assert caught.value.problem.startswith("malformed XML")
 
 
 def test_a_file_that_is_not_pacs008(pacs: Path) -> None:
@@ -413,7 +413,7 @@ def test_xml_without_iso_document(tmp_path: Path) -> None:
 
 def test_an_mt103_file_is_not_xml(fixtures: Path) -> None:
     path = fixtures / "transactions/mt103/three_messages.txt"
-    with pytest.raises(DataError, match="not well-formed XML") as caught:
+    with pytest.raises(DataError, match="malformed XML") as caught:
         list(READER.read(path))
     assert caught.value.path == str(path)
 

@@ -145,8 +145,8 @@ def test_a_bank_export_through_a_mapping(fixtures: Path) -> None:
     assert parties["TR330006100519786457841326"] == "Gaziantep Petrol Ticaret"
     assert len(parties) == 4
     assert [(r.location, r.problem) for r in whole.rejects] == [
-        ("row 4", "amount 'zwei' is not a number"),
-        ("row 5", "has 9 fields, the header has 10"),
+        ("line 4", "amount 'zwei' is not a number"),
+        ("line 5", "has 9 fields, the header has 10"),
     ]
 
 

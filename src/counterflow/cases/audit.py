@@ -9,7 +9,12 @@ an anchor.
 
 Several service workers and commands append to the same file: a file lock orders them, each
 append reads the current head under the lock, and every record is flushed and fsynced before the
-request it describes is answered.
+request it describes is answered. The file holds customers' names: it is created ``0600`` in a
+``0700`` folder.
+
+A missing or empty trail fails :func:`verify`: deleting the whole file is the easiest way to hide
+records. Only a workspace that has not served a request yet may have none, and its operator says
+so (``new=True``).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from typing import Any, BinaryIO
 
 from counterflow.cases.locking import exclusive
 from counterflow.errors import ConfigError, DataError, StoreError
+from counterflow.io import PrivateAppendFile, iter_byte_lines, read_last_line
 
 AUDIT_DIRNAME = "audit"
 AUDIT_FILENAME = "audit.jsonl"
@@ -34,9 +40,30 @@ GENESIS = "0" * 64
 _TAIL_CHUNK = 1 << 12
 
 
+class AuditWriteError(StoreError):
+    """The trail cannot be written, so the request it would describe must not be answered.
+
+    The message names the file, for the operator; the service keeps it out of its answers."""
+
+
 def canonical(record: Mapping[str, Any]) -> bytes:
-    """The bytes a record's hash is taken over: sorted keys, no spaces, UTF-8."""
+    """The bytes a record's hash is taken over: sorted keys, no spaces, UTF-8.
+
+    Text that cannot be UTF-8 (a lone surrogate) raises ``UnicodeEncodeError``."""
     return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _escape_surrogates(value: Any) -> Any:
+    """``value`` with every lone surrogate in its text written out as ``\\udXXX``: a record
+    must be writable whatever a caller sent, and the escaped text reads back unchanged, so the
+    hash still verifies."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, Mapping):
+        return {_escape_surrogates(k): _escape_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escape_surrogates(v) for v in value]
+    return value
 
 
 def record_hash(record: Mapping[str, Any]) -> str:
@@ -64,6 +91,7 @@ class AuditLog:
         self._thread_lock = threading.Lock()
         # the head as of the end of our last append, valid while the file size is unchanged
         self._cached: tuple[int, Head] | None = None
+        self._file = PrivateAppendFile(self.path)
 
     @classmethod
     def for_home(cls, home: Path, *, fsync: bool = True) -> AuditLog:
@@ -75,16 +103,18 @@ class AuditLog:
         The locks cover reading the head and writing the line, which fixes the order; the fsync
         comes after, so writers in other processes are not held up by it (it makes this
         record durable, and any written before it, before the caller answers)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with open(self.path, "ab") as out:
-                with self._thread_lock, exclusive(out):
+            with self._open() as out:
+                with self._thread_lock, exclusive(out, self.path):
                     record = self._write_next(out, action, actor, details)
                 if self.fsync:
                     os.fsync(out.fileno())
         except OSError as exc:
-            raise StoreError(f"cannot write the audit trail {self.path}: {exc}") from None
+            raise AuditWriteError(f"cannot write the audit trail {self.path}: {exc}") from exc
         return record
+
+    def _open(self) -> BinaryIO:
+        return self._file.open()
 
     def _write_next(
         self, out: BinaryIO, action: str, actor: str, details: dict[str, Any]
@@ -98,7 +128,11 @@ class AuditLog:
             **details,
             "prev": head.hash,
         }
-        body = canonical(record)
+        try:
+            body = canonical(record)
+        except UnicodeEncodeError:
+            record = _escape_surrogates(record)
+            body = canonical(record)
         record["hash"] = hashlib.sha256(body).hexdigest()
         # the hash is over the canonical body; the line is that body with the hash added
         out.write(body[:-1] + b',"hash":"' + record["hash"].encode() + b'"}\n')
@@ -112,40 +146,29 @@ class AuditLog:
             return self._cached[1]
         if size == 0:
             return Head()
-        last = _last_line(self.path, size)
+        try:
+            last = read_last_line(self.path, size, chunk=_TAIL_CHUNK)
+        except DataError as exc:
+            raise AuditWriteError(
+                f"cannot read the audit trail {self.path}: {exc.problem}"
+            ) from exc
         try:
             record = json.loads(last)
             return Head(int(record["seq"]), str(record["hash"]))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError) as exc:
             raise StoreError(
                 f"the last record of the audit trail {self.path} is unreadable; "
                 "run 'counterflow audit verify' before writing more"
-            ) from None
+            ) from exc
 
     def records(self) -> Iterator[tuple[int, dict[str, Any] | None, bytes]]:
         """(line number, parsed record or None if unreadable, raw line) for every line."""
-        if not self.path.exists():
-            return
-        with open(self.path, "rb") as lines:
-            for number, raw in enumerate(lines, start=1):
-                try:
-                    parsed = json.loads(raw)
-                except ValueError:
-                    parsed = None
-                yield number, parsed if isinstance(parsed, dict) else None, raw
-
-
-def _last_line(path: Path, size: int) -> bytes:
-    with open(path, "rb") as f:
-        chunk = _TAIL_CHUNK
-        while True:
-            start = max(0, size - chunk)
-            f.seek(start)
-            data = f.read(size - start).rstrip(b"\n")
-            cut = data.rfind(b"\n")
-            if cut >= 0 or start == 0:
-                return data[cut + 1 :]
-            chunk *= 4
+        for number, raw in enumerate(iter_byte_lines(self.path), start=1):
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                parsed = None
+            yield number, parsed if isinstance(parsed, dict) else None, raw
 
 
 @dataclass
@@ -163,13 +186,43 @@ class Verification:
         return not self.problems
 
 
-def verify(log: AuditLog, anchor: tuple[int, str] | None = None) -> Verification:
+def verify(
+    log: AuditLog, anchor: tuple[int, str] | None = None, *, new: bool = False
+) -> Verification:
     """Check every record's hash, link and sequence number; and the anchor, if given.
 
     ``anchor`` is a ``(seq, hash)`` noted earlier (from a previous verify): it proves that the
     chain still reaches that record unchanged, so records removed from the end are caught too.
+
+    A missing or empty trail is a problem: deleting the file, or every line of it, would
+    otherwise pass as "intact". ``new`` says that no record is expected yet (a workspace that has
+    not served a request); a trail that has records is checked in full either way.
     """
     result = Verification()
+    if not log.path.exists():
+        if not new:
+            result.problems.append(
+                "the audit trail is missing (deleted?); a workspace that has never served a "
+                "request has none yet: verify it as new"
+            )
+        _check_anchor_reached(result, anchor, anchor_seen=False)
+        return result
+    try:
+        anchor_seen = _verify_records(log, anchor, result)
+    except OSError as exc:
+        result.problems.append(f"cannot read the audit trail: {exc.strerror}")
+        return result
+    if result.records == 0 and not result.problems and not new:
+        result.problems.append(
+            "the audit trail is empty (its records were removed?); a workspace that has never "
+            "served a request has none yet: verify it as new"
+        )
+    _check_anchor_reached(result, anchor, anchor_seen)
+    return result
+
+
+def _verify_records(log: AuditLog, anchor: tuple[int, str] | None, result: Verification) -> bool:
+    """Check each record in turn into ``result``; True when the anchor's record was seen."""
     expected = Head()
     anchor_seen = False
     for number, record, _raw in log.records():
@@ -179,7 +232,11 @@ def verify(log: AuditLog, anchor: tuple[int, str] | None = None) -> Verification
             continue
         seq = record.get("seq")
         where = f"line {number} (seq {seq})"
-        if record.get("hash") != record_hash(record):
+        try:
+            intact = record.get("hash") == record_hash(record)
+        except UnicodeEncodeError:  # the service never writes a lone surrogate: an edit did
+            intact = False
+        if not intact:
             result.problems.append(f"{where}: the hash does not match the content (edited)")
         if seq != expected.seq + 1:
             result.problems.append(
@@ -199,12 +256,17 @@ def verify(log: AuditLog, anchor: tuple[int, str] | None = None) -> Verification
         result.first_time = result.first_time or record.get("time")
         result.last_time = record.get("time")
     result.head = expected
+    return anchor_seen
+
+
+def _check_anchor_reached(
+    result: Verification, anchor: tuple[int, str] | None, anchor_seen: bool
+) -> None:
     if anchor and not anchor_seen:
         result.problems.append(
             f"the anchor record seq {anchor[0]} is missing: the trail ends at seq "
-            f"{expected.seq} (records were removed from the end)"
+            f"{result.head.seq} (records were removed from the end)"
         )
-    return result
 
 
 def parse_anchor(text: str) -> tuple[int, str]:
@@ -234,8 +296,8 @@ def _bound(text: str | None, name: str) -> str | None:
         return None
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(f"--{name} {text!r} is not an ISO date or timestamp") from None
+    except ValueError as exc:
+        raise ConfigError(f"--{name} {text!r} is not an ISO date or timestamp") from exc
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed.isoformat(timespec="microseconds") + "Z"

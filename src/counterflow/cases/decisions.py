@@ -9,7 +9,8 @@ raised again, with the old decision shown for context. Any other change to the q
 spelling, a date of birth added) makes it a different query.
 
 Decisions are JSON lines in ``<home>/decisions.jsonl``, appended under a file lock, never
-rewritten; a revocation is a later line. Every service worker keeps the file's contents in memory
+rewritten; a revocation is a later line. The file holds customers' names, so it is created
+``0600``. Every service worker keeps the file's contents in memory
 and reads only what was appended since its last look.
 """
 
@@ -22,11 +23,12 @@ import threading
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from counterflow.cases.audit import now_utc
 from counterflow.cases.locking import exclusive
 from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
+from counterflow.io import PrivateAppendFile, read_from
 from counterflow.model import Entity
 from counterflow.screening import Query
 
@@ -83,6 +85,7 @@ class DecisionStore:
         self._lines = 0
         self._by_id: dict[str, Decision] = {}
         self._by_hit: dict[tuple[str, str], Decision] = {}
+        self._file = PrivateAppendFile(self.path)
 
     def clear(
         self,
@@ -166,9 +169,10 @@ class DecisionStore:
         with self._thread_lock:
             if size < self._offset:  # the file was replaced: start over
                 self._offset, self._lines, self._by_id, self._by_hit = 0, 0, {}, {}
-            with open(self.path, "rb") as f:
-                f.seek(self._offset)
-                data = f.read()
+            try:
+                data = read_from(self.path, self._offset) or b""
+            except DataError as exc:
+                raise StoreError(f"cannot read decisions from {self.path}: {exc.problem}") from exc
             end = data.rfind(b"\n") + 1  # a line being written is read next time
             for line in data[:end].splitlines():
                 self._lines += 1
@@ -192,16 +196,24 @@ class DecisionStore:
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(
                 f"unreadable decision ({exc})", path=self.path, location=f"line {number}"
-            ) from None
+            ) from exc
 
     def _append(self, row: dict[str, Any]) -> None:
-        line = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            with open(self.path, "ab") as out, exclusive(out):
+            line = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        except UnicodeEncodeError as exc:
+            # a lone surrogate, e.g. from a command-line argument that was not valid UTF-8
+            raise ConfigError(
+                "a decision's text must be valid Unicode (it holds a lone surrogate)"
+            ) from exc
+        try:
+            with self._open() as out, exclusive(out, self.path):
                 out.write(line)
                 out.flush()
                 os.fsync(out.fileno())
         except OSError as exc:
-            raise StoreError(f"cannot write decisions to {self.path}: {exc}") from None
+            raise StoreError(f"cannot write decisions to {self.path}: {exc}") from exc
         self.refresh()
+
+    def _open(self) -> BinaryIO:
+        return self._file.open()

@@ -2,11 +2,13 @@
 
 On POSIX systems this is ``flock`` on the open file itself: the kernel wakes a waiting process
 the moment the lock is free, and taking a free lock is one system call, which matters on a path
-every screening request takes. Elsewhere it falls back to ``filelock``'s lock file.
+every screening request takes. Elsewhere it falls back to ``filelock``'s lock file, named after
+``path`` (a file opened from a descriptor, as private files are, has no name of its own).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
@@ -20,10 +22,11 @@ except ImportError:  # pragma: no cover - Windows
 
 
 @contextmanager
-def exclusive(file: IO[bytes]) -> Iterator[None]:
-    """Hold an exclusive lock on ``file`` (open for appending) until the block ends."""
+def exclusive(file: IO[bytes], path: str | os.PathLike[str] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on ``file`` (open for appending, at ``path``) until the block
+    ends."""
     if fcntl is None:  # pragma: no cover - Windows
-        with FileLock(f"{file.name}.lock"):
+        with FileLock(f"{os.fspath(path) if path is not None else file.name}.lock"):
             yield
         return
     fcntl.flock(file.fileno(), fcntl.LOCK_EX)

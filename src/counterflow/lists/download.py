@@ -9,8 +9,6 @@ moment the previous edition stays active. Closed networks point each list at a m
 
 from __future__ import annotations
 
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -19,7 +17,7 @@ from pathlib import Path
 
 from counterflow import __version__
 from counterflow.errors import ConfigError, DataError, DownloadError
-from counterflow.lists.base import read_head
+from counterflow.io import atomic_output, ensure_private_dir, read_head, staged_file
 from counterflow.lists.registry import get_parser
 from counterflow.lists.store import ImportResult, import_list
 from counterflow.workspace import Workspace
@@ -78,12 +76,18 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def source_url(list_id: str, overrides: Mapping[str, str] | None = None) -> str:
-    """The URL to fetch a list from: an explicit override, the environment, else the official."""
-    if overrides and list_id in overrides:
-        return overrides[list_id]
-    env = os.environ.get("COUNTERFLOW_LIST_URL_" + list_id.upper().replace("-", "_"))
-    return env or SOURCES[list_id].url
+def source_url(
+    list_id: str,
+    overrides: Mapping[str, str] | None = None,
+    mirrors: Mapping[str, str] | None = None,
+) -> str:
+    """The URL to fetch a list from: an explicit override (``--url``), a configured mirror
+    (``COUNTERFLOW_LIST_URL_<LIST>``, in :class:`counterflow.settings.Settings`), else the
+    official source."""
+    for chosen in (overrides, mirrors):
+        if chosen and list_id in chosen:
+            return chosen[list_id]
+    return SOURCES[list_id].url
 
 
 def update_list(
@@ -101,13 +105,11 @@ def update_list(
             f"no download source for list {list_id!r} (known: {', '.join(sorted(SOURCES))})"
         )
     source = SOURCES[list_id]
-    url = source_url(list_id, overrides)
-    folder = workspace.home / "downloads" / list_id
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".part-", suffix="-" + source.filename, dir=folder)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    url = source_url(list_id, overrides, workspace.settings.list_urls)
+    folder = ensure_private_dir(workspace.home / "downloads" / list_id)
+    # named after the edition inside, so kept under its final name only once it imported
+    with staged_file(folder, source.filename) as staged:
+        tmp = staged.path
         fetch(url, tmp, timeout=timeout, max_bytes=max_bytes, progress=progress)
         parser = get_parser(source.format)
         if not parser.sniff(tmp, read_head(tmp)):
@@ -117,12 +119,9 @@ def update_list(
         try:
             result = import_list(workspace, tmp, fmt=source.format)
         except DataError as exc:
-            raise DownloadError(f"{url} returned a file that does not import: {exc}") from None
-        final = folder / f"{result.edition.label}-{source.filename}"
-        os.replace(tmp, final)
-        return result
-    finally:
-        tmp.unlink(missing_ok=True)
+            raise DownloadError(f"{url} returned a file that does not import: {exc}") from exc
+        staged.keep_as(folder / f"{result.edition.label}-{source.filename}")
+    return result
 
 
 def fetch(
@@ -133,7 +132,8 @@ def fetch(
     max_bytes: int = MAX_DOWNLOAD_BYTES,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> int:
-    """Stream ``url`` into ``dest`` with a timeout and a size cap; returns the bytes written."""
+    """Stream ``url`` into ``dest`` with a timeout and a size cap, whole or not at all; returns
+    the bytes written."""
     if not url.startswith(("https://", "http://", "file://")):
         raise ConfigError(f"unsupported URL {url!r}: use https://, http:// or file://")
     request = urllib.request.Request(url, headers={"User-Agent": f"counterflow/{__version__}"})
@@ -144,7 +144,7 @@ def fetch(
             if total is not None and total > max_bytes:
                 raise DownloadError(f"{url} is {total:,} bytes, over the {max_bytes:,} limit")
             written = 0
-            with open(dest, "wb") as out:
+            with atomic_output(dest, "wb") as out:
                 while chunk := response.read(_CHUNK):
                     written += len(chunk)
                     if written > max_bytes:
@@ -152,18 +152,18 @@ def fetch(
                     out.write(chunk)
                     if progress:
                         progress(written, total)
+                if written == 0:  # before the file takes its name
+                    raise DownloadError(f"{url} returned an empty file")
     except urllib.error.HTTPError as exc:
-        raise DownloadError(f"{url} answered HTTP {exc.code} {exc.reason}") from None
+        raise DownloadError(f"{url} answered HTTP {exc.code} {exc.reason}") from exc
     except urllib.error.URLError as exc:
         raise DownloadError(
             f"cannot reach {url} ({exc.reason}); this machine may be offline: "
             "import a file with 'counterflow lists import PATH' or point the "
             "list at a mirror with --url"
-        ) from None
-    except TimeoutError:
-        raise DownloadError(f"{url} did not answer within {timeout:g} seconds") from None
+        ) from exc
+    except TimeoutError as exc:
+        raise DownloadError(f"{url} did not answer within {timeout:g} seconds") from exc
     except OSError as exc:
-        raise DownloadError(f"downloading {url} failed: {exc}") from None
-    if written == 0:
-        raise DownloadError(f"{url} returned an empty file")
+        raise DownloadError(f"downloading {url} failed: {exc}") from exc
     return written

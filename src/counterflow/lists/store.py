@@ -19,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
+from counterflow.errors import ConfigError, DataError, NotFoundError
+from counterflow.io import transaction
 from counterflow.lists.base import ListParser
 from counterflow.lists.registry import detect, get_parser
 from counterflow.model import Entity
@@ -186,20 +187,15 @@ def _write_edition(
             "body": [json.dumps(e.to_json(), ensure_ascii=False) for e in entities],
         }
     )
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn, f"storing edition {edition_id}"):
         conn.execute(
             f"INSERT INTO editions ({_EDITION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", list(row)
         )
         conn.register("incoming_entities", table)
-        conn.execute("INSERT INTO entities SELECT * FROM incoming_entities")
-        conn.unregister("incoming_entities")
-        conn.execute("COMMIT")
-    except duckdb.Error as exc:
-        conn.execute("ROLLBACK")
-        raise StoreError(
-            f"storing edition {edition_id} failed, nothing was written: {exc}"
-        ) from None
+        try:
+            conn.execute("INSERT INTO entities SELECT * FROM incoming_entities")
+        finally:
+            conn.unregister("incoming_entities")
 
 
 def list_editions(conn: duckdb.DuckDBPyConnection, list_id: str | None = None) -> list[Edition]:
@@ -229,7 +225,13 @@ def pinned_lists(conn: duckdb.DuckDBPyConnection) -> set[str]:
 def resolve_edition(
     conn: duckdb.DuckDBPyConnection, list_id: str, spec: str | None = None
 ) -> Edition:
-    """Find an edition of a list by id, label or date prefix; None means the active one."""
+    """Find an edition of a list; None means the active one.
+
+    ``spec`` is tried as, in turn: ``active``/``current``, ``latest``, an exact edition id or
+    label (``2026-02-27`` is that edition even when a corrected file of the same date was
+    imported as ``2026-02-27+1a2b3c4d``), then a prefix of a label (``2024-09``) or of a
+    content hash. A prefix that fits several editions is refused, naming those editions.
+    """
     editions = list_editions(conn, list_id)
     if not editions:
         raise NotFoundError(
@@ -240,19 +242,21 @@ def resolve_edition(
         return active_editions(conn)[list_id]
     if spec == "latest":
         return editions[0]
-    matches = [
-        e
-        for e in editions
-        if spec in (e.edition_id, e.label)
-        or e.label.startswith(spec)
-        or e.content_hash.startswith(spec)
+    exact = [e for e in editions if spec in (e.edition_id, e.label)]
+    if len(exact) == 1:
+        return exact[0]
+    matches = exact or [
+        e for e in editions if e.label.startswith(spec) or e.content_hash.startswith(spec)
     ]
     if len(matches) == 1:
         return matches[0]
-    known = ", ".join(e.label for e in editions)
     if not matches:
+        known = ", ".join(e.label for e in editions)
         raise NotFoundError(f"list {list_id!r} has no edition {spec!r} (editions: {known})")
-    raise NotFoundError(f"edition {spec!r} of {list_id!r} is ambiguous (editions: {known})")
+    candidates = ", ".join(e.label for e in matches)
+    raise NotFoundError(
+        f"edition {spec!r} of {list_id!r} is ambiguous: it fits {candidates}; give more of it"
+    )
 
 
 def pin_edition(conn: duckdb.DuckDBPyConnection, list_id: str, spec: str) -> Edition:

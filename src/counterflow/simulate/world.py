@@ -12,7 +12,6 @@ window number for normal life), so the same seed and parameters give the same by
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -33,10 +32,10 @@ from counterflow.simulate.typologies import SOURCES, TYPOLOGIES, Planted, Stage,
 from counterflow.simulate.variants import fictitious_watchlist
 from counterflow.simulate.writer import (
     GENERATOR,
-    WORLD_FILE,
     WorldWriter,
     check_output,
     output_folder,
+    write_world_file,
 )
 
 FORMAT_VERSION = 1
@@ -134,7 +133,7 @@ def simulate(
     try:
         plant_all(stage, typologies, entries)
     except RuntimeError as error:
-        raise ConfigError(f"the world is too small for the planted channels: {error}") from None
+        raise ConfigError(f"the world is too small for the planted channels: {error}") from error
     accounts = build_accounts(_rng(seed, _ACCOUNTS), pop)
     relations = build_relations(_rng(seed, _RELATIONS), pop, accounts, normal_config)
     life = NormalLife(pop, accounts, relations, normal_config, seed)
@@ -164,10 +163,7 @@ def simulate(
             watchlist=entries,
             given=bool(given),
         )
-        (folder / WORLD_FILE).write_text(
-            json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=False) + "\n",
-            encoding="utf-8",
-        )
+        write_world_file(folder, meta)
     return WorldSummary(
         out=Path(out),
         seed=seed,

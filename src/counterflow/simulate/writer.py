@@ -1,28 +1,24 @@
 """Writing a world: the canonical Parquet tables, in chunks, into a folder that appears whole.
 
-Everything is written into a hidden temporary folder beside ``out`` and renamed into place at
-the end, so a run that fails (or is interrupted) leaves nothing half-written; a previous
-world in ``out`` is replaced only once the new one is complete. Parquet options are fixed, so
-the same world gives the same bytes.
+Everything is written into a hidden temporary folder beside ``out`` that takes its place at the
+end (:func:`counterflow.io.atomic_folder`), so a run that fails (or is interrupted) leaves
+nothing half-written; a previous world in ``out`` is replaced only once the new one is
+complete. Parquet options are fixed, so the same world gives the same bytes.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-import uuid
 from collections.abc import Collection, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from counterflow.errors import ConfigError
+from counterflow.errors import ConfigError, DataError
+from counterflow.io import atomic_folder, atomic_output, read_text, write_parquet
 from counterflow.simulate import geo
 from counterflow.simulate.population import SECTOR_NAMES, Accounts, Population, party_ids
 from counterflow.simulate.rows import PURPOSES, SOURCE_TYPES, Rows
@@ -37,6 +33,9 @@ from counterflow.transactions.schema import (
 )
 
 WORLD_FILE = "world.json"
+#: a world.json larger than this is not one this module wrote (it holds counts, parameters
+#: and the watchlist)
+MAX_WORLD_FILE_BYTES = 256 * 1024 * 1024
 GENERATOR = "counterflow.simulate"
 #: fixed writer options: same table, same bytes
 PARQUET_OPTIONS: dict[str, Any] = {
@@ -56,8 +55,8 @@ _BODY = pa.schema([f for f in TRANSACTIONS if f.name != "tx_id"])
 def is_simulation(folder: Path) -> bool:
     """True if ``folder`` holds a world this module wrote."""
     try:
-        meta = json.loads((folder / WORLD_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        meta = json.loads(read_text(folder / WORLD_FILE, max_bytes=MAX_WORLD_FILE_BYTES))
+    except (DataError, ValueError):
         return False
     return isinstance(meta, dict) and meta.get("generator") == GENERATOR
 
@@ -76,60 +75,23 @@ def check_output(out: Path, *, overwrite: bool) -> None:
 
 @contextmanager
 def output_folder(out: Path, *, overwrite: bool) -> Iterator[Path]:
-    """A temporary folder to write the world into, renamed to ``out`` on success (see
-    :func:`check_output` for what is refused)."""
+    """A temporary folder to write the world into, which takes the place of ``out`` on success
+    (:func:`counterflow.io.atomic_folder`; see :func:`check_output` for what is refused)."""
     out = Path(out)
     check_output(out, overwrite=overwrite)
-    created = _make_parents(out.parent)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-        tmp.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the world is not
-    except OSError as error:
-        _remove_parents(created)
-        raise ConfigError(f"cannot write into {out.parent}: {error.strerror or error}") from None
-    try:
-        yield tmp
-        if out.exists():
-            old = out.parent / f".{out.name}.{uuid.uuid4().hex}.old"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        _remove_parents(created)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _make_parents(folder: Path) -> list[Path]:
-    """Create missing parent folders, returning those created (deepest last)."""
-    missing = []
-    current = folder.absolute()
-    while not current.exists():
-        missing.append(current)
-        current = current.parent
-    try:
-        for path in reversed(missing):
-            path.mkdir()
-    except OSError as error:
-        _remove_parents(list(reversed(missing)))
-        raise ConfigError(f"cannot create {folder}: {error.strerror or error}") from None
-    return list(reversed(missing))
-
-
-def _remove_parents(created: Sequence[Path]) -> None:
-    for path in reversed(created):
+    with ExitStack() as stack:
         try:
-            path.rmdir()
-        except OSError:
-            return
+            # check_output has decided: what is in ``out`` is an earlier world, or may go
+            folder = stack.enter_context(atomic_folder(out, replace=True))
+        except DataError as error:
+            raise ConfigError(f"cannot write into {out.parent}: {error.problem}") from error
+        yield folder
+
+
+def write_world_file(folder: Path, meta: dict[str, Any]) -> None:
+    """The world's description, ``world.json``."""
+    with atomic_output(folder / WORLD_FILE) as out:
+        out.write(json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
 
 
 # --------------------------------------------------------------------------- tables
@@ -182,7 +144,7 @@ class WorldWriter:
         self.parts = 0
 
     def write(self, name: str, table: pa.Table) -> None:
-        pq.write_table(table, self.folder / name, **PARQUET_OPTIONS)
+        write_parquet(self.folder / name, table, **PARQUET_OPTIONS)
 
     def parties(self) -> None:
         pop = self.pop
@@ -343,7 +305,7 @@ class WorldWriter:
             piece = body.slice(offset, part_rows)
             ids = pa.chunked_array([tx_ids(self.written + 1, piece.num_rows)])
             table = pa.Table.from_arrays([ids, *piece.columns], schema=TRANSACTIONS)
-            pq.write_table(table, folder / f"part-{self.parts:05d}.parquet", **PARQUET_OPTIONS)
+            write_parquet(folder / f"part-{self.parts:05d}.parquet", table, **PARQUET_OPTIONS)
             self.parts += 1
             self.written += piece.num_rows
         return total

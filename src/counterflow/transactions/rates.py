@@ -9,11 +9,11 @@ passes a CSV of ``currency,rate`` (units of the base currency per unit of the cu
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from pathlib import Path
 
 from counterflow.errors import DataError
+from counterflow.io import CsvFile, CsvOptions
 
 #: units of each currency per US dollar, fixed: approximate mid-market rates of
 #: 1 January 2025 (XBT is bitcoin). The simulator prices its worlds with this same table.
@@ -48,6 +48,8 @@ UNITS_PER_USD: Mapping[str, float] = {
     "NGN": 1535.0,
     "XBT": 1 / 94_000,
 }
+#: a rates file has a line per currency: a few kilobytes
+MAX_RATES_BYTES = 1024 * 1024
 #: US dollars per unit of each currency
 REFERENCE_USD: Mapping[str, float] = {c: 1 / units for c, units in UNITS_PER_USD.items()}
 
@@ -64,22 +66,25 @@ class Rates:
         self._to_base = {code: rate / per_base for code, rate in usd_rates.items()}
 
     @classmethod
-    def from_csv(cls, path: Path, base: str) -> Rates:
-        """Rates from a ``currency,rate`` file: units of ``base`` per unit of the currency."""
+    def from_csv(cls, path: Path, base: str, csv_options: CsvOptions | None = None) -> Rates:
+        """Rates from a ``currency,rate`` file: units of ``base`` per unit of the currency.
+        The delimiter and encoding are found out unless ``csv_options`` names them."""
+        options = csv_options or CsvOptions(max_bytes=MAX_RATES_BYTES)
+        csv_file = CsvFile(path, options)
+        if not {"currency", "rate"} <= set(csv_file.header or []):
+            raise DataError(
+                f"needs the columns currency,rate; found {', '.join(csv_file.header or [])} "
+                f"(read as {csv_file.describe()})",
+                path=path,
+            )
         table: dict[str, float] = {base.upper(): 1.0}
-        try:
-            with open(path, encoding="utf-8", newline="") as rows:
-                for number, row in enumerate(csv.DictReader(rows), start=2):
-                    try:
-                        table[row["currency"].strip().upper()] = float(row["rate"])
-                    except (KeyError, ValueError, AttributeError):
-                        raise DataError(
-                            "needs columns currency,rate with a number in rate",
-                            path=path,
-                            location=f"row {number}",
-                        ) from None
-        except OSError as exc:
-            raise DataError(f"cannot read rates: {exc.strerror}", path=path) from None
+        for line, row in csv_file.rows():
+            try:
+                table[row["currency"].strip().upper()] = float(row["rate"])
+            except ValueError as exc:
+                raise DataError(
+                    f"rate {row['rate']!r} is not a number", path=path, location=f"line {line}"
+                ) from exc
         return cls(base, table)
 
     def to_base(self, amount: float, currency: str) -> float | None:

@@ -5,17 +5,16 @@ world). :func:`ingest` streams a reader's batches into DuckDB inside one transac
 batch is converted to Arrow with the canonical schema and appended; at the end, ids are checked
 for uniqueness, parties and accounts seen more than once are merged, and the dataset's row counts
 are recorded. Any failure rolls everything back, so a failed import leaves the workspace as it
-was; rejected rows go to a side file only when the import succeeds.
+was; rejected rows go to a side file only when the import succeeds. Files are read and written
+through :mod:`counterflow.io` only.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import re
-import shutil
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +22,9 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
+from counterflow.io import TableWriter, atomic_folder, read_parquet_schema, transaction
 from counterflow.transactions.formats.base import Batch, Reject, TransactionReader
 from counterflow.transactions.rates import Rates
 from counterflow.transactions.schema import KEYS, TABLES
@@ -93,31 +92,23 @@ def ingest(
     rates = rates or Rates()
     report = IngestReport(dataset=dataset, format=reader.format)
     rejects_path = rejects_path or path.with_name(f"{path.name}.rejects.csv")
-    tmp_rejects = rejects_path.with_name(f"{rejects_path.name}.part")
-    with workspace.connect() as conn:
-        conn.execute("BEGIN TRANSACTION")
-        try:
+    # the side file is written beside its place and put there only once the import is
+    # committed: the stack closes it after the transaction, with the transaction's outcome
+    with ExitStack() as outputs:
+        rejects = _RejectWriter(rejects_path, outputs)
+        with workspace.connect() as conn, transaction(conn, f"importing {dataset!r}"):
             _prepare(conn, dataset, mode, rates.base)
-            with _RejectWriter(tmp_rejects) as rejects:
-                done = 0
-                for batch in reader.read(path):
-                    _check_rejects(batch.rejects, report, max_errors, path)
-                    rejects.write(batch.rejects)
-                    _append(conn, dataset, batch, rates, report)
-                    done += len(batch.transactions)
-                    if progress:
-                        progress(done)
+            done = 0
+            for batch in reader.read(path):
+                _check_rejects(batch.rejects, report, max_errors, path)
+                rejects.write(batch.rejects)
+                _append(conn, dataset, batch, rates, report)
+                done += len(batch.transactions)
+                if progress:
+                    progress(done)
             _finish(conn, dataset, reader.format, str(path.resolve()), rates.base, report)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            tmp_rejects.unlink(missing_ok=True)
-            raise
     if report.rejected:
-        os.replace(tmp_rejects, rejects_path)
         report.rejects_path = rejects_path
-    else:
-        tmp_rejects.unlink(missing_ok=True)
     return report
 
 
@@ -257,29 +248,27 @@ def _merge_repeats(conn: duckdb.DuckDBPyConnection, table: str, dataset: str) ->
 
 
 class _RejectWriter:
-    """Rejected rows, as CSV (location, problem, raw), written only if there are any."""
+    """Rejected rows, as CSV (location, problem, raw), written only if there are any: the
+    file is opened on the first reject, on ``stack``, which puts it in place when it closes
+    without an error and removes it otherwise."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, stack: ExitStack) -> None:
         self.path = path
-        self._file: Any = None
-        self._writer: Any = None
-
-    def __enter__(self) -> _RejectWriter:
-        return self
+        self._stack = stack
+        self._writer: TableWriter | None = None
 
     def write(self, rejects: Sequence[Reject]) -> None:
         if not rejects:
             return
         if self._writer is None:
-            # open across write() calls; closed in __exit__
-            self._file = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            self._writer = csv.writer(self._file)
-            self._writer.writerow(["location", "problem", "raw"])
-        self._writer.writerows([r.location, r.problem, r.raw] for r in rejects)
+            self._writer = self._stack.enter_context(TableWriter(self.path, _REJECT_COLUMNS))
+        for reject in rejects:
+            self._writer.write(
+                {"location": reject.location, "problem": reject.problem, "raw": reject.raw}
+            )
 
-    def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            self._file.close()
+
+_REJECT_COLUMNS = ("location", "problem", "raw")
 
 
 # --------------------------------------------------------------------------- Parquet
@@ -301,36 +290,23 @@ def load_parquet(
     for table, paths in files.items():
         for path in paths:
             check_parquet(path, table)
-    with workspace.connect() as conn:
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            _prepare(conn, dataset, mode, base_currency)
-            for table, paths in files.items():
-                if not paths:
-                    continue
-                columns = ", ".join(f'"{name}"' for name in TABLES[table].names)
-                conn.execute(
-                    f"INSERT INTO {table} (dataset, {columns}) SELECT ?, {columns} "
-                    "FROM read_parquet(?)",
-                    [dataset, [str(p) for p in paths]],
-                )
-            counts = _finish(conn, dataset, fmt, source, base_currency)
-            conn.execute("COMMIT")
-        except duckdb.Error as exc:
-            conn.execute("ROLLBACK")
-            raise StoreError(f"loading {dataset!r} failed, nothing was written: {exc}") from None
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-    return counts
+    with workspace.connect() as conn, transaction(conn, f"loading {dataset!r}"):
+        _prepare(conn, dataset, mode, base_currency)
+        for table, paths in files.items():
+            if not paths:
+                continue
+            columns = ", ".join(f'"{name}"' for name in TABLES[table].names)
+            conn.execute(
+                f"INSERT INTO {table} (dataset, {columns}) SELECT ?, {columns} "
+                "FROM read_parquet(?)",
+                [dataset, [str(p) for p in paths]],
+            )
+        return _finish(conn, dataset, fmt, source, base_currency)
 
 
 def check_parquet(path: Path, table: str) -> None:
     """The file has every canonical column of ``table`` with its canonical type."""
-    try:
-        schema = pq.read_schema(path)
-    except (OSError, pa.ArrowInvalid) as exc:
-        raise DataError(f"not a readable Parquet file ({exc})", path=path) from None
+    schema = read_parquet_schema(path)
     for expected in TABLES[table]:
         if expected.name not in schema.names:
             raise DataError(f"the {table} file lacks the column {expected.name!r}", path=path)
@@ -343,32 +319,26 @@ def check_parquet(path: Path, table: str) -> None:
 
 
 def export_dataset(workspace: Workspace, dataset: str, out: Path) -> dict[str, Path]:
-    """Write the dataset's tables as canonical Parquet files into the folder ``out``, whole or
-    not at all (written beside it, then renamed into place)."""
+    """Write the dataset's tables as canonical Parquet files into the folder ``out`` (new, or
+    empty), whole or not at all (:func:`counterflow.io.atomic_folder`)."""
     with workspace.connect(read_only=True) as conn:
         get_dataset(conn, dataset)
-        if out.exists() and any(out.iterdir()):
-            raise ConfigError(f"{out} is not empty")
-        tmp = out.with_name(f".{out.name}.part")
-        tmp.mkdir(parents=True, exist_ok=True)
-        written = {}
-        try:
+        written: dict[str, Path] = {}
+        with atomic_folder(out) as tmp:
             for table, schema in TABLES.items():
                 columns = ", ".join(f'"{name}"' for name in schema.names)
-                target = tmp / f"{table}.parquet"
                 # DuckDB streams the rows to Parquet; its types are the canonical Arrow ones
-                conn.execute(
-                    f"COPY (SELECT {columns} FROM {table} WHERE dataset = $dataset) "
-                    f"TO '{_sql_path(target)}' (FORMAT parquet)",
-                    {"dataset": dataset},
-                )
+                try:
+                    conn.execute(
+                        f"COPY (SELECT {columns} FROM {table} WHERE dataset = $dataset) "
+                        f"TO '{_sql_path(tmp / f'{table}.parquet')}' (FORMAT parquet)",
+                        {"dataset": dataset},
+                    )
+                except duckdb.Error as exc:
+                    raise StoreError(
+                        f"exporting {dataset!r} to {out} failed, nothing was written: {exc}"
+                    ) from exc
                 written[table] = out / f"{table}.parquet"
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-    if out.exists():
-        out.rmdir()
-    os.replace(tmp, out)
     return written
 
 

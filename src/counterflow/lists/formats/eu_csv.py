@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from counterflow.errors import DataError
-from counterflow.lists.base import CsvRow, EntityCollector, ListParser, ParsedList, read_csv_rows
+from counterflow.lists.base import CsvRow, EntityCollector, ListParser, ParsedList, csv_records
 from counterflow.lists.formats.eu_xml import (
     LIST_ID,
     MISSING,
@@ -44,7 +44,6 @@ from counterflow.lists.formats.eu_xml import (
     Regulation,
     build_entity,
 )
-from counterflow.lists.registry import register
 from counterflow.model import Entity, parse_date
 from counterflow.model.countries import to_code
 
@@ -153,7 +152,7 @@ def _unwrap(path: Path, line: int, fields: list[str], wrapped: bool) -> list[str
     except csv.Error as exc:
         raise DataError(
             f"malformed CSV inside the quoted line: {exc}", path=path, location=f"line {line}"
-        ) from None
+        ) from exc
 
 
 def _header(path: Path, line: int, fields: list[str]) -> list[str]:
@@ -172,16 +171,16 @@ def _header(path: Path, line: int, fields: list[str]) -> list[str]:
 def _lines(path: Path) -> Iterator[tuple[int, list[str]]]:
     """The CSV lines; a file ending inside a quoted field is reported as truncated."""
     try:
-        yield from read_csv_rows(path, delimiter=";")
+        yield from csv_records(path, delimiter=";")
     except DataError as exc:
-        if not exc.problem.endswith("unexpected end of data"):
+        if "is never closed" not in exc.problem:
             raise
         raise DataError(
             "the file ends inside a quoted line: the last line is not closed by its double "
             "quote (truncated file)",
             path=path,
             location=exc.location,
-        ) from None
+        ) from exc
 
 
 def read_rows(path: Path) -> list[CsvRow]:
@@ -396,6 +395,3 @@ def _document(record: EURecord, row: CsvRow) -> IdRecord:
         remarks=[remark] if remark else [],
         original=raw,
     )
-
-
-register(EUCSVParser())

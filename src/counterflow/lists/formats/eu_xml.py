@@ -35,8 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from counterflow.errors import DataError
-from counterflow.lists.base import EntityCollector, ListParser, ParsedList, local_name, parse_xml
-from counterflow.lists.registry import register
+from counterflow.lists.base import (
+    EntityCollector,
+    ListParser,
+    ParsedList,
+    local_name,
+    parse_list_xml,
+)
 from counterflow.model import APPROXIMATE, Entity, clean_text, parse_date
 
 Element = Any  # defusedxml returns stdlib ElementTree elements
@@ -494,10 +499,10 @@ def _generation_date(path: Path, root: Element) -> str | None:
         return None
     try:
         datetime.fromisoformat(value)
-    except ValueError:
+    except ValueError as exc:
         raise DataError(
             f"generationDate {value!r} is not an ISO 8601 date", path=path, location="<export>"
-        ) from None
+        ) from exc
     return value
 
 
@@ -516,7 +521,7 @@ class EUXMLParser(ListParser):
         )
 
     def parse(self, path: Path) -> ParsedList:
-        root = parse_xml(path)
+        root = parse_list_xml(path)
         if root.tag != f"{{{NAMESPACE}}}export":
             raise DataError(
                 f"root element is <{root.tag}>, expected <export> in the EU namespace {NAMESPACE}",
@@ -555,6 +560,3 @@ class EUXMLParser(ListParser):
                 "record has no name (no <nameAlias> with a wholeName)", path=path, location=location
             )
         return entity
-
-
-register(EUXMLParser())

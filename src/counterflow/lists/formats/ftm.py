@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from counterflow.errors import DataError
-from counterflow.lists.base import ListParser, ParsedList, check_file
-from counterflow.lists.registry import register
+from counterflow.io import iter_json_lines
+from counterflow.lists.base import MAX_LIST_FILE_BYTES, ListParser, ParsedList
 from counterflow.model import SCHEMATA, Entity, Sanction
 from counterflow.model.schema import SANCTION_PROPERTIES
 
@@ -28,44 +28,36 @@ MAX_LINE = 16 * 1024 * 1024
 
 
 def _read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with open(path, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if len(raw) > MAX_LINE:
+    """Every entity line, checked for FtM's shape: an id, a schema, and properties that map
+    names to lists of strings (FtM values are always text; anything else is refused, not
+    stored as the text of a Python object)."""
+    for number, data in iter_json_lines(path, max_line=MAX_LINE, max_bytes=MAX_LIST_FILE_BYTES):
+        where = f"line {number}"
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("id"), str)
+            or not isinstance(data.get("schema"), str)
+        ):
+            raise DataError(
+                "not an FtM entity: needs string 'id' and 'schema'", path=path, location=where
+            )
+        props = data.get("properties", {})
+        if not isinstance(props, dict):
+            raise DataError("'properties' must be an object", path=path, location=where)
+        for prop, values in props.items():
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise DataError(
-                    f"line is {len(raw):,} bytes, over the {MAX_LINE:,} limit",
+                    f"property {_cite(prop)} must be a list of strings (FtM values are text)",
                     path=path,
-                    location=f"line {number}",
+                    location=where,
                 )
-            if not raw.strip():
-                continue
-            try:
-                data = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError:
-                raise DataError("not valid UTF-8", path=path, location=f"line {number}") from None
-            except json.JSONDecodeError as exc:
-                raise DataError(
-                    f"invalid JSON: {exc.msg} (column {exc.colno})",
-                    path=path,
-                    location=f"line {number}",
-                ) from None
-            if (
-                not isinstance(data, dict)
-                or not isinstance(data.get("id"), str)
-                or not isinstance(data.get("schema"), str)
-            ):
-                raise DataError(
-                    "not an FtM entity: needs string 'id' and 'schema'",
-                    path=path,
-                    location=f"line {number}",
-                )
-            props = data.get("properties", {})
-            if not isinstance(props, dict) or not all(isinstance(v, list) for v in props.values()):
-                raise DataError(
-                    "'properties' must map each property to a list of values",
-                    path=path,
-                    location=f"line {number}",
-                )
-            yield number, data
+        yield number, data
+
+
+def _cite(text: str) -> str:
+    """A property name for a message: quoted, invisible characters escaped, cut short."""
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    return ascii(shown) if not shown.isprintable() else repr(shown)
 
 
 def _dataset_of(path: Path) -> str:
@@ -87,7 +79,6 @@ class FtMParser(ListParser):
         return first.startswith(b"{") and b'"schema"' in first and b'"id"' in first
 
     def parse(self, path: Path) -> ParsedList:
-        check_file(path)
         list_id = _dataset_of(path)
         return ParsedList(
             list_id=list_id,
@@ -125,7 +116,7 @@ class FtMParser(ListParser):
             except (ValueError, TypeError) as exc:
                 raise DataError(
                     str(exc), path=path, location=f"line {number} (entity {ftm_id!r})"
-                ) from None
+                ) from exc
 
     def _entity(
         self,
@@ -198,6 +189,3 @@ def write_ftm(entities: Iterable[Entity], out: TextIO) -> int:
             out.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
     return count
-
-
-register(FtMParser())

@@ -30,9 +30,8 @@ from counterflow.lists.base import (
     EntityCollector,
     ListParser,
     ParsedList,
-    read_csv_rows,
+    csv_records,
 )
-from counterflow.lists.registry import register
 from counterflow.model import APPROXIMATE, Entity, clean_text, parse_date
 
 LIST_SDN = "ofac-sdn"
@@ -538,7 +537,7 @@ def add_address(
 
 def _rows(path: Path, fields: int) -> Iterator[tuple[int, list[str]]]:
     """A file's rows, each checked to have the layout's number of fields and an ent_num."""
-    for line, row in read_csv_rows(path, strip_eof=True):
+    for line, row in csv_records(path, strip_eof=True):
         if len(row) != fields:
             raise DataError(
                 f"expected {fields} fields (OFAC CSV layout), found {len(row)}",
@@ -640,7 +639,7 @@ class OFACCsvParser(ListParser):
             try:
                 entity = self._entity(csv_set.list_id, row, alts.get(ref, []), adds.get(ref, []))
             except ValueError as exc:
-                raise DataError(str(exc), path=primary, location=location) from None
+                raise DataError(str(exc), path=primary, location=location) from exc
             yield collector.check(entity, location)
 
     @staticmethod
@@ -720,6 +719,3 @@ def _grouped(path: Path, fields: int, known: set[str], primary: str) -> dict[str
             )
         grouped[ref].append(row)
     return grouped
-
-
-register(OFACCsvParser())

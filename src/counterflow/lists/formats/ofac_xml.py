@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from counterflow.errors import DataError
-from counterflow.lists.base import EntityCollector, ListParser, ParsedList, local_name, parse_xml
+from counterflow.lists.base import (
+    EntityCollector,
+    ListParser,
+    ParsedList,
+    local_name,
+    parse_list_xml,
+)
 from counterflow.lists.formats.ofac_csv import (
     LIST_NONSDN,
     LIST_SDN,
@@ -44,7 +50,6 @@ from counterflow.lists.formats.ofac_csv import (
     apply_remarks,
     identifier_text,
 )
-from counterflow.lists.registry import register
 from counterflow.model import Entity, clean_text
 
 Element = Any  # defusedxml returns stdlib ElementTree elements
@@ -105,8 +110,8 @@ def publish_date(text: str | None, path: Path) -> str:
         raise DataError("publshInformation/Publish_Date is missing", path=path)
     try:
         return datetime.strptime(text, "%m/%d/%Y").date().isoformat()
-    except ValueError:
-        raise DataError(f"Publish_Date {text!r} is not MM/DD/YYYY", path=path) from None
+    except ValueError as exc:
+        raise DataError(f"Publish_Date {text!r} is not MM/DD/YYYY", path=path) from exc
 
 
 class OFACXmlParser(ListParser):
@@ -119,7 +124,7 @@ class OFACXmlParser(ListParser):
 
     def parse(self, path: Path) -> ParsedList:
         path = Path(path)
-        root = parse_xml(path)
+        root = parse_list_xml(path)
         if local_name(root.tag) != "sdnList":
             raise DataError(
                 f"root element is <{local_name(root.tag)}>, expected <sdnList>", path=path
@@ -156,7 +161,7 @@ class OFACXmlParser(ListParser):
             try:
                 entity = self._entity(node, list_id, uid)
             except ValueError as exc:
-                raise DataError(str(exc), path=path, location=location) from None
+                raise DataError(str(exc), path=path, location=location) from exc
             yield collector.check(entity, location)
 
     @staticmethod
@@ -262,6 +267,3 @@ class OFACXmlParser(ListParser):
         if apply_feature(entity, id_type or "", number or "", text=text):
             return
         add_value(entity, "idNumber", number, text=text, original=text)
-
-
-register(OFACXmlParser())

@@ -24,8 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from counterflow.errors import DataError
-from counterflow.lists.base import EntityCollector, ListParser, ParsedList, local_name, parse_xml
-from counterflow.lists.registry import register
+from counterflow.lists.base import (
+    EntityCollector,
+    ListParser,
+    ParsedList,
+    local_name,
+    parse_list_xml,
+)
 from counterflow.model import APPROXIMATE, Entity, ParsedDate, clean_text, parse_date
 
 Element = Any  # defusedxml returns stdlib ElementTree elements
@@ -123,7 +128,7 @@ class UKSanctionsListParser(ListParser):
         return match is not None and match.group(1) == ROOT.encode()
 
     def parse(self, path: Path) -> ParsedList:
-        root = parse_xml(path)
+        root = parse_list_xml(path)
         if local_name(root.tag) != ROOT:
             raise DataError(
                 f"root element is <{local_name(root.tag)}>, expected <{ROOT}> "
@@ -351,6 +356,3 @@ def _sanction(entity: Entity, node: Element) -> None:
             sanction.add(prop, parsed[0].value, original=parsed[1])
         elif raw:
             entity.add("notes", f"{tag}: {raw}")
-
-
-register(UKSanctionsListParser())

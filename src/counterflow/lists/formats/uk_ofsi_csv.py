@@ -26,10 +26,8 @@ from counterflow.lists.base import (
     EntityCollector,
     ListParser,
     ParsedList,
-    check_file,
-    read_csv_rows,
+    csv_records,
 )
-from counterflow.lists.registry import register
 from counterflow.model import APPROXIMATE, Entity, clean_text, parse_date
 
 LIST_ID = "uk"
@@ -166,8 +164,7 @@ class OFSIConsolidatedParser(ListParser):
         return head.removeprefix(b"\xef\xbb\xbf").startswith(b"Last Updated,")
 
     def parse(self, path: Path) -> ParsedList:
-        check_file(path)
-        rows = read_csv_rows(path)
+        rows = csv_records(path)
         published = _published(path, next(rows, None))
         header = _header(path, next(rows, None))
         groups = _group_rows(path, header, rows)
@@ -443,6 +440,3 @@ def _sanction(entity: Entity, rows: list[CsvRow]) -> None:
                 sanction.add(prop, parsed.value, original=raw)
             elif raw:
                 entity.add("notes", f"{column}: {raw}")
-
-
-register(OFSIConsolidatedParser())

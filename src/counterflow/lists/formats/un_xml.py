@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from counterflow.errors import DataError
-from counterflow.lists.base import EntityCollector, ListParser, ParsedList, parse_xml
-from counterflow.lists.registry import register
+from counterflow.lists.base import EntityCollector, ListParser, ParsedList, parse_list_xml
 from counterflow.model import APPROXIMATE, Entity, clean_text, parse_date
 from counterflow.model.dates import date_range
 
@@ -146,7 +145,7 @@ class UNConsolidatedParser(ListParser):
         return b"<CONSOLIDATED_LIST" in head
 
     def parse(self, path: Path) -> ParsedList:
-        root = parse_xml(path)
+        root = parse_list_xml(path)
         if root.tag != "CONSOLIDATED_LIST":
             raise DataError(
                 f"root element is <{root.tag}>, expected <CONSOLIDATED_LIST>", path=path
@@ -317,6 +316,3 @@ class UNConsolidatedParser(ListParser):
             entity.add(prop, number, original=description)
         elif description:
             entity.add("notes", f"Document: {description}")
-
-
-register(UNConsolidatedParser())

@@ -21,7 +21,6 @@ event date of AMLSim's sample alerts). Amounts are in USD, as AMLSim's are.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Generator, Iterator
 from datetime import date
@@ -29,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from counterflow.errors import DataError
+from counterflow.io import CsvFile, CsvOptions, read_text
+from counterflow.io.csvfile import DELIMITERS
 from counterflow.transactions.formats.base import (
     BATCH_ROWS,
     Batch,
@@ -43,6 +44,7 @@ from counterflow.transactions.formats.base import (
     required,
     step_to_timestamp,
     transaction_row,
+    width_reject,
 )
 
 DEFAULT_START = date(2017, 1, 1)
@@ -50,6 +52,8 @@ _GRAPH_TX = ["sourceNodeId", "targetNodeId", "value", "time"]
 _GRAPH_NODES = ["nodeid", "isFraud", "init_balance", "fraudStep"]
 _PATTERN = re.compile(r"patterns:\s*[\d,]+\s+([\w\-]+)")
 _TYPES = {"CASH-IN": "cash", "CASH-OUT": "cash", "CHECK": "cheque", "DEPOSIT": "cash"}
+#: metadata.txt is a few lines of text
+_METADATA_BYTES = 1024 * 1024
 
 
 class AmlsimReader(TransactionReader):
@@ -57,9 +61,16 @@ class AmlsimReader(TransactionReader):
     title = "IBM AMLSim output (transactions.csv + nodes.csv, or accounts/tx/cash_tx/alerts)"
     suffixes = ("/", ".csv")
 
-    def __init__(self, start: date = DEFAULT_START, currency: str = "USD") -> None:
+    def __init__(
+        self,
+        start: date = DEFAULT_START,
+        currency: str = "USD",
+        *,
+        csv_options: CsvOptions | None = None,
+    ) -> None:
         self.start = start
         self.currency = currency
+        self.csv_options = csv_options
 
     @classmethod
     def sniff(cls, path: Path, head: str) -> bool:
@@ -67,7 +78,7 @@ class AmlsimReader(TransactionReader):
         if path.is_dir():
             return (folder / "transactions.csv").exists() or (folder / "tx.csv").exists()
         first = head.splitlines()[0].strip() if head else ""
-        return first.split(",") == _GRAPH_TX
+        return any(first.split(delimiter) == _GRAPH_TX for delimiter in DELIMITERS)
 
     def read(self, path: Path) -> Iterator[Batch]:
         folder = path if path.is_dir() else path.parent
@@ -87,7 +98,11 @@ class AmlsimReader(TransactionReader):
     def _graph(self, folder: Path) -> Iterator[Batch]:
         typology = _metadata_typology(folder / "metadata.txt")
         batch = Batch()
-        for location, row in _rows(folder / "nodes.csv", _GRAPH_NODES):
+        for location, row, reject in self._rows(folder / "nodes.csv", _GRAPH_NODES):
+            if reject is not None:
+                batch.rejects.append(reject)
+                batch = yield from _flush(batch)
+                continue
             try:
                 node = required(row, "nodeid", "nodeid")
                 suspicious = clean_flag(row.get("isFraud"), "isFraud")
@@ -105,8 +120,12 @@ class AmlsimReader(TransactionReader):
             except RowError as exc:
                 batch.rejects.append(Reject(f"nodes.csv {location}", exc.problem, raw_text(row)))
             batch = yield from _flush(batch)
-        for location, row in _rows(folder / "transactions.csv", _GRAPH_TX):
-            number = int(location.split()[-1]) - 1
+        for location, row, reject in self._rows(folder / "transactions.csv", _GRAPH_TX):
+            if reject is not None:
+                batch.rejects.append(reject)
+                batch = yield from _flush(batch)
+                continue
+            number = int(location.split()[-1]) - 1  # the row number: the header is line 1
             self._add(
                 batch,
                 f"transactions.csv {location}",
@@ -127,8 +146,12 @@ class AmlsimReader(TransactionReader):
 
     def _full(self, folder: Path) -> Iterator[Batch]:
         batch = Batch()
-        alerted = _alerts(folder / "alerts.csv")
-        for location, row in _rows(folder / "accounts.csv", ["ACCOUNT_ID"]):
+        alerted = self._alerts(folder / "alerts.csv")
+        for location, row, reject in self._rows(folder / "accounts.csv", ["ACCOUNT_ID"]):
+            if reject is not None:
+                batch.rejects.append(reject)
+                batch = yield from _flush(batch)
+                continue
             try:
                 account = required(row, "ACCOUNT_ID")
                 suspicious = bool(
@@ -162,7 +185,11 @@ class AmlsimReader(TransactionReader):
             except RowError as exc:
                 batch.rejects.append(Reject(f"accounts.csv {location}", exc.problem, raw_text(row)))
             batch = yield from _flush(batch)
-        for location, row in _rows(folder / "tx.csv", ["TXN_ID", "ACCOUNT_ID"]):
+        for location, row, reject in self._rows(folder / "tx.csv", ["TXN_ID", "ACCOUNT_ID"]):
+            if reject is not None:
+                batch.rejects.append(reject)
+                batch = yield from _flush(batch)
+                continue
             self._add(
                 batch,
                 f"tx.csv {location}",
@@ -179,7 +206,11 @@ class AmlsimReader(TransactionReader):
             batch = yield from _flush(batch)
         cash = folder / "cash_tx.csv"
         if cash.exists():
-            for location, row in _rows(cash, ["TXN_ID", "ACCOUNT_ID"]):
+            for location, row, reject in self._rows(cash, ["TXN_ID", "ACCOUNT_ID"]):
+                if reject is not None:
+                    batch.rejects.append(reject)
+                    batch = yield from _flush(batch)
+                    continue
                 cash_in = (row.get("TXN_SOURCE_TYPE_CODE") or "").upper() == "CASH-IN"
                 self._add(
                     batch,
@@ -221,6 +252,40 @@ class AmlsimReader(TransactionReader):
         except RowError as exc:
             batch.rejects.append(Reject(location, exc.problem, raw_text(raw)))
 
+    def _rows(
+        self, path: Path, needed: list[str]
+    ) -> Iterator[tuple[str, dict[str, str], Reject | None]]:
+        """(location, values by column, None) for each record of the file, or (location, {},
+        a reject) for one whose field count is not the header's."""
+        csv_file = CsvFile(path, self.csv_options)
+        header = csv_file.header or []
+        missing = [c for c in needed if c not in header]
+        if missing:
+            raise DataError(
+                f"lacks the column(s) {', '.join(missing)} (read as {csv_file.describe()})",
+                path=path,
+            )
+        width = len(header)
+        for record in csv_file.records():
+            location = f"line {record.line}"
+            fields = record.fields
+            if len(fields) == width:
+                yield location, dict(zip(header, fields, strict=False)), None  # same length
+            else:
+                yield location, {}, width_reject(f"{path.name} {location}", fields, width)
+
+    def _alerts(self, path: Path) -> dict[str, str]:
+        """Accounts named in AMLSim's alerts, with the alert's typology (CHECK_NAME)."""
+        if not path.exists():
+            return {}
+        found: dict[str, str] = {}
+        for location, row, reject in self._rows(path, ["ACCOUNT_ID"]):
+            if reject is not None:
+                raise DataError(reject.problem, path=path, location=location)
+            typology = (row.get("CHECK_NAME") or "").lower().replace("_", "-") or "alert"
+            found[row["ACCOUNT_ID"]] = typology
+        return found
+
 
 def _flush(batch: Batch) -> Generator[Batch, None, Batch]:
     """Yield the batch when full; hand back the batch to keep filling (``yield from``)."""
@@ -230,34 +295,8 @@ def _flush(batch: Batch) -> Generator[Batch, None, Batch]:
     return batch
 
 
-def _rows(path: Path, needed: list[str]) -> Iterator[tuple[str, dict[str, str]]]:
-    try:
-        with open(path, encoding="utf-8", newline="") as lines:
-            reader = csv.DictReader(lines)
-            header = reader.fieldnames or []
-            missing = [c for c in needed if c not in header]
-            if missing:
-                raise DataError(f"lacks the column(s) {', '.join(missing)}", path=path)
-            for number, row in enumerate(reader, start=2):
-                yield f"row {number}", row
-    except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason})", path=path) from None
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", path=path) from None
-
-
 def _metadata_typology(path: Path) -> str | None:
     if not path.exists():
         return None
-    found = _PATTERN.search(path.read_text(encoding="utf-8", errors="replace"))
+    found = _PATTERN.search(read_text(path, max_bytes=_METADATA_BYTES))
     return found.group(1).lower().replace("_", "-") if found else None
-
-
-def _alerts(path: Path) -> dict[str, str]:
-    """Accounts named in AMLSim's alerts, with the alert's typology (CHECK_NAME)."""
-    if not path.exists():
-        return {}
-    return {
-        row["ACCOUNT_ID"]: (row.get("CHECK_NAME") or "").lower().replace("_", "-") or "alert"
-        for _, row in _rows(path, ["ACCOUNT_ID"])
-    }

@@ -6,7 +6,8 @@ position::
     Timestamp,From Bank,Account,To Bank,Account,Amount Received,Receiving Currency,
     Amount Paid,Payment Currency,Payment Format,Is Laundering
 
-Each row becomes a transaction. It has no id of its own, so the id is the row number. The
+Each row becomes a transaction. It has no id of its own, so the id is its row number (the
+line it starts on, less the header's). The
 amount is what the payer paid, in the payment currency. Accounts are the parties, as in the
 data set: an account holder is not identified beyond the account. Currency names become ISO
 codes, and ``Bitcoin`` becomes XBT with channel ``crypto``.
@@ -26,13 +27,14 @@ transactions file streams.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from counterflow.errors import DataError
+from counterflow.io import CsvFile, CsvOptions
+from counterflow.io.csvfile import DELIMITERS
 from counterflow.transactions.formats.base import (
     BATCH_ROWS,
     Batch,
@@ -69,50 +71,52 @@ class AmlworldReader(TransactionReader):
     title = "IBM AMLworld transactions CSV (with its patterns file)"
     suffixes = (".csv",)
 
-    def __init__(self, patterns: Path | None = None) -> None:
+    def __init__(
+        self, patterns: Path | None = None, *, csv_options: CsvOptions | None = None
+    ) -> None:
         self.patterns = patterns
+        self.csv_options = csv_options
 
     @classmethod
     def sniff(cls, path: Path, head: str) -> bool:
         first = head.splitlines()[0] if head else ""
-        return [c.strip() for c in first.split(",")] == list(HEADER)
+        return any(
+            [c.strip() for c in first.split(delimiter)] == list(HEADER) for delimiter in DELIMITERS
+        )
 
     def read(self, path: Path) -> Iterator[Batch]:
+        csv_file = CsvFile(path, self.csv_options)
+        header = csv_file.header or []
+        if header != list(HEADER):
+            raise DataError(
+                f"not an AMLworld transactions file: the header is {header[:11]} "
+                f"(read as {csv_file.describe()})",
+                path=path,
+            )
         patterns = self.patterns or _patterns_beside(path)
-        typologies = read_patterns(patterns) if patterns else {}
+        typologies = read_patterns(patterns, csv_file.delimiter) if patterns else {}
         labelled: dict[str, str] = {}
         seen: set[str] = set()  # accounts already emitted
         batch = Batch()
-        try:
-            with open(path, encoding="utf-8", newline="") as lines:
-                reader = csv.reader(lines)
-                header = [c.strip() for c in next(reader, [])]
-                if header != list(HEADER):
-                    raise DataError(
-                        f"not an AMLworld transactions file: the header is {header[:11]}",
-                        path=path,
-                    )
-                for number, values in enumerate(reader, start=2):
-                    try:
-                        row = _row(number, values)
-                    except RowError as exc:
-                        batch.rejects.append(Reject(f"row {number}", exc.problem, raw_text(values)))
-                    else:
-                        typology = typologies.get(_key(row)) if typologies else None
-                        if typology:
-                            row["typology"] = typology
-                            for account in (row["payer_account"], row["beneficiary_account"]):
-                                if account:
-                                    labelled.setdefault(account, typology)
-                        batch.transactions.append(row)
-                        add_holders(row, batch, seen)
-                    if len(batch) >= BATCH_ROWS:
-                        yield batch
-                        batch = Batch()
-        except UnicodeDecodeError as exc:
-            raise DataError(f"not UTF-8 text ({exc.reason})", path=path) from None
-        except OSError as exc:
-            raise DataError(f"cannot read: {exc.strerror}", path=path) from None
+        for record in csv_file.records():
+            try:
+                row = _row(record.line, record.fields)
+            except RowError as exc:
+                batch.rejects.append(
+                    Reject(f"line {record.line}", exc.problem, raw_text(record.fields))
+                )
+            else:
+                typology = typologies.get(_key(row)) if typologies else None
+                if typology:
+                    row["typology"] = typology
+                    for account in (row["payer_account"], row["beneficiary_account"]):
+                        if account:
+                            labelled.setdefault(account, typology)
+                batch.transactions.append(row)
+                add_holders(row, batch, seen)
+            if len(batch) >= BATCH_ROWS:
+                yield batch
+                batch = Batch()
         batch.party_labels.extend(
             {"party_id": account, "is_suspicious": True, "typology": typology, "role": None}
             for account, typology in labelled.items()
@@ -120,7 +124,8 @@ class AmlworldReader(TransactionReader):
         yield batch
 
 
-def _row(number: int, values: list[str]) -> dict[str, Any]:
+def _row(line: int, values: list[str]) -> dict[str, Any]:
+    """The transaction on ``line`` (its id: the row number, the header being line 1)."""
     if len(values) != len(HEADER):
         raise RowError(f"has {len(values)} fields, AMLworld rows have {len(HEADER)}")
     stamp, from_bank, payer, to_bank, payee = values[:5]
@@ -128,7 +133,7 @@ def _row(number: int, values: list[str]) -> dict[str, Any]:
     channel = _FORMATS.get(payment_format.strip().lower(), payment_format)
     return transaction_row(
         {
-            "tx_id": str(number - 1),
+            "tx_id": str(line - 1),
             "timestamp": stamp,
             "amount": paid,
             "currency": paid_currency,
@@ -164,36 +169,34 @@ def _patterns_beside(path: Path) -> Path | None:
     return candidate if candidate != path and candidate.exists() else None
 
 
-def read_patterns(path: Path) -> dict[Key, str]:
-    """Each transaction of the patterns file, keyed as in :func:`_key`, with its typology."""
+def read_patterns(path: Path, delimiter: str = ",") -> dict[Key, str]:
+    """Each transaction of the patterns file, keyed as in :func:`_key`, with its typology.
+
+    The file is read as CSV without a header (``delimiter`` as in the transactions file), so
+    its transaction lines are split exactly as the transactions file's rows are."""
     found: dict[Key, str] = {}
     current: str | None = None
-    try:
-        with open(path, encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                line = line.strip()
-                if not line:
-                    continue
-                begin = _BEGIN.match(line)
-                if begin:
-                    current = begin.group(1).strip().lower().replace(" ", "-")
-                elif line.startswith("END LAUNDERING ATTEMPT"):
-                    current = None
-                elif current is None:
-                    raise DataError(
-                        "a transaction outside any laundering attempt block",
-                        path=path,
-                        location=f"line {number}",
-                    )
-                else:
-                    try:
-                        found[_key(_row(number, next(csv.reader([line]))))] = current
-                    except RowError as exc:
-                        raise DataError(
-                            f"not a transaction line: {exc.problem}",
-                            path=path,
-                            location=f"line {number}",
-                        ) from None
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", path=path) from None
+    options = CsvOptions(delimiter=delimiter, header=False)
+    for record in CsvFile(path, options).records():
+        line = delimiter.join(record.fields).strip()
+        begin = _BEGIN.match(line)
+        if begin:
+            current = begin.group(1).strip().lower().replace(" ", "-")
+        elif line.startswith("END LAUNDERING ATTEMPT"):
+            current = None
+        elif current is None:
+            raise DataError(
+                "a transaction outside any laundering attempt block",
+                path=path,
+                location=f"line {record.line}",
+            )
+        else:
+            try:
+                found[_key(_row(record.line, record.fields))] = current
+            except RowError as exc:
+                raise DataError(
+                    f"not a transaction line: {exc.problem}",
+                    path=path,
+                    location=f"line {record.line}",
+                ) from exc
     return found

@@ -9,6 +9,11 @@ larger than memory import.
 
 The ``clean_*`` functions are the one place where source values become canonical ones; a bad
 value raises :class:`RowError`, which the reader turns into a :class:`Reject`.
+
+Readers open files through :mod:`counterflow.io` only. CSV files have their delimiter and
+encoding sniffed unless :attr:`TransactionReader.csv_options` names them, and their quoting is
+checked strictly: an unbalanced quote, or a field over the size limit, fails the import with
+the line named, where a lenient reader would lose rows without a word.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
+from counterflow.io import CsvOptions
 from counterflow.model.countries import to_code
 from counterflow.transactions.schema import CHANNELS, PARTY_KINDS
 
@@ -77,6 +83,9 @@ class TransactionReader(ABC):
     title: ClassVar[str]
     #: file name endings this reader is tried on when sniffing (a folder: "/")
     suffixes: ClassVar[tuple[str, ...]] = ()
+    #: how CSV files are read (``--delimiter``, ``--encoding``); None: found out per file.
+    #: Readers of other formats ignore it.
+    csv_options: CsvOptions | None = None
 
     @classmethod
     @abstractmethod
@@ -193,8 +202,8 @@ def _localised_number(raw: str, label: str) -> float:
         compact = compact.replace(",", ".")
     try:
         return float(compact)
-    except ValueError:
-        raise RowError(f"{label} {raw!r} is not a number") from None
+    except ValueError as exc:
+        raise RowError(f"{label} {raw!r} is not a number") from exc
 
 
 def clean_currency(value: Any) -> str:
@@ -287,6 +296,11 @@ def step_to_timestamp(step: Any, start: date, label: str = "time step") -> datet
     if raw is None or not re.fullmatch(r"\d+", raw):
         raise RowError(f"{label} {step!r} is not a whole number")
     return datetime(start.year, start.month, start.day, tzinfo=UTC) + timedelta(days=int(raw) - 1)
+
+
+def width_reject(location: str, fields: list[str], width: int) -> Reject:
+    """A CSV record whose field count is not the header's."""
+    return Reject(location, f"has {len(fields)} fields, the header has {width}", raw_text(fields))
 
 
 def raw_text(row: Mapping[str, Any] | list[str] | str) -> str:

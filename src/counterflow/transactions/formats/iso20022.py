@@ -8,8 +8,9 @@ numbered from 1 in rejects ("message 2, transaction 3").
 
 Parsing, and why this way:
 
-- the XML is read by :func:`defusedxml.ElementTree.iterparse`, which refuses entity
-  declarations and external references (no XXE, no billion laughs) and streams: each
+- the XML is read by :func:`counterflow.io.iter_xml_events` (defusedxml's ``iterparse``),
+  which refuses entity declarations and external references (no XXE, no billion laughs) and
+  streams: each
   ``CdtTrfTxInf`` is mapped as soon as it is complete and then dropped, so a bulk message with
   a million transactions does not sit in memory;
 - each ``GrpHdr`` and ``CdtTrfTxInf`` element is then bound to the dataclasses of
@@ -59,10 +60,8 @@ from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
-from defusedxml import ElementTree as SafeET
-from defusedxml.common import DefusedXmlException
 from xsdata.exceptions import ConverterWarning
 from xsdata.formats.dataclass.parsers import XmlParser
 from xsdata.formats.dataclass.parsers.config import ParserConfig
@@ -70,6 +69,7 @@ from xsdata.formats.dataclass.parsers.handlers import XmlEventHandler
 from xsdata.models.datatype import XmlDate, XmlDateTime
 
 from counterflow.errors import DataError
+from counterflow.io import iter_xml_events
 from counterflow.lists.base import local_name
 from counterflow.transactions.formats.base import (
     RAW_LIMIT,
@@ -227,8 +227,6 @@ class Pacs008Reader(TransactionReader):
         return bool(_SNIFF.search(head))
 
     def read(self, path: Path) -> Iterator[Batch]:
-        if not path.is_file():
-            raise DataError("file not found" if not path.exists() else "not a file", path=path)
         parser = _parser()
         out = BatchBuilder()
         stack: list[Element] = []
@@ -239,7 +237,7 @@ class Pacs008Reader(TransactionReader):
         unsupported: list[str] = []  # pacs.008 versions found that cannot be read
         announced: str | None = None  # MsgDefIdr of the last AppHdr
         root: str | None = None
-        for event, element in _events(path):
+        for event, element in iter_xml_events(path):
             tag = local_name(element.tag)
             if event == "start":
                 root = root or tag
@@ -342,24 +340,6 @@ class Pacs008Reader(TransactionReader):
             out.batch.rejects.append(Reject(where, f"cannot read the transaction: {exc}", raw))
         else:
             out.add(tx, parties, accounts)
-
-
-def _events(path: Path) -> Iterator[tuple[str, Element]]:
-    """Start and end events of the file, its faults as DataError naming the file."""
-    try:
-        yield from SafeET.iterparse(str(path), events=("start", "end"))
-    except ParseError as exc:
-        line, column = getattr(exc, "position", (0, 0))
-        reason = re.sub(r": line \d+, column \d+$", "", str(exc))
-        raise DataError(
-            f"not well-formed XML ({reason})",
-            path=path,
-            location=f"line {line}, column {column}",
-        ) from None
-    except DefusedXmlException as exc:
-        raise DataError(f"refused XML: {type(exc).__name__}: {exc}", path=path) from None
-    except OSError as exc:
-        raise DataError(f"cannot read: {exc.strerror}", path=path) from None
 
 
 def _drop(element: Element, parent: Element | None) -> None:
@@ -487,7 +467,7 @@ def _money(tx: Any) -> tuple[float, str]:
         try:
             currency = clean_currency(_get(amount, "ccy"))
         except RowError as exc:
-            raise RowError(f"{label} Ccy: {exc.problem}") from None
+            raise RowError(f"{label} Ccy: {exc.problem}") from exc
         return value, currency
     raise RowError("IntrBkSttlmAmt is missing (and so is InstdAmt)")
 

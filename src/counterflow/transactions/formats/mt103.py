@@ -44,6 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from counterflow.errors import DataError
+from counterflow.io import read_lines
 from counterflow.transactions.formats.base import (
     RAW_LIMIT,
     Batch,
@@ -81,6 +82,8 @@ _NUMBERED = re.compile(r"^([1-8])/(.*)$")
 _SNIFF_TYPE = re.compile(r"\{2:[IO](\d{3})")
 #: an MT103 holds at most 10,000 characters: far fewer lines than this
 MAX_TEXT_LINES = 2_000
+#: no line of a FIN file comes near this (a block 4 line holds at most 35 characters)
+MAX_LINE_BYTES = 64 * 1024
 
 
 @dataclass
@@ -205,31 +208,25 @@ class Mt103Reader(TransactionReader):
         out = BatchBuilder()
         found = 0
         others: list[str] = []
-        try:
-            with open(path, encoding="utf-8") as lines:
-                for message in split_messages(lines):
-                    if out.full():
-                        yield out.take()
-                    kind = message_type(message)
-                    if kind is not None and kind != "103":
-                        others.append(f"MT{kind}")
-                        out.batch.rejects.append(
-                            Reject(message.where, f"an MT{kind}, not an MT103", message.raw())
-                        )
-                        continue
-                    found += 1
-                    try:
-                        tx, parties, accounts = map_message(message)
-                    except RowError as exc:
-                        out.batch.rejects.append(Reject(message.where, exc.problem, message.raw()))
-                    else:
-                        out.add(tx, parties, accounts)
-        except FileNotFoundError:
-            raise DataError("file not found", path=path) from None
-        except UnicodeDecodeError as exc:
-            raise DataError(f"not UTF-8 text ({exc.reason})", path=path) from None
-        except OSError as exc:
-            raise DataError(f"cannot read: {exc.strerror}", path=path) from None
+        # FIN is ASCII: a file that is not UTF-8 is not FIN, and is refused naming its line
+        lines = read_lines(path, encoding="utf-8", max_line=MAX_LINE_BYTES)
+        for message in split_messages(lines):
+            if out.full():
+                yield out.take()
+            kind = message_type(message)
+            if kind is not None and kind != "103":
+                others.append(f"MT{kind}")
+                out.batch.rejects.append(
+                    Reject(message.where, f"an MT{kind}, not an MT103", message.raw())
+                )
+                continue
+            found += 1
+            try:
+                tx, parties, accounts = map_message(message)
+            except RowError as exc:
+                out.batch.rejects.append(Reject(message.where, exc.problem, message.raw()))
+            else:
+                out.add(tx, parties, accounts)
         if not found:
             if others:
                 kinds = ", ".join(dict.fromkeys(others))
@@ -304,12 +301,12 @@ def _value(fields: dict[str, list[str]]) -> tuple[datetime, str, float]:
     day, currency, amount = found.groups()
     try:
         when = datetime.strptime(day, "%y%m%d").replace(tzinfo=UTC)
-    except ValueError:
-        raise RowError(f":32A: value date {day!r} is not a date (YYMMDD)") from None
+    except ValueError as exc:
+        raise RowError(f":32A: value date {day!r} is not a date (YYMMDD)") from exc
     try:
         code = clean_currency(currency)
     except RowError as exc:
-        raise RowError(f":32A: {exc.problem}") from None
+        raise RowError(f":32A: {exc.problem}") from exc
     return clean_timestamp(when, ":32A: value date"), code, swift_amount(amount, ":32A: amount")
 
 

@@ -5,9 +5,9 @@ feeds which canonical column, which values are fixed, and how the bank's payment
 counterflow's channels::
 
     # bank-x.toml
-    [file]
-    delimiter = ";"              # CSV only (default ",")
-    encoding = "cp1252"          # CSV only (default utf-8)
+    [file]                       # CSV only; both found out from the file when not given
+    delimiter = ";"
+    encoding = "cp1252"
 
     [transactions]               # canonical column = source column
     tx_id = "Reference"
@@ -31,21 +31,24 @@ counterflow's channels::
 Without a mapping, the file's columns must carry the canonical names (as ``counterflow
 transactions export`` writes them). A mapping is checked whole before any row is read; every
 problem in it is listed at once.
+
+A CSV file's delimiter (``,`` ``;`` tab ``|``) and encoding (UTF-8, UTF-16 with a byte-order
+mark, else Windows-1252) are found out from the file unless the caller's
+:class:`~counterflow.io.CsvOptions` or the mapping's ``[file]`` section names them; the
+caller's options win over the mapping's.
 """
 
 from __future__ import annotations
 
-import csv
-import tomllib
+import codecs
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from counterflow.errors import ConfigError, DataError
+from counterflow.io import CsvFile, CsvOptions, is_parquet, read_parquet, read_toml
 from counterflow.transactions.formats.base import (
     BATCH_ROWS,
     REQUIRED_COLUMNS,
@@ -55,6 +58,7 @@ from counterflow.transactions.formats.base import (
     TransactionReader,
     raw_text,
     transaction_row,
+    width_reject,
 )
 from counterflow.transactions.formats.messages import add_holders
 from counterflow.transactions.schema import CHANNELS, TRANSACTIONS
@@ -70,17 +74,13 @@ class ColumnMapping:
     columns: dict[str, str] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
-    delimiter: str = ","
-    encoding: str = "utf-8"
+    #: the CSV delimiter and encoding ``[file]`` names; None: found out from the file
+    delimiter: str | None = None
+    encoding: str | None = None
 
     @classmethod
     def load(cls, path: Path) -> ColumnMapping:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{path}: cannot read the mapping: {exc.strerror}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not a TOML mapping file: {exc}") from None
+        data = read_toml(path, "column mapping")
         problems = _mapping_problems(data)
         if problems:
             raise ConfigError(f"{path}: the mapping has problems:\n- " + "\n- ".join(problems))
@@ -89,8 +89,19 @@ class ColumnMapping:
             columns=dict(data.get("transactions", {})),
             constants={k: str(v) for k, v in data.get("constants", {}).items()},
             channels={str(k).lower(): v for k, v in data.get("channels", {}).items()},
-            delimiter=options.get("delimiter", ","),
-            encoding=options.get("encoding", "utf-8"),
+            delimiter=options.get("delimiter"),
+            encoding=options.get("encoding"),
+        )
+
+    def csv_options(self, given: CsvOptions | None = None) -> CsvOptions:
+        """How to read the CSV file: what the caller gives, else what ``[file]`` says, else
+        found out from the file."""
+        given = given or CsvOptions()
+        return dataclasses.replace(
+            given,
+            delimiter=given.delimiter or self.delimiter,
+            encoding=given.encoding or self.encoding,
+            header=True,
         )
 
     @classmethod
@@ -98,13 +109,16 @@ class ColumnMapping:
         """Canonical column names in the file: each maps to itself."""
         return cls(columns={c: c for c in header if c in TRANSACTIONS.names})
 
-    def check_header(self, header: list[str], path: Path) -> None:
-        """Every mapped source column exists and every required column is fed."""
+    def check_header(self, header: list[str], path: Path, read_as: str = "") -> None:
+        """Every mapped source column exists and every required column is fed; ``read_as``
+        (``semicolon-separated cp1252``) says how the file was read, for the message."""
         problems = [
             f"the column {source!r} (for {target}) is not in the file"
             for target, source in self.columns.items()
             if source not in header
         ]
+        if problems and read_as:
+            problems[-1] += f" (read as {read_as}; its columns: {', '.join(header)})"
         fed = set(self.columns) | set(self.constants)
         missing = [c for c in REQUIRED_COLUMNS if c not in fed]
         if missing:
@@ -139,10 +153,24 @@ def _mapping_problems(data: Mapping[str, Any]) -> list[str]:
     for value, channel in data.get("channels", {}).items():
         if channel not in CHANNELS:
             problems.append(f"[channels] {value!r} = {channel!r}: none of {', '.join(CHANNELS)}")
-    for option in data.get("file", {}):
+    for option, value in data.get("file", {}).items():
         if option not in _FILE_OPTIONS:
             problems.append(f"[file] {option}: unknown option ({', '.join(sorted(_FILE_OPTIONS))})")
+        elif option == "delimiter" and (not isinstance(value, str) or len(value) != 1):
+            problems.append(f"[file] delimiter = {value!r}: must be one character")
+        elif option == "encoding" and not _known_encoding(value):
+            problems.append(f"[file] encoding = {value!r}: not a text encoding Python knows")
     return problems
+
+
+def _known_encoding(name: object) -> bool:
+    if not isinstance(name, str):
+        return False
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 class TableReader(TransactionReader):
@@ -150,75 +178,71 @@ class TableReader(TransactionReader):
 
     format = "table"
     title = "CSV or Parquet with canonical or mapped columns"
-    suffixes = (".csv", ".parquet")
+    suffixes = (".csv", ".tsv", ".parquet", ".pq")
 
-    def __init__(self, mapping: ColumnMapping | None = None) -> None:
+    def __init__(
+        self, mapping: ColumnMapping | None = None, *, csv_options: CsvOptions | None = None
+    ) -> None:
         self.mapping = mapping
+        self.csv_options = csv_options
 
     @classmethod
     def sniff(cls, path: Path, head: str) -> bool:
         return path.suffix.lower() in cls.suffixes
 
     def read(self, path: Path) -> Iterator[Batch]:
-        rows = self._parquet_rows(path) if path.suffix.lower() == ".parquet" else None
-        yield from _batches(rows if rows is not None else self._csv_rows(path), self.mapping, path)
+        if is_parquet(path):
+            table = read_parquet(path, batch_rows=BATCH_ROWS)
+            rows: Iterator[_Source] = ((r.location, r.values, r.values) for r in table.rows)
+            yield from _batches(table.columns, rows, self.mapping, path, table.described)
+            return
+        options = (
+            self.mapping.csv_options(self.csv_options)
+            if self.mapping
+            else dataclasses.replace(self.csv_options or CsvOptions(), header=True)
+        )
+        csv_file = CsvFile(path, options)
+        header = csv_file.header or []
+        rows = _csv_rows(csv_file, header)
+        yield from _batches(header, rows, self.mapping, path, csv_file.describe())
 
-    def _csv_rows(self, path: Path) -> Iterator[tuple[str, list[str], dict[str, Any]]]:
-        encoding = self.mapping.encoding if self.mapping else "utf-8"
-        delimiter = self.mapping.delimiter if self.mapping else ","
-        try:
-            with open(path, encoding=encoding, newline="") as lines:
-                reader = csv.reader(lines, delimiter=delimiter)
-                header = [h.strip() for h in next(reader, [])]
-                if not header:
-                    raise DataError("the file is empty", path=path)
-                yield "header", header, {}
-                for number, values in enumerate(reader, start=2):
-                    if len(values) != len(header):
-                        yield f"row {number}", values, {"__width__": len(values)}
-                        continue
-                    yield f"row {number}", values, dict(zip(header, values, strict=True))
-        except UnicodeDecodeError as exc:
-            raise DataError(
-                f"not {encoding} text ({exc.reason} at byte {exc.start}); set [file] encoding "
-                "in a mapping",
-                path=path,
-            ) from None
-        except OSError as exc:
-            raise DataError(f"cannot read: {exc.strerror}", path=path) from None
 
-    def _parquet_rows(self, path: Path) -> Iterator[tuple[str, list[str], dict[str, Any]]]:
-        try:
-            parquet = pq.ParquetFile(path)
-        except (OSError, pa.ArrowInvalid) as exc:
-            raise DataError(f"not a readable Parquet file ({exc})", path=path) from None
-        yield "header", parquet.schema_arrow.names, {}
-        number = 0
-        for record_batch in parquet.iter_batches(batch_size=BATCH_ROWS):
-            for row in record_batch.to_pylist():
-                number += 1
-                yield f"row {number}", [], row
+#: a source record: where it is, its values by column (None: the wrong number of fields),
+#: and what it was as read (for the rejects file)
+_Source = tuple[str, Mapping[str, Any] | None, list[str] | Mapping[str, Any]]
+
+
+def _csv_rows(csv_file: CsvFile, header: list[str]) -> Iterator[_Source]:
+    width = len(header)
+    for record in csv_file.records():
+        fields = record.fields
+        if len(fields) != width:
+            yield f"line {record.line}", None, fields
+        else:
+            values = dict(zip(header, fields, strict=False))  # the same length: checked above
+            yield f"line {record.line}", values, fields
 
 
 def _batches(
-    rows: Iterator[tuple[str, list[str], dict[str, Any]]],
+    header: list[str],
+    rows: Iterator[_Source],
     mapping: ColumnMapping | None,
     path: Path,
+    read_as: str,
 ) -> Iterator[Batch]:
-    _, header, _ = next(rows)
     mapping = mapping or ColumnMapping.identity(header)
-    mapping.check_header(header, path)
+    mapping.check_header(header, path, read_as)
     batch = Batch()
     seen: set[str] = set()  # accounts already emitted
-    for location, values, record in rows:
-        if "__width__" in record:
-            problem = f"has {record['__width__']} fields, the header has {len(header)}"
-            batch.rejects.append(Reject(location, problem, raw_text(values)))
+    for location, record, raw in rows:
+        if record is None:
+            assert isinstance(raw, list)
+            batch.rejects.append(width_reject(location, raw, len(header)))
         else:
             try:
                 row = transaction_row(mapping.apply(record))
             except RowError as exc:
-                batch.rejects.append(Reject(location, exc.problem, raw_text(values or record)))
+                batch.rejects.append(Reject(location, exc.problem, raw_text(raw)))
             else:
                 add_holders(row, batch, seen)
                 batch.transactions.append(row)
