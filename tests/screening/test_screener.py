@@ -166,3 +166,17 @@ def test_common_names_without_a_listed_counterpart_find_nothing(un: Screener, na
 )
 def test_coarse_keys_find_misspelt_names(un: Screener, query: Query, ref: str) -> None:
     assert _top(un, query) == ref
+
+
+def test_at_equal_scores_the_listed_name_outranks_a_weak_alias() -> None:
+    """With UN and OFAC loaded, "Аль-Каида" met an OFAC person's one-word weak alias "Kaida"
+    and AL-QAIDA itself at 1.00; the tie went to the list name. The name must win."""
+    nickname = Entity.make("aaa-list", "1", "Person")
+    nickname.add("name", "Abdul Rahman Example")
+    nickname.add("weakAlias", "Kaida")
+    group = Entity.make("un-sc", "QDe.004", "Organization")
+    group.add("name", "AL-QAIDA")
+    screener = Screener([nickname, group])
+    matches = screener.screen(Query.make("Аль-Каида"), limit=2)
+    assert [m.entity.ref for m in matches][:1] == ["QDe.004"]
+    assert matches[0].score == matches[-1].score

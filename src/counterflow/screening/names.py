@@ -13,12 +13,15 @@ anyascii) and classified:
 
 Every token keeps its phonetic form (see :mod:`.phonetic`) and consonant skeleton; tokens from
 scripts without short vowels are flagged ``abjad`` and compared by skeleton.
+
+Every name, listed or queried, is cleaned by :func:`counterflow.text.clean_name` before it is
+split into words, and a word keeps its combining marks: an invisible character or a stray mark
+inside a word ("La\u200bden", "d\u0335") never splits it.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -27,6 +30,7 @@ from anyascii import anyascii
 
 from counterflow.screening.phonetic import phonetic, skeleton, vowel_class
 from counterflow.screening.transliterate import arabic_word, is_abjad
+from counterflow.text import WORD, clean_name
 
 #: longest name text analysed; anything longer is cut (hostile or broken input)
 MAX_NAME_LENGTH = 300
@@ -89,7 +93,9 @@ _GENERIC = {
 }  # fmt: skip
 #: a romanised Korean or Chinese given name written in hyphenated syllables (Yu-ro, Jong-un)
 #: is one name: joined, it compares as a unit
-_SYLLABLES = re.compile(r"\b([A-Za-z]{2,4})-([A-Za-z]{2,4})\b")
+#: (Latin letters, accented ones too: an accent must not change how a name is cut up)
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+_SYLLABLES = re.compile(rf"\b([{_LATIN}]{{2,4}})-([{_LATIN}]{{2,4}})\b")
 _INVERTED = re.compile(r"^([^,]+),\s*([^,]+)$")
 _ABD_ABJAD = re.compile(r"^abd(?=.{3})")
 _ABU_PREFIX = re.compile(r"^ab(?:u|ou|oo)(?=[^aeiou].{2})")
@@ -108,7 +114,8 @@ _SUFFIXES = (
 )
 #: Persian and Urdu ezafe and connectors ("Jaish-e-Mohammed", "Lashkar-i-Taiba")
 _CONNECTORS = {"e", "i", "o", "y"}
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+#: a word of transliterated (ASCII) text
+_LATIN_WORD = re.compile(r"[A-Za-z0-9]+")
 _APOSTROPHES = re.compile(r"[’‘ʼʻ`´'ʾʿ]")
 
 
@@ -141,23 +148,21 @@ class AnalyzedName:
 
 def _join_syllables(match: re.Match[str]) -> str:
     first = match.group(1)
-    if (
-        first.lower() in _ARTICLES
-        or first.lower() in _SUN_ARTICLES
-        or first.lower() in _PARTICLES
-        or first.lower() in _CONNECTORS
-    ):
+    word = first.lower() if first.isascii() else anyascii(first).lower()
+    if word in _ARTICLES or word in _SUN_ARTICLES or word in _PARTICLES or word in _CONNECTORS:
         return match.group(0)
     return first + match.group(2)
 
 
 def _words(text: str) -> list[tuple[str, bool]]:
-    """Lower-case Latin words with an abjad flag; Arabic words keep their article split off."""
-    text = unicodedata.normalize("NFC", text[:MAX_NAME_LENGTH])
-    text = _APOSTROPHES.sub("", text)
+    """Lower-case Latin words with an abjad flag; Arabic words keep their article split off.
+
+    ``text`` is already cleaned; it is cut only now, so invisible padding cannot push a name
+    out of reach."""
+    text = _APOSTROPHES.sub("", text[:MAX_NAME_LENGTH])
     text = _SYLLABLES.sub(_join_syllables, text)
     words: list[tuple[str, bool]] = []
-    for raw in _WORD.findall(text):
+    for raw in WORD.findall(text):
         if is_abjad(raw):
             latin = arabic_word(raw)
             for part in latin.split("-"):
@@ -165,7 +170,7 @@ def _words(text: str) -> list[tuple[str, bool]]:
                     words.append((part, True))
         else:
             foreign = not raw.isascii()
-            for part in _WORD.findall(anyascii(raw).lower()):
+            for part in _LATIN_WORD.findall(anyascii(raw).lower()):
                 # a one-letter word from another script (Korean 이 -> "i") is a name, not an
                 # initial: written twice it keeps its phonetic form but loses initial status
                 words.append((part * 2 if foreign and len(part) == 1 else part, False))
@@ -181,9 +186,10 @@ def _token(text: str, abjad: bool, kind: Kind) -> Token:
 @lru_cache(maxsize=500_000)
 def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
     """Take a name apart into comparable tokens (cached: lists repeat names and words)."""
-    inverted = _INVERTED.match(name)
+    text = clean_name(name)
+    inverted = _INVERTED.match(text)
     # "AL-ZAWAHIRI, Ayman" (family name first, as OFAC writes) reads "Ayman AL-ZAWAHIRI"
-    words = _words(f"{inverted.group(2)} {inverted.group(1)}" if inverted else name)
+    words = _words(f"{inverted.group(2)} {inverted.group(1)}" if inverted else text)
     tokens: list[Token] = []
     for i, (word, abjad) in enumerate(words):
         following = words[i + 1][0] if i + 1 < len(words) else ""

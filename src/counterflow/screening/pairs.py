@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from counterflow.errors import DataError
 from counterflow.screening.compare import KIND_WEIGHT, NameComparison, compare_names
 from counterflow.screening.names import Token, analyze, name_class_of
 from counterflow.screening.phonetic import skeleton
 from counterflow.screening.screener import DEFAULT_THRESHOLD
 from counterflow.screening.vocabulary import COMMON_NAME_WORDS
+from counterflow.text import cite, clean_name, has_screenable_text
 
 
 def _weight(token: Token) -> float:
@@ -39,8 +41,16 @@ class PairResult:
 def score_pair(
     name1: str, name2: str, schema: str | None = None, threshold: float = DEFAULT_THRESHOLD
 ) -> PairResult:
-    """How alike two names are (0-1), and whether that reaches the threshold."""
-    name_class = name_class_of(schema)
+    """How alike two names are (0-1), and whether that reaches the threshold.
+
+    A name with no letter or digit to compare ("...", an emoji, a lone zero-width space) is
+    refused with :class:`~counterflow.errors.DataError`, as :class:`.Query` refuses it: a score
+    of 0 would read as "not the same party" when nothing was compared.
+    """
+    for name in (name1, name2):
+        if not has_screenable_text(name):
+            raise DataError(f"the name {cite(name)} has no letters or digits to screen")
+    name_class = name_class_of(clean_name(schema) if schema else None)
     first, second = analyze(name1, name_class), analyze(name2, name_class)
     if len(first.tokens) > len(second.tokens):
         # the fuller name plays the list's part: its extra words (middle names) count less

@@ -2,8 +2,11 @@
 
 Queries come from three places, all built here: a CSV or Parquet row (the column names of the
 ``counterflow screen`` contract), FtM-style properties (the yente ``/match`` API), and keyword
-arguments in Python. Values are cleaned the way list values are: dates to partial ISO, countries
-to ISO codes, gender to male / female.
+arguments in Python. Values are cleaned the way list values are: every name and value first by
+:func:`counterflow.text.clean_name` (invisible and control characters out, compatibility forms
+folded), then dates to partial ISO, countries to ISO codes, gender to male / female. A name with
+no letter or digit to screen is refused like an empty one: screening it would find nothing and
+look like a clean result.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from counterflow.errors import DataError
 from counterflow.model import SCHEMATA, parse_date
 from counterflow.model.countries import to_code
 from counterflow.model.schema import COUNTRY_PROPERTIES, IDENTIFIER_PROPERTIES
+from counterflow.text import cite, clean_name, has_screenable_text
 
 #: longest name accepted in a query
 MAX_QUERY_NAME = 1000
@@ -38,12 +42,19 @@ _DATE_COLUMNS = ("birth_date", "date_of_birth", "dob")
 
 
 def _text(value: Any) -> str | None:
+    """A value as text with its spaces collapsed, or None: names stay as written until
+    :class:`Query` cleans them, so that a refusal can show what was sent."""
     if value is None:
         return None
     if isinstance(value, float) and value != value:  # NaN from pandas / Parquet
         return None
     text = " ".join(str(value).split())
     return text or None
+
+
+def _cleaned(values: Iterable[str | None]) -> list[str]:
+    """The values as screening sees them (:func:`counterflow.text.clean_name`), empty ones out."""
+    return [t for t in (clean_name(v) for v in values if v) if t]
 
 
 def _dates(values: Iterable[str | None]) -> tuple[str, ...]:
@@ -77,20 +88,35 @@ class Query:
     id: str | None = None
 
     def __post_init__(self) -> None:
-        names = tuple(n for n in (_text(n) for n in self.names) if n)
-        if not names:
+        written = [n for n in (_text(n) for n in self.names) if n]
+        if not written:
             raise DataError("the query has no name")
-        if len(names) > MAX_QUERY_NAMES:
-            raise DataError(f"the query has {len(names)} names, over the {MAX_QUERY_NAMES} limit")
-        for name in names:
+        if len(written) > MAX_QUERY_NAMES:
+            raise DataError(f"the query has {len(written)} names, over the {MAX_QUERY_NAMES} limit")
+        names: list[str] = []
+        unscreenable: str | None = None
+        for text in written:
+            name = clean_name(text)
             if len(name) > MAX_QUERY_NAME:
                 raise DataError(
                     f"a name is {len(name):,} characters long, over the {MAX_QUERY_NAME:,} limit"
                 )
-        if self.schema is not None and self.schema not in SCHEMATA:
+            if not has_screenable_text(name):
+                # like an empty name: dropped, and refused when no other name is left
+                unscreenable = unscreenable or text
+            elif name not in names:
+                names.append(name)
+        if not names:
+            raise DataError(
+                f"the name {cite(unscreenable or '')} has no letters or digits to screen"
+            )
+        schema = None if self.schema is None else clean_name(self.schema) or None
+        if schema is not None and schema not in SCHEMATA:
             known = ", ".join(sorted(SCHEMATA))
-            raise DataError(f"unknown schema {self.schema!r} (known: {known})")
-        object.__setattr__(self, "names", names)
+            raise DataError(f"unknown schema {cite(self.schema or '')} (known: {known})")
+        object.__setattr__(self, "names", tuple(names))
+        object.__setattr__(self, "schema", schema)
+        object.__setattr__(self, "identifiers", tuple(_cleaned(self.identifiers)))
 
     def describe(self) -> dict[str, Any]:
         """The cleaned query as JSON: what it was screened as, for decisions and audit."""
@@ -137,7 +163,7 @@ class Query:
         identifier: str | Iterable[str] | None = None,
         id: str | None = None,
     ) -> Query:
-        """A query from plain values, cleaned (dates parsed, countries coded)."""
+        """A query from plain values, cleaned (text cleaned, dates parsed, countries coded)."""
 
         def many(value: str | Iterable[str] | None) -> list[str]:
             if value is None:
@@ -147,10 +173,10 @@ class Query:
         return cls(
             names=tuple(many(name)),
             schema=schema,
-            birth_dates=_dates(many(birth_date)),
-            countries=_countries(many(country)),
-            gender=_GENDERS.get((gender or "").strip().lower()),
-            identifiers=tuple(v for v in (_text(i) for i in many(identifier)) if v),
+            birth_dates=_dates(_cleaned(many(birth_date))),
+            countries=_countries(_cleaned(many(country))),
+            gender=_GENDERS.get(clean_name(gender or "").lower()),
+            identifiers=tuple(_cleaned(many(identifier))),
             id=id,
         )
 

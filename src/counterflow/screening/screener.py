@@ -316,7 +316,7 @@ class Screener:
             if found[0] + MAX_EVIDENCE_GAIN >= cutoff or index in identified
         ]
         matches = [m for m in matches if m.score >= cutoff and m.score > 0]
-        matches.sort(key=lambda m: (-m.score, m.entity.id))
+        matches.sort(key=_rank)
         return matches[:limit]
 
     def _candidates(self, name: AnalyzedName) -> list[int]:
@@ -411,6 +411,22 @@ class Screener:
 
 #: how much a shared key of each kind says: phonetic form, coarse skeleton, first letters
 _KEY_STRENGTH = {"p": 1.0, "k": 0.6, "f": 0.3}
+
+
+#: at equal scores, a match on the listed name says more than one on an alias, and a weak alias
+#: (a one-word nickname such as "Kaida") least: it must not outrank the entry named so
+_PROPERTY_ORDER = {"name": 0, "alias": 1, "previousName": 2, "weakAlias": 3}
+
+
+def _rank(match: Match) -> tuple[float, int, int, str]:
+    """Best first: score, then the property matched, then the words that agreed, then the id
+    (so equal results always come out in the same order)."""
+    return (
+        -match.score,
+        _PROPERTY_ORDER.get(match.matched_property, 2),
+        -len(match.comparison.pairs),
+        match.entity.id,
+    )
 
 
 def _keys(token: Token) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ _ARABIC_LETTERS = {
     "ی": "y", "ۀ": "a", "ھ": "h", "ہ": "h", "ے": "e", "ٹ": "t", "ڈ": "d", "ڑ": "r",
     "َ": "a", "ُ": "u", "ِ": "i", "ً": "an", "ٌ": "un", "ٍ": "in", "ْ": "", "ّ": "",
     "ـ": "", "٠": "0", "١": "1", "٢": "2", "٣": "3", "٤": "4", "٥": "5", "٦": "6",
-    "٧": "7", "٨": "8", "٩": "9",
+    "٧": "7", "٨": "8", "٩": "9", "\u0670": "a",  # superscript alef: a long a (رحمٰن)
 }  # fmt: skip
 _VOWEL_CARRIERS = {"و": "u", "ي": "i", "ی": "i"}
 _CONSONANT_CARRIERS = {"و": "v", "ي": "i", "ی": "i"}
@@ -45,8 +45,14 @@ def is_abjad(text: str) -> bool:
 
 def arabic_word(word: str) -> str:
     """One Arabic-script word in the phonetic alphabet, its article split off as "al-"."""
-    # NFKC folds presentation forms (U+FBxx, U+FExx) into the base letters first
+    # NFKC folds presentation forms (U+FBxx, U+FExx) into the base letters first; marks that
+    # are no letter (Quranic signs, a stray overlay) go before the letters are read, so that
+    # they neither stay in the word nor hide the letter before a carrier (ای◌́وب is Ayub)
     word = unicodedata.normalize("NFKC", word)
+    if not word.isascii():
+        word = "".join(
+            ch for ch in word if ch in _ARABIC_LETTERS or unicodedata.category(ch)[0] != "M"
+        )
     article = ""
     if word.startswith("ال") and len(word) > 3:
         article, word = "al-", word[2:]
