@@ -36,6 +36,7 @@ from typing import Any
 
 from counterflow.cli.ingest_cmd import parquet_files
 from counterflow.engines import open_dataset
+from counterflow.io import atomic_output
 from counterflow.monitoring import PACK, SCENARIOS, run_scenarios
 from counterflow.monitoring.evaluate import evaluate
 from counterflow.monitoring.params import load_params
@@ -270,7 +271,8 @@ def main() -> int:
     for part in args.parts:
         results[part] = {"quality": quality, "amlsim": amlsim, "speed": speed}[part](args)
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
+    with atomic_output(OUT) as out:
+        out.write(json.dumps(results, indent=2, default=str) + "\n")
     return 0
 
 

@@ -3,6 +3,7 @@ exports, the command, and a simulated world's listed-counterparty customers."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -20,16 +21,20 @@ from counterflow.cases.alerts import Alert, alert_id, list_alerts, replace_alert
 from counterflow.cli import main
 from counterflow.cli.ingest_cmd import parquet_files
 from counterflow.engines import open_dataset
-from counterflow.errors import NotFoundError
-from counterflow.graph import EXPOSURE, exposure, seed_parties, trace, write_ftm, write_graphml
+from counterflow.errors import ConfigError, DataError, NotFoundError
+from counterflow.graph import exposure, seed_parties, trace, write_ftm, write_graphml
+from counterflow.io import transaction
 from counterflow.monitoring import run_scenarios
 from counterflow.monitoring.runner import ALERTS
+from counterflow.monitoring.scenarios.exposure import EXPOSURE
 from counterflow.simulate import TypologyConfig, simulate
 from counterflow.transactions.schema import PARTIES, TRANSACTIONS
 from counterflow.transactions.store import load_parquet
 from counterflow.workspace import Workspace
 
 DAY0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+#: the module (``counterflow.graph.trace`` names the function the package exports)
+trace_module = importlib.import_module("counterflow.graph.trace")
 
 #: payer, beneficiary, day, USD. L is listed. B's money reaches L through A (B paid A before
 #: A paid L); C paid A only after, so its money cannot have gone on to L. L's money reaches E
@@ -98,10 +103,8 @@ def add_alerts(
         },
         schema=ALERTS,
     )
-    with workspace.connect() as conn:
-        conn.execute("BEGIN TRANSACTION")
+    with workspace.connect() as conn, transaction(conn, "storing test alerts"):
         replace_alerts(conn, dataset, scenario, table)
-        conn.execute("COMMIT")
 
 
 def exposure_alerts(workspace: Workspace, params: dict[str, Any] | None = None) -> dict[str, Alert]:
@@ -255,6 +258,7 @@ def test_trace_command(home: Path, tmp_path: Path) -> None:
         [
             "--home",
             str(home),
+            "--wide",  # the table unfolded, so its cells can be read
             "trace",
             "B",
             "--dataset",
@@ -316,3 +320,73 @@ def test_exposure_finds_the_customers_of_listed_counterparties(tmp_path: Path) -
     result = trace(workspace, "d", customer, hops=1)
     assert result.paths and all(len(p.hops) == 1 for p in result.paths)
     assert {p.listed_party for p in result.paths} <= set(seeds)
+
+
+# ---------------------------------------------------------------------------- the boundary
+
+
+def test_trace_and_exposure_options_are_checked_whole(home: Path) -> None:
+    workspace = load(home)
+    add_alerts(workspace, "listed-counterparty", ["L"])
+    with pytest.raises(ConfigError) as caught:
+        trace(workspace, "d", "B", hops=0, min_usd=-1.0, limit=0)
+    message = str(caught.value)
+    assert "hops: must be a whole number from 1 to 8, not 0" in message
+    assert "min_usd: must be a number of at least 0, not -1.0" in message
+    assert "limit: must be a whole number of at least 1 or None, not 0" in message
+    with open_dataset(workspace, "d") as (tables, _):
+        seeds = seed_parties(tables, ["L"])
+        with pytest.raises(ConfigError) as caught:
+            exposure(tables, seeds, hops=0, direction="up", min_usd=-5, max_via_counterparties=-1)
+    message = str(caught.value)
+    for option in ("hops", "direction", "min_usd", "max_via_counterparties"):
+        assert f"\n- {option}: must be" in message
+
+
+def test_exports_go_to_standard_output_for_a_dash(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workspace = load(home)
+    add_alerts(workspace, "listed-counterparty", ["L"])
+    result = trace(workspace, "d", "B", hops=3)
+    capsys.readouterr()
+    assert write_ftm(result, "-") == 5
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5 and all(json.loads(line)["id"].startswith("cf-d-") for line in lines)
+    assert write_graphml(result, "-") == 2
+    root = ET.fromstring(capsys.readouterr().out)
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    assert len(root.findall("g:graph/g:edge", ns)) == 2
+    assert len(root.findall("g:graph/g:node", ns)) == 3
+
+
+def test_exports_are_written_whole_or_not_at_all(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = load(home)
+    add_alerts(workspace, "listed-counterparty", ["L"])
+    result = trace(workspace, "d", "B", hops=3)
+    out = tmp_path / "out"
+    out.mkdir()
+    ftm, graphml = out / "paths.ftm.json", out / "paths.graphml"
+    ftm.write_text("the old file\n", encoding="utf-8")
+    graphml.write_text("the old graph\n", encoding="utf-8")
+    # an entity that cannot be written, after some that can: the old file stays as it was
+    entities = trace_module.ftm_entities(result)
+    monkeypatch.setattr(
+        trace_module, "ftm_entities", lambda _: [*entities, {"id": "x", "bad": {1, 2}}]
+    )
+    with pytest.raises(TypeError):
+        write_ftm(result, ftm)
+
+    def broken_writer(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the writer gave up")
+
+    monkeypatch.setattr(rx, "write_graphml", broken_writer)
+    with pytest.raises(DataError, match="cannot write GraphML: the writer gave up"):
+        write_graphml(result, graphml)
+    assert ftm.read_text(encoding="utf-8") == "the old file\n"
+    assert graphml.read_text(encoding="utf-8") == "the old graph\n"
+    assert sorted(p.name for p in out.iterdir()) == ["paths.ftm.json", "paths.graphml"]
+    with pytest.raises(DataError, match="the folder to write into does not exist"):
+        write_ftm(result, tmp_path / "missing" / "paths.ftm.json")

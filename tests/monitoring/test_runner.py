@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -90,15 +91,21 @@ def test_evaluation_scores_the_hub_against_the_truth(world: Path) -> None:
 
 def test_monitor_alerts_and_evaluate_commands(world: Path) -> None:
     runner = CliRunner()
-    home = ["--home", str(world)]
+    home = ["--home", str(world), "--wide"]  # tables unfolded, so their cells can be read
     ran = runner.invoke(main, [*home, "monitor", "--dataset", "w", "--scenarios", "laundering-hub"])
     assert ran.exit_code == 0, ran.output
     assert "laundering-hub" in ran.output and "alerts on w" in ran.output
     listed = runner.invoke(main, [*home, "alerts", "--dataset", "w"])
     assert "laundering-hub" in listed.output and "retention=" in listed.output
-    alert_id = listed.output.split("A-", 1)[1].split()[0]
-    shown = runner.invoke(main, [*home, "alerts", f"A-{alert_id}"])
-    assert '"scenario": "laundering-hub"' in shown.output and '"facts"' in shown.output
+    with Workspace(world).connect(read_only=True) as conn:
+        alert_id = list_alerts(conn, "w", scenario="laundering-hub")[0].alert_id
+    assert alert_id in listed.output
+    shown = runner.invoke(main, [*home, "alerts", alert_id])
+    assert shown.exit_code == 0, shown.output
+    assert alert_id in shown.output and "retention" in shown.output
+    as_json = runner.invoke(main, [*home, "--json", "alerts", alert_id])
+    record = json.loads(as_json.output)
+    assert record["scenario"] == "laundering-hub" and "retention" in record["explanation"]["facts"]
     scored = runner.invoke(main, [*home, "evaluate", "--dataset", "w"])
     assert "laundering-hub" in scored.output and "party precision" in scored.output
     unknown = runner.invoke(main, [*home, "monitor", "--dataset", "w", "--scenarios", "nope"])

@@ -2,5 +2,6 @@
 ARCHITECTURE.md); an engine binds them to a backend: DuckDB here, Spark later."""
 
 from counterflow.engines.duckdb import DatasetTables, open_dataset
+from counterflow.engines.errors import ENGINE_FAILURES, EngineError
 
-__all__ = ["DatasetTables", "open_dataset"]
+__all__ = ["ENGINE_FAILURES", "DatasetTables", "EngineError", "open_dataset"]

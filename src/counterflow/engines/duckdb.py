@@ -3,11 +3,14 @@
 Scenarios receive :class:`DatasetTables`, Ibis tables already narrowed to one dataset, so
 their expressions never mention the storage layout, and the same expression can later be
 bound to Spark tables of the same columns.
+
+DuckDB's working memory is the workspace's ``Settings.memory_limit`` (for the command line,
+``COUNTERFLOW_MEMORY_LIMIT``, read once by :mod:`counterflow.settings`); beyond it, joins and
+sorts spill to ``<home>/tmp``. Nothing here reads the environment.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,14 +20,11 @@ import duckdb
 import ibis
 import pyarrow as pa
 
+from counterflow.engines.errors import ENGINE_FAILURES, EngineError
 from counterflow.errors import ConfigError
+from counterflow.settings import MEMORY_LIMIT_ENV
 from counterflow.transactions import store
 from counterflow.workspace import Workspace
-
-#: DuckDB's working memory for monitoring; beyond it, joins and sorts spill to
-#: ``<home>/tmp``. DuckDB's own default is 80% of the machine's memory.
-MEMORY_LIMIT_ENV = "COUNTERFLOW_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "4GB"
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class DatasetTables:
     #: the workspace connection underneath, for steps that are not queries (the lists)
     connection: duckdb.DuckDBPyConnection
     _cache: dict[Hashable, ibis.Table] = field(default_factory=dict)
+    #: the engine's memory cap, named when a query runs out of it
+    memory_limit: str | None = None
 
     def cached(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
         """``build()`` computed once per run and kept in memory (Arrow), for intermediate
@@ -49,8 +51,33 @@ class DatasetTables:
         return self._cache[key]
 
     def execute(self, expression: ibis.Table) -> pa.Table:
-        """Run an expression to an Arrow table."""
-        return self.backend.to_pyarrow(expression)
+        """Run an expression to an Arrow table; an engine failure is an :class:`EngineError`."""
+        try:
+            return self.backend.to_pyarrow(expression)
+        except ENGINE_FAILURES as exc:
+            raise engine_error(exc, self.dataset, self.memory_limit) from exc
+
+
+def engine_error(
+    exc: BaseException, dataset: str, memory_limit: str | None, *, scenario: str | None = None
+) -> EngineError:
+    """``exc`` as an :class:`EngineError` naming the dataset (and the scenario, when one was
+    running), with a hint when the engine ran out of memory. The caller chains it."""
+    if scenario:
+        what = f"scenario {scenario!r} failed on dataset {dataset!r}"
+    else:
+        what = f"a query on dataset {dataset!r} failed"
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        # DuckDB's own advice that follows (SET memory_limit …) is not the user's to follow
+        first = str(exc).split("\n", 1)[0]
+        cap = f" (now {memory_limit})" if memory_limit else ""
+        return EngineError(
+            f"{what}: {type(exc).__name__}: {first}; raise the memory limit{cap} "
+            f"(Settings.memory_limit, {MEMORY_LIMIT_ENV}) or free disk space for spilling in "
+            "the workspace's tmp folder",
+            scenario=scenario,
+        )
+    return EngineError(f"{what}: {type(exc).__name__}: {exc}", scenario=scenario)
 
 
 @contextmanager
@@ -62,11 +89,13 @@ def open_dataset(
         store.get_dataset(conn, dataset)  # a clear error for an unknown dataset
         spill = workspace.home / "tmp"
         spill.mkdir(parents=True, exist_ok=True)
-        limit = os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT)
+        limit = workspace.settings.memory_limit
         try:
             conn.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
         except duckdb.Error as exc:
-            raise ConfigError(f"{MEMORY_LIMIT_ENV}={limit!r} is not a memory size: {exc}") from None
+            raise ConfigError(
+                f"the memory limit {limit!r} ({MEMORY_LIMIT_ENV}) is not a size DuckDB takes: {exc}"
+            ) from exc
         conn.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
         backend = ibis.duckdb.from_connection(conn)
 
@@ -83,6 +112,7 @@ def open_dataset(
                 party_labels=table("party_labels"),
                 backend=backend,
                 connection=conn,
+                memory_limit=limit,
             ),
             conn,
         )

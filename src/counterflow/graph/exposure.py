@@ -17,12 +17,16 @@ score decays with every hop and grows with the money.
 
 The expansion is a join per hop in the portable Ibis layer, so it runs unchanged on Spark; no
 Python loop walks the graph.
+
+These are plain functions over a dataset's tables. The monitoring scenario that turns them into
+alerts (``listed-counterparty-exposure``) lives with the other scenarios, in
+:mod:`counterflow.monitoring.scenarios.exposure`; nothing here knows about monitoring.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import math
+from collections.abc import Iterable, Sequence
 
 import ibis
 import ibis.expr.types as ir
@@ -31,10 +35,9 @@ from ibis.common.exceptions import TableNotFound
 
 from counterflow.engines import DatasetTables
 from counterflow.errors import ConfigError
-from counterflow.monitoring.scenario import Param, Scenario
 
-TYPOLOGY = "listed-counterparty-exposure"
-#: the scenario whose alerts name the listed parties exposure starts from
+#: the scenario whose alerts name the listed parties exposure starts from (read from the alerts
+#: table by its id: the graph functions do not depend on the monitoring package)
 LISTED_SCENARIO = "listed-counterparty"
 DIRECTIONS = ("both", "to", "from")
 _LABEL = {"to": "towards listed", "from": "from listed"}
@@ -105,10 +108,9 @@ def exposure(
     path's bottleneck. Paths whose bottleneck is below ``min_usd`` are dropped as they grow.
     A party with more than ``max_via_counterparties`` counterparties (0: no limit) is
     reached but not passed through: a supermarket does not link its customers."""
-    if direction not in DIRECTIONS:
-        raise ConfigError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
-    if hops < 1:
-        raise ConfigError(f"hops must be at least 1, not {hops}")
+    problems = exposure_problems(hops, direction, min_usd, max_via_counterparties)
+    if problems:
+        raise ConfigError("exposure options have problems:\n- " + "\n- ".join(problems))
     everything = flows(t)
     f = everything.filter(everything.usd >= min_usd)
     crowded = _crowded(everything, max_via_counterparties) if max_via_counterparties else None
@@ -118,6 +120,38 @@ def exposure(
     for more in reached[1:]:
         found = found.union(more)
     return _best(found, "party")
+
+
+def exposure_problems(
+    hops: object, direction: object, min_usd: object, max_via_counterparties: object
+) -> list[str]:
+    """Every problem with :func:`exposure`'s options, each naming its option (empty: none)."""
+    problems = []
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 1:
+        problems.append(f"hops: must be a whole number of at least 1, not {hops!r}")
+    if direction not in DIRECTIONS:
+        problems.append(f"direction: must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+    if not _number_at_least(min_usd, 0):
+        problems.append(f"min_usd: must be a number of at least 0, not {min_usd!r}")
+    if (
+        isinstance(max_via_counterparties, bool)
+        or not isinstance(max_via_counterparties, int)
+        or max_via_counterparties < 0
+    ):
+        problems.append(
+            "max_via_counterparties: must be a whole number of at least 0 (0: no limit), "
+            f"not {max_via_counterparties!r}"
+        )
+    return problems
+
+
+def _number_at_least(value: object, least: float) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and not math.isnan(value)
+        and value >= least
+    )
 
 
 def _crowded(f: ir.Table, limit: int) -> ir.Table:
@@ -215,94 +249,3 @@ def _expand(
     for more in found[1:]:
         union = union.union(more)
     return union.drop("bound").mutate(direction=ibis.literal(_LABEL[side]))
-
-
-def _logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
-    seeds = seed_parties(t, list(p["seed_parties"]))
-    found = exposure(
-        t,
-        seeds,
-        hops=int(p["hops"]),
-        direction=str(p["direction"]),
-        min_usd=float(p["min_exposure_usd"]),
-        follow_time=bool(p["follow_time"]),
-        max_via_counterparties=int(p["max_via_counterparties"]),
-    )
-    floor = max(float(p["min_exposure_usd"]), 1.0)
-    money = 0.5 + 0.5 * ((found.exposure_usd / floor).log10() / 3).clip(0, 1)
-    decay = ibis.literal(float(p["decay"])) ** (found.hops - 1).cast("float64")
-    return found.select(
-        subject_id=found.party,
-        score=(money * decay).clip(0, 1),
-        tx_ids=found.tx_ids,
-        hops=found.hops,
-        direction=found.direction,
-        listed_party=found.seed,
-        via=found.via.join(" > ").fill_null(""),
-        exposure_usd=found.exposure_usd.round(2),
-        payments=found.payments,
-        first_date=found.first_ts.date(),
-        last_date=found.last_ts.date(),
-    )
-
-
-EXPOSURE = Scenario(
-    id="listed-counterparty-exposure",
-    title="Exposure: parties within a few hops of a listed party, weighted by the money",
-    typology=TYPOLOGY,
-    sources=(
-        "UNSC resolutions 2199 (2015) and 2253 (2015): no funds made available to listed "
-        "parties, directly or indirectly",
-        "FATF Recommendation 6 and its Interpretive Note: funds owned or controlled "
-        "directly or indirectly by designated persons",
-        "FATF, Financing of the terrorist organisation ISIL (2015): intermediaries between "
-        "the group and the financial system",
-    ),
-    severity="high",
-    logic=_logic,
-    params=(
-        Param(
-            "seed_parties",
-            [],
-            "Party ids to start from (listed or screening-hit parties). Empty: the parties "
-            "the dataset's listed-counterparty alerts are about.",
-        ),
-        Param("hops", 2, "Most payments between a party and a seed.", minimum=1, maximum=6),
-        Param(
-            "direction",
-            "both",
-            "'to': money that can reach a seed (who funds it); 'from': money a seed's "
-            "payments can reach (who it funds); 'both'.",
-        ),
-        Param(
-            "min_exposure_usd",
-            1_000.0,
-            "Least money (USD) between two parties of a path for the path to count; the "
-            "score's money part starts here and is full at 1,000 times it.",
-            minimum=0,
-        ),
-        Param(
-            "decay",
-            0.5,
-            "Score kept per hop beyond the first: a counterparty's counterparty weighs half.",
-            minimum=0,
-            maximum=1,
-        ),
-        Param(
-            "max_via_counterparties",
-            100,
-            "A party with more distinct counterparties than this is reported but not passed "
-            "through: a supermarket, a payroll or a payment service does not link everyone it "
-            "deals with. 0: pass through every party.",
-            minimum=0,
-        ),
-        Param(
-            "follow_time",
-            True,
-            "Count a hop only when the money could have moved on: a payment feeding the "
-            "next one comes before it. False: any dealing counts, whatever the order.",
-        ),
-    ),
-    description="Parties within hops payments of a listed party, with the path (hop count, "
-    "parties in between) and the money that could have flowed along it.",
-)

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -31,6 +32,7 @@ import ibis.expr.types as ir
 from counterflow.engines import DatasetTables, open_dataset
 from counterflow.errors import ConfigError, DataError, NotFoundError
 from counterflow.graph.exposure import LISTED_SCENARIO, alerted_parties, flows, id_table
+from counterflow.io import atomic_output, atomic_path, is_stdout
 from counterflow.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 #: most paths kept for ranking; rustworkx lists them all first, so what bounds memory is the
 #: hop limit (``--hops``, at most 8) and the trimmed neighbourhood, not this
 MAX_PATHS = 100_000
+#: the longest path a trace follows
+MAX_HOPS = 8
 #: FtM schema of each party kind
 _SCHEMA = {"person": "Person", "company": "Company", "npo": "Organization", "bank": "Company"}
 
@@ -139,9 +143,11 @@ def trace(
 
     With ``to_listed`` only paths along which the party's money reaches a listed party;
     otherwise also those along which a listed party's money reaches it. Hops carrying less
-    than ``min_usd`` in all (card payments at a shop, say) are left out."""
-    if hops < 1 or hops > 8:
-        raise ConfigError(f"hops must be between 1 and 8, not {hops}")
+    than ``min_usd`` in all (card payments at a shop, say) are left out. Every problem with
+    the options is raised at once, in one :class:`ConfigError`."""
+    problems = trace_problems(hops, min_usd, limit)
+    if problems:
+        raise ConfigError("trace options have problems:\n- " + "\n- ".join(problems))
     with open_dataset(workspace, dataset) as (t, _):
         if not _known(t, party):
             raise NotFoundError(f"no party {party!r} in dataset {dataset!r}")
@@ -169,6 +175,23 @@ def trace(
         result.parties = _describe(t, on_paths, listed)
         result.transactions = _transactions(t, [x for p in paths for h in p.hops for x in h.tx_ids])
     return result
+
+
+def trace_problems(hops: object, min_usd: object, limit: object) -> list[str]:
+    """Every problem with :func:`trace`'s options, each naming its option (empty: none)."""
+    problems = []
+    if isinstance(hops, bool) or not isinstance(hops, int) or not 1 <= hops <= MAX_HOPS:
+        problems.append(f"hops: must be a whole number from 1 to {MAX_HOPS}, not {hops!r}")
+    if (
+        isinstance(min_usd, bool)
+        or not isinstance(min_usd, int | float)
+        or not math.isfinite(min_usd)
+        or min_usd < 0
+    ):
+        problems.append(f"min_usd: must be a number of at least 0, not {min_usd!r}")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        problems.append(f"limit: must be a whole number of at least 1 or None, not {limit!r}")
+    return problems
 
 
 def _known(t: DatasetTables, party: str) -> bool:
@@ -267,8 +290,8 @@ def _rustworkx() -> Any:
     """rustworkx, imported when a trace runs (the rest of counterflow does without it)."""
     try:
         import rustworkx
-    except ImportError:
-        raise ConfigError("tracing needs the rustworkx library: pip install rustworkx") from None
+    except ImportError as exc:
+        raise ConfigError("tracing needs the rustworkx library: pip install rustworkx") from exc
     return rustworkx
 
 
@@ -400,34 +423,38 @@ def _number(value: Any) -> str:
     return f"{float(value):.2f}"
 
 
-def write_ftm(result: Trace, path: Path) -> int:
-    """Write the trace as FtM JSON lines; returns the number of entities."""
+def write_ftm(result: Trace, path: str | os.PathLike[str]) -> int:
+    """Write the trace as FtM JSON lines (``-``: standard output); returns the number of
+    entities. The file appears whole or not at all."""
     entities = ftm_entities(result)
     try:
-        with open(path, "w", encoding="utf-8") as out:
+        with atomic_output(path) as out:
             for entity in entities:
                 out.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
     except OSError as exc:
-        raise DataError(f"cannot write: {exc.strerror}", path=path) from None
+        raise DataError(f"cannot write: {exc.strerror or exc}", path=path) from exc
     return len(entities)
 
 
-def write_graphml(result: Trace, path: Path) -> int:
-    """Write the parties and payments of the paths as a GraphML file; returns the number of
-    edges. rustworkx's writer is used when it takes key definitions (it then gives node and
-    edge keys distinct ids, as GraphML requires); otherwise the file is written here."""
+def write_graphml(result: Trace, path: str | os.PathLike[str]) -> int:
+    """Write the parties and payments of the paths as a GraphML file (``-``: standard
+    output); returns the number of edges. The file appears whole or not at all. rustworkx's
+    writer is used when it takes key definitions (it then gives node and edge keys distinct
+    ids, as GraphML requires); otherwise the file is written here."""
     nodes, edges = _graph_data(result)
     try:
         rustworkx = _rustworkx()
     except ConfigError:
         rustworkx = None
     try:
-        if rustworkx is not None and hasattr(rustworkx, "GraphMLKey"):
+        # rustworkx writes only to a named file; standard output gets the same graph from here
+        if rustworkx is not None and hasattr(rustworkx, "GraphMLKey") and not is_stdout(path):
             _write_with_rustworkx(rustworkx, nodes, edges, path)
         else:
-            _write_xml(nodes, edges, path)
+            with atomic_output(path) as out:
+                out.write(_graphml_text(nodes, edges))
     except (OSError, RuntimeError) as exc:
-        raise DataError(f"cannot write GraphML: {exc}", path=path) from None
+        raise DataError(f"cannot write GraphML: {exc}", path=path) from exc
     return len(edges)
 
 
@@ -475,7 +502,9 @@ def _graph_data(result: Trace) -> tuple[list[Node], list[Edge]]:
     return nodes, edges
 
 
-def _write_with_rustworkx(rustworkx: Any, nodes: list[Node], edges: list[Edge], path: Path) -> None:
+def _write_with_rustworkx(
+    rustworkx: Any, nodes: list[Node], edges: list[Edge], path: str | os.PathLike[str]
+) -> None:
     graph = rustworkx.PyDiGraph()
     index = {node["id"]: graph.add_node(node) for node in nodes}
     for src, dst, data in edges:
@@ -489,10 +518,11 @@ def _write_with_rustworkx(rustworkx: Any, nodes: list[Node], edges: list[Edge], 
     node, edge = rustworkx.GraphMLDomain.Node, rustworkx.GraphMLDomain.Edge
     keys = [rustworkx.GraphMLKey(f"n_{n}", node, n, types[k], None) for n, k in _NODE_KEYS]
     keys += [rustworkx.GraphMLKey(f"e_{n}", edge, n, types[k], None) for n, k in _EDGE_KEYS]
-    rustworkx.write_graphml(graph, str(path), keys=keys)
+    with atomic_path(path) as tmp:
+        rustworkx.write_graphml(graph, str(tmp), keys=keys)
 
 
-def _write_xml(nodes: list[Node], edges: list[Edge], path: Path) -> None:
+def _graphml_text(nodes: list[Node], edges: list[Edge]) -> str:
     """GraphML by hand, every value escaped."""
 
     def data(prefix: str, values: dict[str, Any], keys: tuple[tuple[str, str], ...]) -> str:
@@ -521,4 +551,4 @@ def _write_xml(nodes: list[Node], edges: list[Edge], path: Path) -> None:
             f"{data('e', values, _EDGE_KEYS)}</edge>"
         )
     lines += ["</graph>", "</graphml>"]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines) + "\n"

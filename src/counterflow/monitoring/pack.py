@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from counterflow.errors import ConfigError
-from counterflow.graph.exposure import EXPOSURE
 from counterflow.monitoring.scenario import Scenario
 from counterflow.monitoring.scenarios.commodities import ANTIQUITIES, CROPS, OIL, PHOSPHATES
+from counterflow.monitoring.scenarios.exposure import EXPOSURE
 from counterflow.monitoring.scenarios.flows import DONATIONS, RANSOM, TRAVEL
 from counterflow.monitoring.scenarios.hub import HUB
 from counterflow.monitoring.scenarios.layering import (

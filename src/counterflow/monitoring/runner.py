@@ -1,9 +1,14 @@
 """Run scenarios over a dataset and store their alerts.
 
-Each scenario's expression is executed, its rows become alerts with an explanation (the facts
-that crossed thresholds and the parameters used) and the first and last time of the
-transactions involved, and the scenario's previous alerts for the dataset are replaced, all in
-one transaction per scenario.
+The scenarios and their parameters are checked before anything runs: an unknown scenario, an
+unknown parameter, a value of the wrong type or out of range are all listed in one
+:class:`~counterflow.monitoring.params.ParameterError` (a ``ConfigError``). Then each
+scenario's expression is executed, its rows become alerts with an explanation (the facts that
+crossed thresholds and the parameters used) and the first and last time of the transactions
+involved, and the scenario's previous alerts for the dataset are replaced, all in one
+transaction per scenario. A query that fails in the engine (out of memory, say) stops the run
+with an :class:`~counterflow.engines.EngineError` naming the scenario; the scenarios before it
+keep their stored alerts.
 """
 
 from __future__ import annotations
@@ -20,10 +25,13 @@ import duckdb
 import pyarrow as pa
 
 from counterflow.cases.alerts import alert_id, replace_alerts
-from counterflow.engines import DatasetTables, open_dataset
+from counterflow.engines import ENGINE_FAILURES, DatasetTables, EngineError, open_dataset
+from counterflow.engines.duckdb import engine_error
 from counterflow.errors import DataError
-from counterflow.monitoring.params import resolve
-from counterflow.monitoring.scenario import ALERT_COLUMNS, Scenario, ScenarioSkipped
+from counterflow.io import transaction
+from counterflow.monitoring.pack import PACK
+from counterflow.monitoring.params import ParameterError, check_scenario_params, resolve
+from counterflow.monitoring.scenario import ALERT_COLUMNS, ParamValue, Scenario, ScenarioSkipped
 from counterflow.workspace import Workspace
 
 ALERTS = pa.schema(
@@ -65,27 +73,40 @@ class RunReport:
 def run_scenarios(
     workspace: Workspace,
     dataset: str,
-    scenarios: Sequence[Scenario],
+    scenarios: Sequence[Scenario | str],
     params: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> RunReport:
-    """Run ``scenarios`` over ``dataset``; ``params`` by scenario id override the defaults."""
+    """Run ``scenarios`` (scenarios, or ids of the pack's) over ``dataset``; ``params`` by
+    scenario id override the defaults.
+
+    Everything is checked first, and every problem raised at once in a
+    :class:`ParameterError`; parameters for a pack scenario that is not run are checked and
+    otherwise ignored (one parameter file serves every selection). An engine failure while a
+    scenario runs is an :class:`EngineError` naming it."""
+    plan = check_run(scenarios, params)
     report = RunReport(dataset)
     with open_dataset(workspace, dataset, read_only=False) as (tables, conn):
-        for scenario in scenarios:
+        for scenario, values in plan:
             if progress:
                 progress(scenario.id)
             started = time.perf_counter()
-            values = resolve(scenario, (params or {}).get(scenario.id))
             try:
                 result = _execute(scenario, tables, values)
+                alerts = _alerts(scenario, dataset, result, values, tables, conn)
             except ScenarioSkipped as skipped:
                 report.runs.append(ScenarioRun(scenario.id, 0, 0.0, skipped=str(skipped)))
                 continue
-            alerts = _alerts(scenario, dataset, result, values, tables, conn)
+            except EngineError as exc:
+                cause = exc.__cause__ if isinstance(exc.__cause__, ENGINE_FAILURES) else exc
+                raise engine_error(
+                    cause, dataset, tables.memory_limit, scenario=scenario.id
+                ) from exc
+            except ENGINE_FAILURES as exc:
+                raise engine_error(exc, dataset, tables.memory_limit, scenario=scenario.id) from exc
             seconds = time.perf_counter() - started
-            conn.execute("BEGIN TRANSACTION")
-            try:
+            what = f"storing the alerts of scenario {scenario.id!r} on dataset {dataset!r}"
+            with transaction(conn, what):
                 replace_alerts(conn, dataset, scenario.id, alerts)
                 conn.execute(
                     "INSERT INTO monitor_runs VALUES (?, ?, ?, ?, ?, ?)",
@@ -98,12 +119,53 @@ def run_scenarios(
                         datetime.now(UTC).replace(tzinfo=None),
                     ],
                 )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
             report.runs.append(ScenarioRun(scenario.id, alerts.num_rows, seconds))
     return report
+
+
+def check_run(
+    scenarios: Sequence[Scenario | str],
+    params: Mapping[str, Mapping[str, Any]] | None = None,
+) -> list[tuple[Scenario, dict[str, ParamValue]]]:
+    """Each scenario to run with its parameters (defaults with ``params`` laid over them),
+    or a :class:`ParameterError` listing every problem: a scenario id the pack does not know,
+    parameters for an unknown scenario, an unknown parameter, a wrong type or range."""
+    problems: list[str] = []
+    chosen: list[Scenario] = []
+    if isinstance(scenarios, str | Scenario):
+        scenarios = [scenarios]  # one scenario given alone, not a sequence of them
+    for item in scenarios:
+        if isinstance(item, Scenario):
+            chosen.append(item)
+        elif isinstance(item, str) and item in PACK:
+            chosen.append(PACK[item])
+        elif isinstance(item, str):
+            problems.append(f"[{item}]: no such scenario (known: {', '.join(sorted(PACK))})")
+        else:
+            problems.append(f"{item!r}: not a scenario or a scenario id")
+    seen: set[str] = set()
+    for scenario in chosen:
+        if scenario.id in seen:
+            problems.append(f"[{scenario.id}]: given twice")
+        seen.add(scenario.id)
+    by_id = {**PACK, **{s.id: s for s in chosen}}
+    given: Mapping[str, Any] = params or {}
+    if not isinstance(given, Mapping):
+        problems.append(
+            "parameters must be a mapping of scenario id to {parameter: value}, "
+            f"not {type(given).__name__}"
+        )
+        given = {}
+    for sid, values in given.items():
+        found = by_id.get(sid)
+        if found is None:
+            known = ", ".join(sorted(by_id))
+            problems.append(f"[{sid}]: no such scenario (known: {known})")
+        else:
+            problems += check_scenario_params(found, values)
+    if problems:
+        raise ParameterError(problems)
+    return [(s, resolve(s, given.get(s.id))) for s in chosen]
 
 
 def _execute(scenario: Scenario, tables: DatasetTables, values: Mapping[str, Any]) -> pa.Table:

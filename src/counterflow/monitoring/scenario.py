@@ -18,6 +18,7 @@ receives the same tables and returns an Arrow table of the same columns.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,23 +54,29 @@ class Param:
     doc: str
     minimum: float | None = None
     maximum: float | None = None
+    #: the values a text parameter may take (None: any text)
+    choices: tuple[str, ...] | None = None
 
     def check(self, value: Any) -> str | None:
         """None when ``value`` fits, else the problem."""
         expected = type(self.default)
         if isinstance(self.default, list):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                return f"must be a list of texts like {self.default!r}"
+                return f"must be a list of texts like {self.default!r}, not {value!r}"
             return None
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             return f"must be {expected.__name__} like {self.default!r}, not {value!r}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number, not {value}"
         if isinstance(value, int | float) and not isinstance(value, bool):
             if self.minimum is not None and value < self.minimum:
                 return f"must be at least {self.minimum}, not {value}"
             if self.maximum is not None and value > self.maximum:
                 return f"must be at most {self.maximum}, not {value}"
+        if isinstance(value, str) and self.choices is not None and value not in self.choices:
+            return f"must be one of {', '.join(self.choices)}, not {value!r}"
         return None
 
 
