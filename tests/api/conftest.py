@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from counterflow.api import create_app
 from counterflow.api.keys import KeyStore, Role
-from counterflow.api.state import ServiceSettings
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.lists import store
 from counterflow.workspace import Workspace
@@ -28,7 +27,8 @@ def client_with(home: Path) -> ClientFactory:
     @contextmanager
     def make(role: Role) -> Iterator[TestClient]:
         _, key = KeyStore(home).create(f"tests ({role})", role)
-        app = create_app(Workspace(home), ServiceSettings(reload_interval=0))
+        workspace = Workspace(home)
+        app = create_app(workspace, workspace.settings.with_(reload_seconds=0))
         with TestClient(app, headers={"Authorization": f"ApiKey {key}"}) as client:
             yield client
 

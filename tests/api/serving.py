@@ -31,6 +31,13 @@ def counterflow_command(home: Path, *args: str) -> list[str]:
 @contextmanager
 def serving(home: Path, *args: str) -> Iterator[str]:
     """``counterflow serve`` on a free loopback port; yields its base URL once it is ready."""
+    with serving_process(home, *args) as (base, _server):
+        yield base
+
+
+@contextmanager
+def serving_process(home: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As :func:`serving`, with the server's process (one worker serves in that process)."""
     port = _free_port()
     server = subprocess.Popen(
         counterflow_command(home, "serve", "--port", str(port), *args),
@@ -50,7 +57,7 @@ def serving(home: Path, *args: str) -> Iterator[str]:
                         break
             except OSError:
                 time.sleep(0.1)
-        yield base
+        yield base, server
     finally:
         server.terminate()
         server.wait(timeout=10)

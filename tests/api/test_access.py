@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from counterflow.api import create_app
 from counterflow.api.keys import KeyStore, Role
-from counterflow.api.state import ServiceSettings
 from counterflow.cases import AuditLog, verify
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.errors import AuthenticationError, PermissionDeniedError
@@ -25,7 +24,7 @@ BODY = {"queries": {"q": {"schema": "Organization", "properties": {"name": ["Jab
 def app_client(home: Path) -> Iterator[TestClient]:
     ws = Workspace(home)
     store.import_list(ws, sample_list_path())
-    with TestClient(create_app(ws, ServiceSettings(reload_interval=0))) as client:
+    with TestClient(create_app(ws, ws.settings.with_(reload_seconds=0))) as client:
         yield client
 
 
@@ -113,7 +112,7 @@ def test_refusals_and_answers_are_audited(app_client: TestClient, home: Path) ->
 def test_open_mode_needs_no_key_and_says_so(home: Path) -> None:
     ws = Workspace(home)
     store.import_list(ws, sample_list_path())
-    settings = ServiceSettings(open_mode=True, reload_interval=0)
+    settings = ws.settings.with_(open_mode=True, reload_seconds=0)
     with TestClient(create_app(ws, settings)) as client:
         response = client.post("/match/default", json=BODY)
         assert response.status_code == 200
@@ -127,7 +126,7 @@ def test_open_mode_needs_no_key_and_says_so(home: Path) -> None:
 def test_no_audit_writes_nothing(home: Path) -> None:
     ws = Workspace(home)
     store.import_list(ws, sample_list_path())
-    settings = ServiceSettings(open_mode=True, audit=False, reload_interval=0)
+    settings = ws.settings.with_(open_mode=True, audit=False, reload_seconds=0)
     with TestClient(create_app(ws, settings)) as client:
         assert client.post("/match/default", json=BODY).status_code == 200
         assert client.get("/readyz").json()["audit"] == "OFF"

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from counterflow.api.keys import KeyStore, Role
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.lists import store
@@ -20,6 +22,7 @@ from .serving import serving
 MAX_EXAMPLES = "100"
 
 
+@pytest.mark.slow
 def test_no_request_makes_the_service_fail(home: Path, tmp_path: Path) -> None:
     store.import_list(Workspace(home), sample_list_path())
     _, key = KeyStore(home).create("schemathesis", Role.ADMIN)

@@ -1,46 +1,66 @@
-"""The HTTP service: ``create_app`` wires the state, the routes and error handling.
+"""The HTTP service: ``create_app`` wires the state, the guard, the routes and error handling.
 
 Library errors carry their HTTP status (:attr:`CounterflowError.status`) and become a JSON
-``{"detail": ...}`` answer here, once; request validation errors are 422 with the failing field.
+``{"detail": ...}`` answer in :mod:`counterflow.api.problems`, once; request validation errors
+are a 422 citing the failing field. The guard (:mod:`counterflow.api.guard`) wraps everything,
+Starlette's error middleware included.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from counterflow import __version__
 from counterflow.api import decision_routes, routes
-from counterflow.api.state import ReloadWatcher, Service, ServiceSettings
-from counterflow.errors import CounterflowError
+from counterflow.api.docs import add_docs
+from counterflow.api.guard import OPEN_MODE_HEADER, Guard
+from counterflow.api.problems import HANDLERS
+from counterflow.api.state import ReloadWatcher, Service
+from counterflow.settings import Settings
 from counterflow.workspace import Workspace
 
-OPEN_MODE_ENV = "COUNTERFLOW_OPEN_MODE"
-AUDIT_ENV = "COUNTERFLOW_AUDIT"
-RELOAD_ENV = "COUNTERFLOW_RELOAD_SECONDS"
-OPEN_MODE_HEADER = "X-Counterflow-Open-Mode"
+__all__ = [
+    "OPEN_MODE_HEADER",
+    "CounterflowAPI",
+    "app_from_env",
+    "create_app",
+]
 
 
-def create_app(workspace: Workspace, settings: ServiceSettings | None = None) -> FastAPI:
-    """A service over one workspace; the screening index is built when the app starts."""
-    settings = settings or ServiceSettings()
+class CounterflowAPI(FastAPI):
+    """FastAPI with the guard outside its whole middleware stack.
+
+    ``add_middleware`` would put it inside Starlette's error middleware, where a 500 answer
+    passes it by: unaudited, and unmarked in open mode."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        service = self.state.service
+        assert isinstance(service, Service)
+        return Guard(super().build_middleware_stack(), service)
+
+
+def create_app(workspace: Workspace, settings: Settings | None = None) -> FastAPI:
+    """A service over one workspace, run by ``settings`` (default: the workspace's); the
+    screening index is built when the app starts."""
+    settings = settings or workspace.settings
     svc = Service.create(workspace, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        watcher = ReloadWatcher(svc.holder, settings.reload_interval)
+        watcher = ReloadWatcher(svc.holder, settings.reload_seconds)
         svc.holder.reload()
-        if settings.reload_interval > 0:
+        if settings.reload_seconds > 0:
             watcher.start()
         try:
             yield
         finally:
-            if settings.reload_interval > 0:
+            if settings.reload_seconds > 0:
                 watcher.stop()
 
     description = "Screen names against sanctions lists (a yente-compatible /match API)."
@@ -48,46 +68,31 @@ def create_app(workspace: Workspace, settings: ServiceSettings | None = None) ->
         description = "**OPEN MODE: no API keys are checked. For a local trial only.** " + (
             description
         )
-    app = FastAPI(
-        title="counterflow", version=__version__, description=description, lifespan=lifespan
+    app = CounterflowAPI(
+        title="counterflow",
+        version=__version__,
+        description=description,
+        lifespan=lifespan,
+        docs_url=None,  # served from the package by add_docs, not from a CDN
+        redoc_url=None,  # ReDoc would load from a CDN
     )
     app.state.service = svc
     app.include_router(routes.router)
     app.include_router(decision_routes.router)
-
-    @app.exception_handler(CounterflowError)
-    async def counterflow_error(request: Request, exc: CounterflowError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "ApiKey"} if exc.status == 401 else None
-        return JSONResponse(status_code=exc.status, content={"detail": str(exc)}, headers=headers)
-
-    if settings.open_mode:
-
-        @app.middleware("http")
-        async def mark_open(
-            request: Request, call_next: Callable[[Request], Awaitable[Response]]
-        ) -> Response:
-            response = await call_next(request)
-            response.headers[OPEN_MODE_HEADER] = "true; no API keys checked"
-            return response
-
+    add_docs(app)
+    handlers: dict[Any, Any] = HANDLERS
+    for kind, handler in handlers.items():
+        app.add_exception_handler(kind, handler)
     return app
 
 
-def settings_from_env() -> ServiceSettings:
-    """The settings ``serve`` hands to each worker process through the environment."""
-    return ServiceSettings(
-        open_mode=os.environ.get(OPEN_MODE_ENV) == "1",
-        audit=os.environ.get(AUDIT_ENV, "1") != "0",
-        reload_interval=float(os.environ.get(RELOAD_ENV, "2")),
-    )
-
-
 def app_from_env() -> FastAPI:
-    """The app for the workspace in ``COUNTERFLOW_HOME``: what ``serve`` starts each worker with."""
+    """The app for the settings ``serve`` hands each worker through the environment."""
     logger = logging.getLogger("counterflow")
     if not logger.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s counterflow: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    return create_app(Workspace(), settings_from_env())
+    settings = Settings.from_env()
+    return create_app(Workspace(settings=settings), settings)

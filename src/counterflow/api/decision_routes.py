@@ -1,7 +1,7 @@
 """Analysts' endpoints: clear a hit as a false positive, list and revoke decisions, reload.
 
 All of them need an ``admin`` key: a payment system's ``screen`` key must not be able to clear
-the hits it raises.
+the hits it raises. Each is audited, listing decisions too: the list holds customers' names.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from counterflow.api.models import (
     ReloadResponse,
     RevokeRequest,
 )
-from counterflow.api.security import AdminCaller, ServiceDep, client_of
+from counterflow.api.security import AdminCaller, ServiceDep, audit
 from counterflow.cases.decisions import Decision, Status
 from counterflow.errors import DataError, NotFoundError
 from counterflow.screening import Query as ScreeningQuery
@@ -37,7 +37,9 @@ def clear_hit(
     try:
         query = ScreeningQuery.from_properties(body.query.schema_, body.query.properties)
     except DataError as exc:
-        raise HTTPException(400, f"query: {exc.problem}") from None
+        raise HTTPException(400, f"query: {exc.problem}") from exc
+    except ValueError as exc:  # the caller's text, not the server, is the cause: never a 500
+        raise HTTPException(400, "query: cannot be screened") from exc
     state = svc.holder.state
     entity = state.screener.entity(body.entity_id)
     if entity is None:
@@ -50,17 +52,13 @@ def clear_hit(
         actor=caller.actor,
         reason=body.reason,
     )
-    svc.record(
-        "decision",
-        caller,
-        client=client_of(request),
-        decision=decision.to_json(),
-    )
+    audit(request, "decision", caller, decision=decision.to_json())
     return decision
 
 
 @router.get("/decisions", response_model=DecisionList)
 def list_decisions(
+    request: Request,
     caller: AdminCaller,
     svc: ServiceDep,
     status: Annotated[Status | None, Query(description="Only decisions in this state.")] = None,
@@ -72,6 +70,13 @@ def list_decisions(
         for d in svc.decisions.all()
         if (status is None or d.status is status) and (entity_id in (None, d.entity_id))
     ]
+    audit(
+        request,
+        "decisions",
+        caller,
+        filters={"status": status, "entity_id": entity_id},
+        count=len(decisions),
+    )
     return DecisionList(decisions=decisions)
 
 
@@ -87,10 +92,10 @@ def revoke_decision(
     decision = svc.decisions.revoke(
         decision_id, analyst=body.analyst, actor=caller.actor, reason=body.reason
     )
-    svc.record(
+    audit(
+        request,
         "revoke",
         caller,
-        client=client_of(request),
         decision_id=decision_id,
         analyst=body.analyst,
         reason=body.reason,
@@ -103,11 +108,5 @@ def reload_lists(request: Request, caller: AdminCaller, svc: ServiceDep) -> Relo
     """Pick up new list editions now rather than at the next poll."""
     reloaded = svc.holder.reload()
     editions = svc.holder.state.edition_labels()
-    svc.record(
-        "reload",
-        caller,
-        client=client_of(request),
-        reloaded=reloaded,
-        editions=editions,
-    )
+    audit(request, "reload", caller, reloaded=reloaded, editions=editions)
     return ReloadResponse(reloaded=reloaded, editions=editions)

@@ -5,8 +5,11 @@ compared by its SHA-256. A slow password hash (argon2, bcrypt) protects low-entr
 people choose; a random 256-bit secret cannot be guessed from its SHA-256, and checking it must
 cost microseconds on every screening request. The clear key is shown once, at creation.
 
-Keys live in ``<home>/keys.json``, rewritten whole and atomically under a file lock; a running
-service notices a changed file (created or revoked keys) on the next request.
+Keys live in ``<home>/keys.json`` (``0600``), rewritten whole and atomically under a file lock;
+a running service notices a changed file (created or revoked keys) on the next request.
+
+The service checks a key in two steps: :meth:`KeyStore.identify` (who is calling, before the
+request body is read) and :meth:`Role.allows` (may they make this call, once the route is known).
 """
 
 from __future__ import annotations
@@ -32,9 +35,13 @@ from counterflow.errors import (
     DataError,
     NotFoundError,
     PermissionDeniedError,
+    StoreError,
 )
+from counterflow.io import ensure_private_dir, open_private_append, read_text, write_private_text
 
 KEYS_FILENAME = "keys.json"
+#: a key record is a few hundred bytes: a larger key file is not one counterflow wrote
+MAX_KEY_FILE_BYTES = 16 * 1024 * 1024
 _KEY_PATTERN = re.compile(r"cf_([0-9a-f]{12})_([A-Za-z0-9_\-]{43})")
 
 
@@ -81,6 +88,14 @@ class Principal:
 OPEN_PRINCIPAL = Principal("open", "open mode", Role.ADMIN)
 
 
+class RevokedKeyError(AuthenticationError):
+    """A key whose secret is right but which was revoked: unlike a wrong key, it says who."""
+
+    def __init__(self, message: str, principal: Principal) -> None:
+        super().__init__(message)
+        self.principal = principal
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
@@ -125,12 +140,20 @@ class KeyStore:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """One writer at a time: the file is read, changed and replaced whole."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path.with_name(f"{self.path.name}.lock"), "ab") as lock, exclusive(lock):
+        ensure_private_dir(self.path.parent)
+        lock_path = self.path.with_name(f"{self.path.name}.lock")
+        with open_private_append(lock_path) as lock, exclusive(lock, lock_path):
             yield
 
     def authenticate(self, presented: str | None, needed: Role) -> Principal:
         """The caller behind ``presented`` if it is a live key with a role allowing ``needed``."""
+        principal = self.identify(presented)
+        if not principal.role.allows(needed):
+            raise PermissionDeniedError(denied_message(principal, needed))
+        return principal
+
+    def identify(self, presented: str | None) -> Principal:
+        """The caller behind ``presented`` if it is a live key, whatever its role."""
         if not presented:
             raise AuthenticationError(
                 "this service needs an API key: send 'Authorization: ApiKey <key>'"
@@ -143,13 +166,10 @@ class KeyStore:
             or not hmac.compare_digest(record.secret_hash, _hash(match.group(2)))
         ):
             raise AuthenticationError("the API key is not valid")
+        principal = Principal(record.key_id, record.name, record.role)
         if not record.active:
-            raise AuthenticationError(f"the API key {record.key_id} was revoked")
-        if not record.role.allows(needed):
-            raise PermissionDeniedError(
-                f"the API key {record.key_id} has role {record.role}; this needs {needed}"
-            )
-        return Principal(record.key_id, record.name, record.role)
+            raise RevokedKeyError(f"the API key {record.key_id} was revoked", principal)
+        return principal
 
     def _current(self) -> dict[str, ApiKey]:
         """The keys, re-read only when the file changed (one stat per request)."""
@@ -167,23 +187,27 @@ class KeyStore:
 
     def _read(self) -> dict[str, ApiKey]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            text = read_text(self.path, max_bytes=MAX_KEY_FILE_BYTES, encoding="utf-8")
+        except DataError as exc:
+            if not self.path.exists():
+                return {}
+            raise StoreError(f"cannot read the key file {self.path}: {exc.problem}") from exc
+        try:
+            data = json.loads(text)
             return {k["key_id"]: ApiKey(**{**k, "role": Role(k["role"])}) for k in data["keys"]}
-        except FileNotFoundError:
-            return {}
         except (ValueError, KeyError, TypeError) as exc:
-            raise DataError(f"the key file is damaged ({exc})", path=self.path) from None
+            raise DataError(f"the key file is damaged ({exc})", path=self.path) from exc
 
     def _write(self, keys: dict[str, ApiKey]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Replace the file whole, ``0600``: it holds the hashes that let callers in."""
+        ensure_private_dir(self.path.parent)
         body = {"version": 1, "keys": [asdict(k) for k in keys.values()]}
-        tmp = self.path.with_name(f"{self.path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(body, out, indent=2)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, self.path)
+        write_private_text(self.path, json.dumps(body, indent=2))
+
+
+def denied_message(principal: Principal, needed: Role) -> str:
+    """Why a key may not make a call (a 403)."""
+    return f"the API key {principal.key_id} has role {principal.role}; this needs {needed}"
 
 
 def _now() -> str:

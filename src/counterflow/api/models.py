@@ -1,22 +1,77 @@
 """Request and response bodies of the HTTP service, shaped as yente's so its clients work.
 
-Sizes are bounded here, at the edge: a batch holds at most ``MAX_QUERIES`` queries and a
-property at most ``MAX_VALUES`` values of ``MAX_VALUE_LENGTH`` characters.
+Sizes are bounded here, at the edge: a batch holds at most ``MAX_QUERIES`` queries, a query at
+most ``MAX_PROPERTIES`` properties, and a property at most ``MAX_VALUES`` values of
+``MAX_VALUE_LENGTH`` characters. Every request body is text that is valid Unicode
+(:class:`RequestBody`).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
+from counterflow.api.text import has_surrogate, safe_text
 from counterflow.cases import Decision
 
 MAX_QUERIES = 500
+MAX_PROPERTIES = 100
 MAX_VALUES = 50
 MAX_VALUE_LENGTH = 1000
+#: the longest query key (``queries`` is keyed by the caller's own ids) and property name
+MAX_KEY_LENGTH = 200
+MAX_PROPERTY_NAME = 64
 
 Value = Annotated[str, StringConstraints(max_length=MAX_VALUE_LENGTH)]
+QueryKey = Annotated[str, StringConstraints(max_length=MAX_KEY_LENGTH)]
+PropertyName = Annotated[str, StringConstraints(max_length=MAX_PROPERTY_NAME)]
+
+
+def _pointer(path: list[str | int]) -> str:
+    """A JSON pointer (RFC 6901) to a place in the body, safe to repeat in an answer."""
+    parts = (str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return safe_text("/" + "/".join(parts), 200)
+
+
+def _first_surrogate(data: Any) -> str | None:
+    """Where the first lone surrogate in a JSON value is (in a key or a string), or None.
+
+    Walked with a stack, not recursion: the body's nesting is the caller's choice."""
+    stack: list[tuple[list[str | int], Any]] = [([], data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if has_surrogate(value):
+                return f"the text at {_pointer(path)}"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and has_surrogate(key):
+                    return f"the key {_pointer([*path, key])}"
+                stack.append(([*path, key], item))
+        elif isinstance(value, list):
+            stack.extend(([*path, i], item) for i, item in enumerate(value))
+    return None
+
+
+class RequestBody(BaseModel):
+    """A request body: refused (422, naming the place) if any key or text in it holds a lone
+    surrogate (``"\\ud800"``), which is not Unicode and cannot be screened, stored or
+    repeated."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        where = _first_surrogate(data)
+        if where is not None:
+            raise PydanticCustomError(
+                "lone_surrogate",
+                "{where} holds a lone surrogate (half of a UTF-16 pair), which is not valid "
+                "Unicode: send UTF-8 text",
+                {"where": where},
+            )
+        return data
 
 
 class EntityExample(BaseModel):
@@ -26,13 +81,14 @@ class EntityExample(BaseModel):
 
     id: str | None = Field(default=None, max_length=200)
     schema_: str = Field(alias="schema", examples=["Person"], max_length=50)
-    properties: dict[str, Annotated[list[Value], Field(max_length=MAX_VALUES)]] = Field(
-        examples=[{"name": ["Aiman al-Zawahiri"], "birthDate": ["1951"]}]
-    )
+    properties: Annotated[
+        dict[PropertyName, Annotated[list[Value], Field(max_length=MAX_VALUES)]],
+        Field(max_length=MAX_PROPERTIES),
+    ] = Field(examples=[{"name": ["Aiman al-Zawahiri"], "birthDate": ["1951"]}])
 
 
-class EntityMatchQuery(BaseModel):
-    queries: Annotated[dict[str, EntityExample], Field(max_length=MAX_QUERIES)]
+class EntityMatchQuery(RequestBody):
+    queries: Annotated[dict[QueryKey, EntityExample], Field(max_length=MAX_QUERIES)]
 
 
 class EntityResponse(BaseModel):
@@ -93,7 +149,7 @@ class SearchResponse(BaseModel):
     editions: dict[str, str]
 
 
-class DecisionRequest(BaseModel):
+class DecisionRequest(RequestBody):
     """Clear one hit as a false positive: the query as it was screened, the entry it hit, who
     decided and why."""
 
@@ -105,7 +161,7 @@ class DecisionRequest(BaseModel):
     )
 
 
-class RevokeRequest(BaseModel):
+class RevokeRequest(RequestBody):
     analyst: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
 

@@ -1,11 +1,13 @@
 """The screening endpoints: yente's /match, /search and /entities, plus catalogue and health.
 
 Every screening answer names the list editions it was judged against and is written to the
-audit trail before it is returned.
+audit trail before it is returned (answers without a record of their own, such as the
+catalogue or an error, get one from the guard).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -13,7 +15,6 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from counterflow.api.keys import Principal
 from counterflow.api.models import (
     Algorithm,
     AlgorithmsResponse,
@@ -29,8 +30,8 @@ from counterflow.api.models import (
     SearchResponse,
     TotalSpec,
 )
-from counterflow.api.security import ScreenCaller, ServiceDep, client_of
-from counterflow.api.state import ScreenerState, Service
+from counterflow.api.security import ScreenCaller, ServiceDep, audit
+from counterflow.api.state import ScreenerState
 from counterflow.cases import Clearance
 from counterflow.errors import DataError, NotFoundError
 from counterflow.lists.formats.ftm import entity_to_ftm
@@ -46,6 +47,7 @@ DEFAULT_CUTOFF = 0.1
 INLINE_QUERIES = 4
 T = TypeVar("T")
 
+log = logging.getLogger("counterflow.api")
 router = APIRouter()
 
 
@@ -162,11 +164,13 @@ async def match(
 
     responses = await _compute(screen_all, len(queries))
     editions = state.edition_labels()
-    await _record(
-        svc,
+    # on the event loop: the record's fsync holds it for about 0.2 ms, and a worker thread
+    # measured worse (bench/service: 373 against 454 requests/s at concurrency 8), because the
+    # thread then waits for the busy loop to let go of the GIL
+    audit(
+        request,
         "match",
         caller,
-        client=client_of(request),
         dataset=dataset,
         editions=editions,
         params={
@@ -194,13 +198,6 @@ async def _compute(work: Callable[[], T], queries: int) -> T:
     return await run_in_threadpool(work)
 
 
-async def _record(svc: Service, action: str, caller: Principal, **details: Any) -> None:
-    """Write the audit record on the event loop. Its fsync holds the loop for about 0.2 ms; a
-    worker thread measured worse (bench/service: 373 against 454 requests/s at concurrency 8),
-    because the thread then waits for the busy loop to let go of the GIL."""
-    svc.record(action, caller, **details)
-
-
 def _json(model: BaseModel) -> Response:
     """The answer serialised once by pydantic; the route's ``response_model`` still documents
     it, and FastAPI does not validate it a second time."""
@@ -211,7 +208,10 @@ def _query(key: str, example: EntityExample) -> ScreeningQuery:
     try:
         return ScreeningQuery.from_properties(example.schema_, example.properties, id=key)
     except DataError as exc:
-        raise HTTPException(400, f"query {key!r}: {exc.problem}") from None
+        raise HTTPException(400, f"query {key!r}: {exc.problem}") from exc
+    except ValueError as exc:  # the caller's text, not the server, is the cause: never a 500
+        log.warning("query %r could not be read", key, exc_info=True)
+        raise HTTPException(400, f"query {key!r} cannot be screened") from exc
 
 
 def _audited(results: list[ScoredEntityResponse]) -> list[dict[str, Any]]:
@@ -237,7 +237,6 @@ async def search(
     dataset: DatasetPath,
     request: Request,
     caller: ScreenCaller,
-    svc: ServiceDep,
     state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=1000)],
     schema: Annotated[str | None, Query(max_length=50)] = None,
@@ -247,18 +246,20 @@ async def search(
     try:
         query = ScreeningQuery.make(q, schema=schema)
     except DataError as exc:
-        raise HTTPException(400, exc.problem) from None
+        raise HTTPException(400, exc.problem) from exc
+    except ValueError as exc:  # the caller's text, not the server, is the cause: never a 500
+        log.warning("search %r could not be read", q[:100], exc_info=True)
+        raise HTTPException(400, "the search text cannot be screened") from exc
     lists = _lists(state, dataset)
     found = await _compute(
         lambda: state.screener.screen(query, limit=limit, threshold=0.5, lists=lists), 1
     )
     results = [_scored(m) for m in found]
     editions = state.edition_labels()
-    await _record(
-        svc,
+    audit(
+        request,
         "search",
         caller,
-        client=client_of(request),
         dataset=dataset,
         editions=editions,
         params={"q": q, "schema": schema, "limit": limit},
@@ -281,15 +282,14 @@ def entity(
     entity_id: Annotated[str, Path(max_length=300)],
     request: Request,
     caller: ScreenCaller,
-    svc: ServiceDep,
     state: StateDep,
 ) -> EntityResponse:
     """One list entry by its id (``un-sc:QDe.137``)."""
     found = state.screener.entity(entity_id)
-    svc.record(
+    audit(
+        request,
         "entity",
         caller,
-        client=client_of(request),
         entity_id=entity_id,
         found=found is not None,
         editions=state.edition_labels(),

@@ -1,22 +1,35 @@
 """Who may call what: every screening endpoint needs an API key with a role that allows it.
 
 Keys come in the ``Authorization`` header as ``ApiKey <key>`` (OpenSanctions' convention) or
-``Bearer <key>``. Refused calls are written to the audit trail too: they are security events.
-In open mode nothing is checked and the caller is recorded as ``open-mode``.
+``Bearer <key>``. The guard (:mod:`counterflow.api.guard`) checks the key before the request
+body is read and leaves the caller in the request's :class:`Call`; the routes' dependencies only
+check the role (403), without hashing the key again. Refused calls are written to the audit trail
+too: they are security events. In open mode nothing is checked and the caller is recorded as
+``open-mode``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
+from starlette.types import Scope
 
-from counterflow.api.keys import OPEN_PRINCIPAL, Principal, Role
+from counterflow.api.keys import Principal, Role, denied_message
 from counterflow.api.state import Service
+from counterflow.api.text import safe_text
 from counterflow.errors import AuthenticationError, PermissionDeniedError
 
+#: where a request's :class:`Call` lives in the ASGI scope's ``state``
+CALL_KEY = "counterflow.call"
+#: the longest request path an audit record keeps
+MAX_AUDITED_PATH = 300
+
+# documents the header in the OpenAPI description (and Swagger UI's "Authorize"); the guard
+# is what reads it
 _HEADER = APIKeyHeader(
     name="Authorization",
     auto_error=False,
@@ -24,6 +37,23 @@ _HEADER = APIKeyHeader(
     description="'ApiKey <key>' or 'Bearer <key>'; create keys with 'counterflow keys create'.",
 )
 _SCHEMES = ("apikey ", "bearer ")
+
+
+@dataclass(slots=True)
+class Call:
+    """One request as the guard and the routes share it: who is calling, whether its audit
+    record is written, and what an error answer said (for that record)."""
+
+    principal: Principal | None = None
+    audited: bool = False
+    problem: Any = None
+
+
+def call_of(scope: Scope) -> Call | None:
+    """The request's :class:`Call`; None outside the guard (public paths have one too)."""
+    state = scope.get("state")
+    found = state.get(CALL_KEY) if isinstance(state, dict) else None
+    return found if isinstance(found, Call) else None
 
 
 async def service(request: Request) -> Service:
@@ -45,7 +75,8 @@ def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _key(header: str | None) -> str | None:
+def key_of(header: str | None) -> str | None:
+    """The key in an ``Authorization`` header value, with or without its scheme word."""
     if not header:
         return None
     for scheme in _SCHEMES:
@@ -54,31 +85,41 @@ def _key(header: str | None) -> str | None:
     return header.strip()
 
 
-def require(role: Role) -> Callable[[Request, str | None], Awaitable[Principal]]:
-    """A dependency that returns the caller, or refuses with 401 / 403.
+def audit(request: Request, action: str, caller: Principal | None, **details: Any) -> None:
+    """Write this request's audit record, with the caller's address; the guard then writes no
+    other. Failing to write fails the request (503): nothing is answered unrecorded."""
+    service_of(request).record(action, caller, client=client_of(request), **details)
+    call = call_of(request.scope)
+    if call is not None:
+        call.audited = True
 
-    A coroutine: checking a key is a stat and a hash, cheaper than the thread hop FastAPI
-    makes for plain functions."""
+
+def require(role: Role) -> Callable[[Request, str | None], Awaitable[Principal]]:
+    """A dependency that returns the caller, or refuses with 403 (the guard already refused a
+    missing or bad key with 401).
+
+    A coroutine: it only reads what the guard found, cheaper than FastAPI's thread hop."""
 
     async def caller(
         request: Request, authorization: Annotated[str | None, Security(_HEADER)] = None
     ) -> Principal:
-        svc = service_of(request)
-        if svc.settings.open_mode:
-            return OPEN_PRINCIPAL
-        try:
-            return svc.keys.authenticate(_key(authorization), role)
-        except (AuthenticationError, PermissionDeniedError) as exc:
-            svc.record(
+        call = call_of(request.scope)
+        principal = call.principal if call else None
+        if principal is None:  # only without the guard in front, which create_app never does
+            raise AuthenticationError("this service needs an API key")
+        if not principal.role.allows(role):
+            exc = PermissionDeniedError(denied_message(principal, role))
+            audit(
+                request,
                 "denied",
-                None,
-                path=request.url.path[:300],
+                principal,
+                path=safe_text(request.scope["path"], MAX_AUDITED_PATH),
                 method=request.method,
-                client=client_of(request),
                 status=exc.status,
                 reason=str(exc),
             )
-            raise
+            raise exc
+        return principal
 
     return caller
 

@@ -1,4 +1,7 @@
-"""The service's state: settings, keys, decisions, the audit trail and the screening index.
+"""The service's state: keys, decisions, the audit trail and the screening index.
+
+The settings are the workspace's :class:`counterflow.settings.Settings`, read once by whoever
+started the service (``serve`` hands them to each worker through the environment).
 
 Requests take the current :class:`ScreenerState` once and use it to the end, so a request in
 flight finishes on the editions it started with while a reload builds the next state beside it;
@@ -19,21 +22,14 @@ from counterflow.cases import AuditLog, DecisionStore
 from counterflow.errors import CounterflowError, StoreError
 from counterflow.lists.store import Edition, active_editions, active_entities
 from counterflow.screening import Screener
+from counterflow.settings import Settings
 from counterflow.workspace import Workspace
 
 log = logging.getLogger("counterflow.api")
 
 
-@dataclass(frozen=True)
-class ServiceSettings:
-    """How the service runs; ``serve`` passes these to every worker through the environment."""
-
-    #: no API keys checked: for a local trial only, and marked on every response
-    open_mode: bool = False
-    #: record every request in the audit trail (off only to measure what it costs)
-    audit: bool = True
-    #: seconds between looks at the workspace for new editions; 0 turns polling off
-    reload_interval: float = 2.0
+class NotReadyError(StoreError):
+    """The screening index is not loaded yet (a 503 whose message is safe to show anyone)."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,7 @@ class ScreenerHolder:
     def state(self) -> ScreenerState:
         state = self._state
         if state is None:
-            raise StoreError("the screening index is not loaded yet")
+            raise NotReadyError("the screening index is not loaded yet")
         return state
 
     @property
@@ -126,14 +122,14 @@ class Service:
     """Everything a request handler needs, built once per worker."""
 
     workspace: Workspace
-    settings: ServiceSettings
+    settings: Settings
     holder: ScreenerHolder
     keys: KeyStore
     decisions: DecisionStore
     audit: AuditLog | None
 
     @classmethod
-    def create(cls, workspace: Workspace, settings: ServiceSettings) -> Service:
+    def create(cls, workspace: Workspace, settings: Settings) -> Service:
         return cls(
             workspace=workspace,
             settings=settings,
@@ -145,7 +141,7 @@ class Service:
 
     def record(self, action: str, caller: Principal | None, **details: Any) -> None:
         """Write one audit record; failing to write fails the request (nothing goes
-        unrecorded)."""
+        unrecorded): :class:`counterflow.cases.audit.AuditWriteError`."""
         if self.audit is None:
             return
         actor = caller.actor if caller else "anonymous"
