@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, Any
 
 import click
 
-from counterflow.cases.audit import AuditLog, parse_anchor, select, verify
-from counterflow.cli import workspace
-from counterflow.cli.console import console, err_console
+from counterflow.cases.audit import AuditLog, Verification, parse_anchor, select, verify
+from counterflow.cli.console import console, emit_json, err_console, note, warn
+from counterflow.cli.context import Group, output_option, state, workspace
+from counterflow.io import STDOUT, atomic_output, is_stdout
 
 EXPORT_COLUMNS = (
     "seq",
@@ -32,46 +31,85 @@ EXPORT_COLUMNS = (
     "hash",
 )
 _COLUMN_KEYS = {"seq", "time", "action", "actor", "role", "client", "dataset", "editions"}
+#: problems printed one by one; the rest are counted
+_SHOWN_PROBLEMS = 50
 
 
-@click.group()
+@click.group(cls=Group)
 def audit() -> None:
     """The audit trail: every request the service answered, each record sealing the last.
 
     \b
     Example:
-      counterflow audit verify
-      counterflow audit export --since 2026-11-01 --until 2026-12-01 --output nov.csv
+      counterflow audit verify --new
+      counterflow audit export --since 2026-11-01 --until 2026-12-01 -o nov.csv
     """
+
+
+def _verification_json(log: AuditLog, result: Verification, new: bool) -> dict[str, Any]:
+    return {
+        "path": str(log.path),
+        "ok": result.ok,
+        "records": result.records,
+        "first_time": result.first_time,
+        "last_time": result.last_time,
+        "head": f"{result.head.seq}:{result.head.hash}",
+        "new": new,
+        "problems": result.problems,
+    }
 
 
 @audit.command("verify")
 @click.option(
     "--anchor",
-    help="SEQ:HASH printed by an earlier verify: also proves no record was cut from the end.",
+    metavar="SEQ:HASH",
+    help="The head printed by an earlier verify: also proves no record was cut from the end.",
+)
+@click.option(
+    "--new",
+    is_flag=True,
+    help="The workspace has not served a request yet: no trail is expected (one that exists "
+    "is still checked in full).",
 )
 @click.pass_context
-def verify_cmd(ctx: click.Context, anchor: str | None) -> None:
+def verify_cmd(ctx: click.Context, anchor: str | None, new: bool) -> None:
     """Check every record's hash and link; exit 1 and name each broken record if any.
+
+    A missing or empty trail fails (deleting it is the easiest way to hide records), unless
+    --new says the workspace has not served a request yet. Note the head it prints and pass
+    it back later as --anchor SEQ:HASH.
 
     \b
     Example:
-      counterflow audit verify --anchor 1042:5c1f…
+      counterflow audit verify --new
+      counterflow audit verify --new --json
     """
     log = AuditLog.for_home(workspace(ctx).home)
-    result = verify(log, parse_anchor(anchor) if anchor else None)
-    for problem in result.problems[:50]:
-        err_console.print(f"{log.path}: {problem}")
-    if len(result.problems) > 50:
-        err_console.print(f"… and {len(result.problems) - 50} more problems")
-    span = f", {result.first_time} to {result.last_time}" if result.records else ""
-    console.print(f"{result.records:,} records in {log.path}{span}.")
-    console.print(f"Head: {result.head.seq}:{result.head.hash} (note it; pass it as --anchor).")
+    result = verify(log, parse_anchor(anchor) if anchor else None, new=new)
+    if state(ctx).json:
+        emit_json(_verification_json(log, result, new))
+    else:
+        for problem in result.problems[:_SHOWN_PROBLEMS]:
+            err_console.print(f"{log.path}: {problem}")
+        if len(result.problems) > _SHOWN_PROBLEMS:
+            err_console.print(f"… and {len(result.problems) - _SHOWN_PROBLEMS} more problems")
+        if result.records:
+            console.print(
+                f"{result.records:,} records in {log.path}, "
+                f"{result.first_time} to {result.last_time}."
+            )
+            console.print(
+                f"Head: {result.head.seq}:{result.head.hash} (note it; pass it as --anchor)."
+            )
+        elif result.ok:
+            console.print(f"No audit records yet in {log.path} (a new workspace).")
     if not result.ok:
+        hint = "" if new or result.records else "; if no request was ever served, add --new"
         raise click.ClickException(
-            f"the audit trail is NOT intact: {len(result.problems)} problem(s) above"
+            f"the audit trail is NOT intact: {len(result.problems)} problem(s){hint}"
         )
-    console.print("The chain is intact.")
+    if not state(ctx).json and result.records:
+        console.print("The chain is intact.")
 
 
 @audit.command("export")
@@ -83,43 +121,53 @@ def verify_cmd(ctx: click.Context, anchor: str | None) -> None:
     type=click.Choice(["csv", "jsonl"]),
     help="Default: from the output file's extension, else jsonl.",
 )
-@click.option("--output", default="-", show_default=True, help="File to write, or - for stdout.")
+@output_option(
+    "File to write (whole or not at all, readable by you only); - or none: standard output.",
+    hidden_aliases=("--out",),
+)
 @click.pass_context
 def export_cmd(
-    ctx: click.Context, since: str | None, until: str | None, fmt: str | None, output: str
+    ctx: click.Context, since: str | None, until: str | None, fmt: str | None, output: str | None
 ) -> None:
     """Write the records of a date range as CSV (one row per record) or JSON lines.
 
+    With --json (and -o FILE), a summary of what was written.
+
     \b
     Example:
-      counterflow audit export --since 2026-11-01 --until 2026-12-01 --output nov.csv
-      counterflow audit export --since 2026-11-29 --format jsonl | jq .actor
+      counterflow audit export --since 2026-11-01 --until 2026-12-01 -o nov.csv
+      counterflow audit export --since 2026-11-29 --format jsonl
     """
+    target = output or STDOUT
+    as_json = state(ctx).json
+    if as_json and is_stdout(target):
+        raise click.UsageError("--json prints a summary on standard output: give -o FILE")
     log = AuditLog.for_home(workspace(ctx).home)
-    fmt = fmt or ("csv" if output.lower().endswith(".csv") else "jsonl")
-    records = select(log, since, until)
-    with _output(output) as out:
+    fmt = fmt or ("csv" if target.lower().endswith(".csv") else "jsonl")
+    selected = select(log, since, until)
+    first = next(selected, None)  # a bad --since or --until fails here, before any output
+    records = itertools.chain([first] if first is not None else [], selected)
+    with atomic_output(target, private=True) as out:
         count = _write_csv(records, out) if fmt == "csv" else _write_jsonl(records, out)
-    if output != "-":
-        console.print(f"Wrote {count:,} records to {output}.")
-    result = verify(log)
+    # an export of a broken trail is still written (it is the evidence), with a warning
+    result = verify(log, new=True)
+    if as_json:
+        emit_json(
+            {
+                "output": target,
+                "format": fmt,
+                "records": count,
+                "intact": result.ok,
+                "problems": len(result.problems),
+            }
+        )
+    elif not is_stdout(target):
+        note(f"Wrote {count:,} records to {target}.")
     if not result.ok:
-        err_console.print(
-            f"warning: the audit trail is not intact ({len(result.problems)} problems); "
+        warn(
+            f"the audit trail is not intact ({len(result.problems)} problems); "
             "run 'counterflow audit verify'"
         )
-
-
-@contextmanager
-def _output(output: str) -> Iterator[IO[str]]:
-    if output == "-":
-        yield sys.stdout
-        return
-    path = Path(output)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", newline="") as out:
-        yield out
-    tmp.replace(path)
 
 
 def _write_jsonl(records: Iterator[dict[str, Any]], out: IO[str]) -> int:

@@ -7,14 +7,15 @@ their next request, and the other way round. Decisions made here go to the audit
 from __future__ import annotations
 
 import getpass
+from typing import Any
 
 import click
-from rich.table import Table
 
 from counterflow.cases import AuditLog, DecisionStore
-from counterflow.cases.decisions import Status
-from counterflow.cli import workspace
-from counterflow.cli.console import console, shorten
+from counterflow.cases.decisions import Decision, Status
+from counterflow.cli.console import Column, console, emit_json, note, shorten, table
+from counterflow.cli.context import Group, state, workspace
+from counterflow.cli.lists_cmd import nothing_imported
 from counterflow.cli.screen_cmd import query_options
 from counterflow.errors import NotFoundError
 from counterflow.lists import store
@@ -29,16 +30,17 @@ def _actor() -> str:
         return "cli:unknown"
 
 
-@click.group()
+@click.group(cls=Group)
 def decisions() -> None:
     """Analysts' decisions on screening hits (shared with the service's POST /decisions).
 
     \b
     Example:
-      counterflow decisions clear un-sc:CFi.010 --name "Mohamed Ali" --birth-date 1990-04-02 \\
-        --analyst "A. Analyst" --reason "born 1990 in Leeds; the listed man in 1993 or 1994"
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
+      counterflow decisions clear un-sc:CFi.010 --name "Mohamed Ali" --birth-date 1990-04-02 --analyst "A. Analyst" --reason "born 1990 in Leeds"
       counterflow decisions list
-    """
+      counterflow decisions revoke un-sc:CFi.010 --analyst "B. Reviewer" --reason "four eyes"
+    """  # noqa: E501 (an example runs as written)
 
 
 @decisions.command("clear")
@@ -67,9 +69,9 @@ def clear(
 
     \b
     Example:
-      counterflow decisions clear CFi.010 --name "Mohamed Ali" --schema Person \\
-        --analyst "A. Analyst" --reason "different date and place of birth"
-    """
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
+      counterflow decisions clear un-sc:CFi.010 --name "Mohamed Ali" --schema Person --analyst "A. Analyst" --reason "different date and place of birth"
+    """  # noqa: E501 (an example runs as written)
     ws = workspace(ctx)
     query = Query.make(
         names,
@@ -80,6 +82,8 @@ def clear(
         identifier=identifiers,
     )
     with ws.connect(read_only=True) as conn:
+        if not store.active_editions(conn):
+            raise nothing_imported(ws, f"no list entry {entity!r}")
         found = store.find_entities(conn, entity)
     if len(found) != 1:
         raise NotFoundError(
@@ -93,9 +97,10 @@ def clear(
         query, target, edition=edition.label, analyst=analyst, actor=_actor(), reason=reason
     )
     _audit(ws).append("decision", _actor(), role="cli", decision=decision.to_json())
-    console.print(
-        f"Cleared {target.id} ({target.caption}) for this query as {decision.decision_id}."
-    )
+    if state(ctx).json:
+        emit_json(decision.to_json())
+        return
+    note(f"Cleared {target.id} ({target.caption}) for this query as {decision.decision_id}.")
 
 
 @decisions.command("list")
@@ -108,51 +113,114 @@ def list_cmd(ctx: click.Context, show_all: bool, entity: str | None) -> None:
     \b
     Example:
       counterflow decisions list --all
+      counterflow decisions list --json
     """
+    ws = workspace(ctx)
     found = [
         d
-        for d in DecisionStore(workspace(ctx).home).all()
+        for d in DecisionStore(ws.home).all()
         if (show_all or d.status is Status.CLEARED) and entity in (None, d.entity_id)
     ]
-    if not found:
-        console.print("No decisions.")
+    if state(ctx).json:
+        emit_json([d.to_json() for d in found])
         return
-    table = Table(show_edge=False)
-    for column in ("id", "status", "time (UTC)", "entity", "query", "analyst", "reason"):
-        table.add_column(column, overflow="fold")
-    for d in found:
-        table.add_row(
+    if not found:
+        note(f"No decisions in the workspace {ws.home}.")
+        return
+    columns = (
+        Column("id", "key"),
+        Column("entity", "key"),
+        Column("decided (UTC), by", "short"),
+        Column("query: reason", "text"),
+    )
+    rows = [
+        (
             d.decision_id,
-            str(d.status),
-            d.time[:19],
             d.entity_id,
-            shorten("; ".join(d.query.get("names", [])), 40),
-            d.analyst,
-            shorten(d.reason, 60),
+            f"{d.time[:16].replace('T', ' ')}\n{d.analyst}"
+            + ("" if d.status is Status.CLEARED else f"\n({d.status})"),
+            f"{_described(d.query)}: {shorten(d.reason, 300)}",
         )
-    console.print(table)
+        for d in found
+    ]
+    console.print(table(columns, rows))
+
+
+def _described(query: dict[str, Any]) -> str:
+    """The query a decision is about, in a few words: names, then what else was given."""
+    parts = ["; ".join(query.get("names", []))]
+    for key, label in (
+        ("birth_dates", "born"),
+        ("countries", "country"),
+        ("identifiers", "id"),
+        ("gender", ""),
+    ):
+        value = query.get(key)
+        if value:
+            text = ", ".join(value) if isinstance(value, list) else str(value)
+            parts.append(f"{label} {text}".strip())
+    return shorten(", ".join(parts), 120)
+
+
+def _targets(decisions: DecisionStore, ref: str) -> list[Decision]:
+    """The decision with id ``ref``; else every decision in force on the entry ``ref`` names
+    (an entity id, or a list reference such as QDi.006)."""
+    everything = decisions.all()
+    by_id = [d for d in everything if d.decision_id == ref]
+    if by_id:
+        return by_id
+    on_entry = [
+        d
+        for d in everything
+        if d.status is Status.CLEARED
+        and (d.entity_id == ref or d.entity_id.split(":", 1)[-1].lower() == ref.lower())
+    ]
+    if not on_entry:
+        raise NotFoundError(
+            f"no decision {ref!r}, and no decision in force on an entry {ref!r} "
+            "(see 'counterflow decisions list')"
+        )
+    return on_entry
 
 
 @decisions.command("revoke")
-@click.argument("decision_id")
+@click.argument("ref", metavar="DECISION_ID|ENTRY")
 @click.option("--analyst", required=True, help="Who withdraws it.")
 @click.option("--reason", required=True, help="Why.")
 @click.pass_context
-def revoke(ctx: click.Context, decision_id: str, analyst: str, reason: str) -> None:
-    """Withdraw a decision: the hit is raised again.
+def revoke(ctx: click.Context, ref: str, analyst: str, reason: str) -> None:
+    """Withdraw a decision, by its id, or every decision in force on a list entry (its id or
+    reference): the hits are raised again.
 
     \b
     Example:
-      counterflow decisions revoke d-4be0c2a19f3e --analyst "B. Reviewer" --reason "four eyes"
-    """
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
+      counterflow decisions clear un-sc:CFi.010 --name "Mohamed Ali" --analyst "A. Analyst" --reason "another man"
+      counterflow decisions revoke un-sc:CFi.010 --analyst "B. Reviewer" --reason "four eyes"
+    """  # noqa: E501 (an example runs as written)
     ws = workspace(ctx)
-    decision = DecisionStore(ws.home).revoke(
-        decision_id, analyst=analyst, actor=_actor(), reason=reason
-    )
-    _audit(ws).append(
-        "revoke", _actor(), role="cli", decision_id=decision_id, analyst=analyst, reason=reason
-    )
-    console.print(f"Decision {decision.decision_id} revoked.")
+    decisions = DecisionStore(ws.home)
+    revoked = []
+    for target in _targets(decisions, ref):
+        decision = decisions.revoke(
+            target.decision_id, analyst=analyst, actor=_actor(), reason=reason
+        )
+        revoked.append(decision)
+        if target.status is not Status.CLEARED:
+            continue  # revoked before: nothing changed, nothing to record
+        _audit(ws).append(
+            "revoke",
+            _actor(),
+            role="cli",
+            decision_id=decision.decision_id,
+            analyst=analyst,
+            reason=reason,
+        )
+    if state(ctx).json:
+        emit_json([d.to_json() for d in revoked])
+        return
+    for d in revoked:
+        note(f"Decision {d.decision_id} on {d.entity_id} revoked.")
 
 
 def _audit(ws: Workspace) -> AuditLog:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import shlex
+import shutil
+import sys
 from importlib import resources
 from pathlib import Path
 
 import click
-from rich.table import Table
 
-from counterflow.cli.console import console, counting, shorten
+from counterflow.cli.console import Column, console, counting, shorten, table
+from counterflow.cli.context import Command, state
 from counterflow.lists import store
 from counterflow.screening import Query, Screener
-from counterflow.workspace import Workspace, default_home
+from counterflow.settings import Settings, default_home
+from counterflow.workspace import Workspace
 
 #: the sample is filed under its own list id so it never mixes with real UN editions
 SAMPLE_LIST_ID = "sample"
@@ -41,7 +44,32 @@ def sample_list_path() -> Path:
     return Path(str(resources.files("counterflow") / "data" / "sample_un.xml"))
 
 
-@click.command()
+def program() -> str:
+    """How to run counterflow again from this shell: ``counterflow`` when it is on the PATH,
+    else the program running now (``scripts/demo.sh`` runs ``.venv/bin/counterflow``, which
+    is not on the PATH), quoted for a shell."""
+    if shutil.which("counterflow"):
+        return "counterflow"
+    running = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if running is not None and running.name.startswith("counterflow") and running.exists():
+        return shlex.quote(str(running.resolve()))
+    beside = Path(sys.executable).parent / "counterflow"
+    if beside.exists():
+        return shlex.quote(str(beside))
+    return f"{shlex.quote(sys.executable)} -m counterflow"
+
+
+def demo_workspace(ctx: click.Context) -> Workspace:
+    """--home (or $COUNTERFLOW_HOME) when given, else a 'demo' folder beside the default
+    workspace, so that the demo never touches a real one."""
+    home = state(ctx).home
+    settings = Settings.from_env(home=Path(home) if home else None)
+    if settings.home == default_home():
+        settings = settings.with_(home=default_home() / "demo")
+    return Workspace(settings=settings)
+
+
+@click.command(cls=Command)
 @click.option(
     "--list",
     "list_path",
@@ -62,17 +90,16 @@ def demo(
     """Run the main job offline: import a list, screen names against it, then simulate a small
     world with planted terrorist-financing channels and monitor it.
 
-    Uses --home when given, else a 'demo' workspace beside the default one, so the demo never
-    touches your real workspace.
+    Uses --home (or $COUNTERFLOW_HOME) when given, else a 'demo' workspace beside the default
+    one, so the demo never touches your real workspace. The next steps it prints name the
+    program that ran it (counterflow when it is on the PATH, else its path).
 
     \b
     Example:
       counterflow demo
-      counterflow --home ./demo demo --list ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
+      counterflow demo --list ../shared/data/lists/un_sc/un_sc_2026-02-27.xml --no-monitor
     """
-    root = ctx.find_root()
-    home = root.params.get("home")
-    ws = Workspace(home) if home else Workspace(default_home() / "demo")
+    ws = demo_workspace(ctx)
     path = list_path or sample_list_path()
     console.print(f"Workspace: {ws.home}", style="bold")
     what = (
@@ -91,36 +118,42 @@ def demo(
     queries = names or (LIST_NAMES if list_path else SAMPLE_NAMES)
     console.print("2. Screening names against the active editions")
     screener = Screener.from_workspace(ws, [e.list_id])
-    table = Table(show_edge=False)
-    for column in ("query", "score", "ref", "entry", "why"):
-        table.add_column(column, overflow="fold")
+    rows: list[list[str]] = []
+    missed: list[str] = []
     for query in queries:
         matches = screener.screen(Query.make(query), limit=1)
         if matches:
             m = matches[0]
             pairs = ", ".join(f"{p.query}={p.listed}" for p in m.comparison.pairs)
             why = f"{m.matched_property} '{shorten(m.matched_name, 40)}': {pairs}"
-            table.add_row(query, f"{m.score:.2f}", m.entity.ref, shorten(m.entity.caption, 36), why)
+            rows.append([query, f"{m.score:.2f}", m.entity.ref, shorten(m.entity.caption, 36), why])
         else:
-            table.add_row(query, "", "", f"no entry scores {screener.threshold:.2f} or more", "")
-    console.print(table)
+            missed.append(f"   {query}: no entry scores {screener.threshold:.2f} or more")
+    columns = [
+        Column("query", "short"),
+        Column("score", "number"),
+        Column("ref", "key"),
+        Column("entry", "short"),
+        Column("why", "text"),
+    ]
+    if rows:
+        console.print(table(columns, rows))
+    for line in missed:
+        console.print(line)
     if not no_monitor:
         _monitor_a_world(ws)
-    home = shlex.quote(str(ws.home))
+    run = f"{program()} --home {shlex.quote(str(ws.home))}"
     console.print("4. Next: screen your own names, inspect an entry, or import more lists")
-    console.print(f'   counterflow --home {home} screen "A NAME" --limit 3')
-    console.print(f"   counterflow --home {home} lists")
-    console.print(
-        f"   counterflow --home {home} lists show {e.list_id}:"
-        f"{'ZZe.001' if not list_path else 'QDe.137'}"
-    )
+    console.print(f'   {run} screen "A NAME" --limit 3')
+    console.print(f"   {run} lists")
+    console.print(f"   {run} lists show {e.list_id}:{'ZZe.001' if not list_path else 'QDe.137'}")
     body = json.dumps(
         {"queries": {"q1": {"schema": "LegalEntity", "properties": {"name": [queries[0]]}}}},
         ensure_ascii=False,
     ).replace("'", "")
     console.print("5. Serve the same lists over HTTP (yente's /match API) and send one request:")
-    console.print(f"   KEY=$(counterflow --home {home} keys create --role screen --name trial)")
-    console.print(f"   counterflow --home {home} serve --port 8000 &")
+    console.print(f"   KEY=$({run} keys create --role screen --name trial)")
+    console.print(f"   {run} serve --port 8000 &")
     console.print(
         '   curl -s localhost:8000/match/default -H "Authorization: ApiKey $KEY" '
         "-H 'Content-Type: application/json' \\"
@@ -172,22 +205,29 @@ def _monitor_a_world(ws: Workspace) -> None:
         f"   {summary.transactions:,} transactions, {sum(summary.planted.values()):,} of them "
         f"planted; {report.alerts:,} alerts. Against the planted truth:"
     )
-    table = Table(show_edge=False)
-    for column in ("typology", "alerts", "party precision", "key-party recall", "tx recall"):
-        table.add_column(column, justify="left" if column == "typology" else "right")
     unscored = 0
+    rows: list[list[str]] = []
     for score in scores:
         if not score.planted_parties and not score.planted_transactions:
             unscored += score.alerts  # a typology nothing was planted for (exposure)
             continue
-        table.add_row(
-            score.typology,
-            f"{score.alerts:,}",
-            _share(score.party_precision),
-            _share(score.key_recall),
-            _share(score.tx_recall),
+        rows.append(
+            [
+                score.typology,
+                f"{score.alerts:,}",
+                _share(score.party_precision),
+                _share(score.key_recall),
+                _share(score.tx_recall),
+            ]
         )
-    console.print(table)
+    columns = [
+        Column("typology", "key"),
+        Column("alerts", "number"),
+        Column("party\nprecision", "number"),
+        Column("key-party\nrecall", "number"),
+        Column("tx\nrecall", "number"),
+    ]
+    console.print(table(columns, rows))
     if unscored:
         console.print(
             f"   and {unscored:,} exposure alerts: parties within two hops of a listed "
@@ -195,7 +235,7 @@ def _monitor_a_world(ws: Workspace) -> None:
         )
     console.print(
         "   (key parties: the front company, the collector, the hub… that each scenario means "
-        "to name; see counterflow evaluate and docs/monitoring.md)"
+        f"to name; see {program()} evaluate and docs/monitoring.md)"
     )
 
 

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
-from rich.table import Table
 
-from counterflow.api.keys import KeyStore, Role
-from counterflow.cli import workspace
-from counterflow.cli.console import console, err_console
+from counterflow.api.keys import ApiKey, KeyStore, RevokedKeyError, Role
+from counterflow.cli.console import Column, console, emit_json, err_console, note, table
+from counterflow.cli.context import Group, state, workspace
+from counterflow.errors import AuthenticationError, NotFoundError
 
 
-@click.group()
+def _key_json(k: ApiKey) -> dict[str, Any]:
+    """A key without its secret's hash."""
+    return {
+        "key_id": k.key_id,
+        "name": k.name,
+        "role": str(k.role),
+        "created": k.created,
+        "revoked": k.revoked,
+        "active": k.active,
+    }
+
+
+@click.group(cls=Group)
 def keys() -> None:
     """API keys for 'counterflow serve'. 'screen' keys may screen; 'admin' keys may also
     clear hits and reload lists.
@@ -19,7 +33,7 @@ def keys() -> None:
     Example:
       counterflow keys create --role screen --name "payments gateway"
       counterflow keys list
-      counterflow keys revoke 3f9a1c0b7e21
+      counterflow keys revoke "payments gateway"
     """
 
 
@@ -30,16 +44,24 @@ def keys() -> None:
 def create(ctx: click.Context, role: str, name: str) -> None:
     """Create a key and print it, once: only its hash is kept.
 
+    The key alone goes to standard output (KEY=$(counterflow keys create …) keeps it); with
+    --json, the key's record with the key in it.
+
     \b
     Example:
-      KEY=$(counterflow keys create --role screen --name onboarding)
+      counterflow keys create --role screen --name onboarding
+      counterflow keys create --role admin --name "compliance desk" --json
     """
     record, key = KeyStore(workspace(ctx).home).create(name, Role(role))
+    if state(ctx).json:
+        emit_json({**_key_json(record), "key": key})
+    else:
+        click.echo(key)
+    # kept by --quiet: the one moment the key can be saved
     err_console.print(
         f"Created {record.role} key {record.key_id} for {record.name!r}. "
         "Store it now: it is not shown again."
     )
-    click.echo(key)
 
 
 @keys.command("list")
@@ -50,28 +72,81 @@ def list_keys(ctx: click.Context) -> None:
     \b
     Example:
       counterflow keys list
+      counterflow keys list --json
     """
-    found = KeyStore(workspace(ctx).home).all()
-    if not found:
-        console.print("No API keys. Create one: counterflow keys create --role screen --name NAME")
+    ws = workspace(ctx)
+    found = KeyStore(ws.home).all()
+    if state(ctx).json:
+        emit_json([_key_json(k) for k in found])
         return
-    table = Table(show_edge=False)
-    for column in ("id", "name", "role", "created (UTC)", "revoked (UTC)"):
-        table.add_column(column)
-    for k in found:
-        table.add_row(k.key_id, k.name, str(k.role), k.created, k.revoked or "")
-    console.print(table)
+    if not found:
+        note(
+            f"No API keys in the workspace {ws.home}. "
+            "Create one: counterflow keys create --role screen --name NAME"
+        )
+        return
+    columns = (
+        Column("id", "key"),
+        Column("name", "text"),
+        Column("role", "short"),
+        Column("created (UTC)", "key"),
+        Column("revoked (UTC)", "key"),
+    )
+    rows = [
+        (k.key_id, k.name, str(k.role), _minutes(k.created), _minutes(k.revoked or ""))
+        for k in found
+    ]
+    console.print(table(columns, rows))
+
+
+def _minutes(timestamp: str) -> str:
+    """``2026-12-07T07:35:06Z`` as ``2026-12-07 07:35``: a table's width is precious."""
+    return timestamp[:16].replace("T", " ")
+
+
+def _find(keys: KeyStore, ref: str) -> ApiKey:
+    """The key ``ref`` names: its id, the whole key, or its name when one live key (else one
+    key at all) has it."""
+    everything = keys.all()
+    by_id = [k for k in everything if k.key_id == ref]
+    if by_id:
+        return by_id[0]
+    if ref.startswith("cf_"):
+        try:
+            key_id = keys.identify(ref).key_id
+        except RevokedKeyError as exc:
+            key_id = exc.principal.key_id
+        except AuthenticationError as exc:
+            raise NotFoundError("no such key: the key given is not valid here") from exc
+        return next(k for k in everything if k.key_id == key_id)
+    named = [k for k in everything if k.name == " ".join(ref.split())]
+    live = [k for k in named if k.active]
+    if len(live) == 1 or (not live and len(named) == 1):
+        return (live or named)[0]
+    if len(live) > 1:
+        ids = ", ".join(k.key_id for k in live)
+        raise click.UsageError(f"{len(live)} live keys are named {ref!r} ({ids}): give the id")
+    if named:
+        return named[-1]  # every key of that name is revoked already: nothing left to do
+    raise NotFoundError(f"no key {ref!r} (see 'counterflow keys list')")
 
 
 @keys.command("revoke")
-@click.argument("key_id")
+@click.argument("ref", metavar="KEY_ID|NAME")
 @click.pass_context
-def revoke(ctx: click.Context, key_id: str) -> None:
-    """Revoke a key; a running service refuses it from its next request.
+def revoke(ctx: click.Context, ref: str) -> None:
+    """Revoke a key, by its id (as 'keys list' shows it), the key itself, or its name when
+    one live key has that name; a running service refuses it from its next request.
 
     \b
     Example:
-      counterflow keys revoke 3f9a1c0b7e21
+      counterflow keys create --role screen --name trial
+      counterflow keys revoke trial
     """
-    record = KeyStore(workspace(ctx).home).revoke(key_id)
-    console.print(f"Key {record.key_id} ({record.name}) revoked at {record.revoked}.")
+    store = KeyStore(workspace(ctx).home)
+    found = _find(store, ref)
+    record = store.revoke(found.key_id)
+    if state(ctx).json:
+        emit_json(_key_json(record))
+        return
+    note(f"Key {record.key_id} ({record.name}) revoked at {record.revoked}.")

@@ -1,67 +1,127 @@
-"""``counterflow lists …``: import, inspect, compare, export and update sanctions lists."""
+"""``counterflow lists …``: import, inspect, compare, export and update sanctions lists.
+
+Reading commands (``lists``, ``editions``, ``show``, ``diff``, ``export``) never create the
+workspace; when it is empty they say which folder they looked in.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
+from typing import Any, TextIO, cast
 
 import click
 import duckdb
 from rich.table import Table
 
-from counterflow.cli import workspace
-from counterflow.cli.console import console, counting, describe, shorten, transferring
-from counterflow.errors import CounterflowError
+from counterflow.cli.console import (
+    Column,
+    console,
+    counting,
+    describe,
+    emit_json,
+    note,
+    shorten,
+    table,
+    transferring,
+    warn,
+)
+from counterflow.cli.context import Group, output_option, state, workspace
+from counterflow.errors import CounterflowError, NotFoundError
+from counterflow.io import STDOUT, atomic_output, is_stdout
 from counterflow.lists import diff as list_diff
 from counterflow.lists import download, store
 from counterflow.lists.formats.ftm import write_ftm
 from counterflow.lists.registry import parsers
 from counterflow.model import NAME_PROPERTIES, PROPERTIES, Entity, PropType
+from counterflow.workspace import Workspace
 
 _FORMATS = sorted(parsers())
+_IMPORT_HINT = "import a list first: counterflow lists import PATH"
 
 
-@click.group(invoke_without_command=True)
+def nothing_imported(ws: Workspace, what: str) -> click.ClickException:
+    """The error for a reading command on a workspace without lists, naming the folder:
+    ``no list 'un-sc' in the workspace /x (it is empty: import a list first: …)``."""
+    why = "it is empty" if not ws.exists else "it has no lists"
+    return click.ClickException(f"{what} in the workspace {ws.home} ({why}: {_IMPORT_HINT})")
+
+
+def _require_lists(conn: duckdb.DuckDBPyConnection, ws: Workspace, what: str) -> None:
+    if not store.active_editions(conn):
+        raise nothing_imported(ws, what)
+
+
+@click.group(cls=Group, invoke_without_command=True)
 @click.pass_context
 def lists(ctx: click.Context) -> None:
     """The sanctions lists in the workspace: each list's active edition.
 
     \b
     Example:
-      counterflow lists
       counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
-      counterflow lists show QDe.137
+      counterflow lists
+      counterflow lists --json
     """
-    if ctx.invoked_subcommand is None:
-        with workspace(ctx).connect(read_only=True) as conn:
-            active = store.active_editions(conn)
-            pinned = store.pinned_lists(conn)
-        if not active:
-            console.print(
-                "No lists yet. Import one: counterflow lists import PATH (or try: counterflow demo)"
-            )
-            return
-        console.print(_editions_table(list(active.values()), pinned))
-
-
-def _editions_table(editions: list[store.Edition], pinned: set[str]) -> Table:
-    table = Table(show_edge=False)
-    for column in ("list", "edition", "entries", "by schema", "format", "imported (UTC)"):
-        table.add_column(column, justify="right" if column == "entries" else "left")
-    for e in editions:
-        counts = ", ".join(f"{n:,} {s}" for s, n in e.schema_counts.items())
-        label = e.label + (" (pinned)" if e.list_id in pinned else "")
-        table.add_row(
-            e.list_id,
-            label,
-            f"{e.entity_count:,}",
-            counts,
-            e.format,
-            e.imported_at.strftime("%Y-%m-%d %H:%M"),
+    if ctx.invoked_subcommand is not None:
+        return
+    ws = workspace(ctx)
+    with ws.connect(read_only=True) as conn:
+        active = list(store.active_editions(conn).values())
+        pinned = store.pinned_lists(conn)
+    if state(ctx).json:
+        emit_json([_edition_json(e, active=True, pinned=e.list_id in pinned) for e in active])
+        return
+    if not active:
+        note(
+            f"No lists yet in the workspace {ws.home}. Import one: "
+            "counterflow lists import PATH (or try: counterflow demo)"
         )
-    return table
+        return
+    console.print(_editions_table(active, {e.edition_id for e in active}, pinned))
+
+
+def _edition_json(e: store.Edition, *, active: bool, pinned: bool) -> dict[str, Any]:
+    return {
+        "list": e.list_id,
+        "edition": e.label,
+        "edition_id": e.edition_id,
+        "published": e.published,
+        "entries": e.entity_count,
+        "schemas": e.schema_counts,
+        "format": e.format,
+        "source": e.source,
+        "title": e.title,
+        "content_hash": e.content_hash,
+        "imported_at": e.imported_at.isoformat(),
+        "active": active,
+        "pinned": pinned,
+    }
+
+
+def _editions_table(editions: list[store.Edition], active: set[str], pinned: set[str]) -> Table:
+    columns = (
+        Column("list", "key"),
+        Column("edition", "key"),
+        Column("entries", "number"),
+        Column("by schema", "short"),
+        Column("imported", "key"),
+    )
+    rows = []
+    for e in editions:
+        label = e.label
+        if e.edition_id in active:
+            label += " (pinned)" if e.list_id in pinned else ""
+        rows.append(
+            (
+                e.list_id,
+                label,
+                f"{e.entity_count:,}",
+                "\n".join(f"{n:,} {s}" for s, n in e.schema_counts.items()),
+                e.imported_at.strftime("%Y-%m-%d"),
+            )
+        )
+    return table(columns, rows)
 
 
 @lists.command("import")
@@ -86,9 +146,9 @@ def import_cmd(ctx: click.Context, path: Path, fmt: str | None, list_id: str | N
 
     \b
     Example:
-      counterflow lists import consolidated.xml
-      counterflow lists import ./ofac_sdn/ --format ofac-csv
-      counterflow lists import national.xml --format un-xml --list-id my-national
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
+      counterflow lists import ../shared/data/lists/ofac_nonsdn_2025/ --format ofac-csv
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2024-09-26.xml --list-id un-old
     """
     started = time.perf_counter()
     with counting(f"Reading {path.name}") as progress:
@@ -96,15 +156,24 @@ def import_cmd(ctx: click.Context, path: Path, fmt: str | None, list_id: str | N
             workspace(ctx), path, fmt=fmt, list_id=list_id, progress=progress
         )
     e = result.edition
-    if not result.created:
-        console.print(
-            f"{e.list_id} edition {e.label} is already in the workspace; nothing changed."
+    seconds = time.perf_counter() - started
+    if state(ctx).json:
+        emit_json(
+            {
+                **_edition_json(e, active=True, pinned=False),
+                "created": result.created,
+                "path": str(path),
+                "seconds": round(seconds, 3),
+            }
         )
         return
+    if not result.created:
+        note(f"{e.list_id} edition {e.label} is already in the workspace; nothing changed.")
+        return
     counts = ", ".join(f"{n:,} {s}" for s, n in e.schema_counts.items())
-    console.print(
+    note(
         f"Imported {e.list_id} edition {e.label}: {e.entity_count:,} entries "
-        f"({counts}) from {path} in {time.perf_counter() - started:.1f} s."
+        f"({counts}) from {path} in {seconds:.1f} s."
     )
 
 
@@ -112,19 +181,36 @@ def import_cmd(ctx: click.Context, path: Path, fmt: str | None, list_id: str | N
 @click.argument("list_id", required=False)
 @click.pass_context
 def editions_cmd(ctx: click.Context, list_id: str | None) -> None:
-    """Every edition in the workspace, newest first.
+    """Every edition in the workspace (or of LIST_ID), newest first; the active one is marked
+    in the JSON form, and '(pinned)' in the table when it was pinned.
 
     \b
     Example:
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2024-09-26.xml
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
       counterflow lists editions un-sc
     """
-    with workspace(ctx).connect(read_only=True) as conn:
+    ws = workspace(ctx)
+    with ws.connect(read_only=True) as conn:
         editions = store.list_editions(conn, list_id)
+        active = {e.edition_id for e in store.active_editions(conn).values()}
         pinned = store.pinned_lists(conn)
-    if not editions:
-        console.print("No editions" + (f" of {list_id}." if list_id else "."))
+    if state(ctx).json:
+        emit_json(
+            [
+                _edition_json(
+                    e,
+                    active=e.edition_id in active,
+                    pinned=e.edition_id in active and e.list_id in pinned,
+                )
+                for e in editions
+            ]
+        )
         return
-    console.print(_editions_table(editions, pinned))
+    if not editions:
+        note(f"No editions{f' of {list_id}' if list_id else ''} in the workspace {ws.home}.")
+        return
+    console.print(_editions_table(editions, active, pinned))
 
 
 @lists.command("pin")
@@ -132,65 +218,86 @@ def editions_cmd(ctx: click.Context, list_id: str | None) -> None:
 @click.argument("edition")
 @click.pass_context
 def pin_cmd(ctx: click.Context, list_id: str, edition: str) -> None:
-    """Screen against EDITION of LIST instead of the newest one.
+    """Screen against EDITION of LIST_ID instead of the newest one.
 
     \b
     Example:
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2024-09-26.xml
       counterflow lists pin un-sc 2024-09-26
+      counterflow lists unpin un-sc
     """
-    with workspace(ctx).connect() as conn:
+    ws = workspace(ctx)
+    if not ws.exists:  # pinning writes: never create a workspace just to fail in it
+        raise nothing_imported(ws, f"no list {list_id!r}")
+    with ws.connect() as conn:
         chosen = store.pin_edition(conn, list_id, edition)
-    console.print(f"{list_id} is pinned to edition {chosen.label}.")
+    if state(ctx).json:
+        emit_json(_edition_json(chosen, active=True, pinned=True))
+        return
+    note(f"{list_id} is pinned to edition {chosen.label}.")
 
 
 @lists.command("unpin")
 @click.argument("list_id")
 @click.pass_context
 def unpin_cmd(ctx: click.Context, list_id: str) -> None:
-    """Go back to screening against the newest edition of LIST.
+    """Go back to screening against the newest edition of LIST_ID.
 
     \b
     Example:
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
       counterflow lists unpin un-sc
     """
-    with workspace(ctx).connect() as conn:
+    ws = workspace(ctx)
+    if not ws.exists:
+        raise nothing_imported(ws, f"no list {list_id!r}")
+    with ws.connect() as conn:
+        store.resolve_edition(conn, list_id, "latest")  # the list exists, or a clear error
         store.unpin(conn, list_id)
-    console.print(f"{list_id} follows its newest edition.")
+        now = store.active_editions(conn)[list_id]
+    if state(ctx).json:
+        emit_json(_edition_json(now, active=True, pinned=False))
+        return
+    note(f"{list_id} follows its newest edition ({now.label}).")
 
 
 @lists.command("show")
 @click.argument("ref")
 @click.option("--list", "list_id", help="Only look in this list.")
 @click.option("--edition", help="Edition to read (default: the active one); needs --list.")
-@click.option("--json", "as_json", is_flag=True, help="Print counterflow's JSON form.")
 @click.pass_context
-def show_cmd(
-    ctx: click.Context, ref: str, list_id: str | None, edition: str | None, as_json: bool
-) -> None:
+def show_cmd(ctx: click.Context, ref: str, list_id: str | None, edition: str | None) -> None:
     """One entry with every name and attribute, by reference (QDe.137) or entity id.
+
+    With --json, a list of the entries found, in counterflow's JSON form (one reference may
+    name entries in several lists).
 
     \b
     Example:
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
       counterflow lists show QDe.137
-      counterflow lists show 36 --list ofac-sdn --json
+      counterflow lists show un-sc:QDi.006 --json
     """
     if edition and not list_id:
         raise click.UsageError("--edition needs --list")
-    with workspace(ctx).connect(read_only=True) as conn:
+    ws = workspace(ctx)
+    with ws.connect(read_only=True) as conn:
+        _require_lists(conn, ws, f"no entry {ref!r}")
         if edition and list_id:
             chosen = store.resolve_edition(conn, list_id, edition)
             found = [(chosen, e) for e in _by_ref(conn, chosen, ref)]
         else:
             found = store.find_entities(conn, ref, list_id)
         if not found:
-            raise click.ClickException(
-                f"no entry {ref!r} in the active editions" + (f" of {list_id}" if list_id else "")
-            )
+            where = f"edition {edition} of {list_id}" if edition else "the active editions"
+            if list_id and not edition:
+                where += f" of {list_id}"
+            raise NotFoundError(f"no entry {ref!r} in {where}")
         seen = {e.id: store.first_seen(conn, e.id) for _, e in found}
+    if state(ctx).json:
+        emit_json([entity.to_json() for _, entity in found])
+        return
     for chosen, entity in found:
-        if as_json:
-            sys.stdout.write(json.dumps(entity.to_json(), ensure_ascii=False, indent=2) + "\n")
-            continue
         _print_entity(entity, chosen, seen.get(entity.id))
 
 
@@ -207,9 +314,9 @@ def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition |
         f"edition {edition.label}"
         + (f" · in the workspace since edition {first.label}" if first else "")
     )
-    table = Table(show_header=False, show_edge=False, box=None, padding=(0, 2, 0, 0))
-    table.add_column(style="cyan", no_wrap=True)
-    table.add_column()
+    out = Table(show_header=False, show_edge=False, box=None, padding=(0, 2, 0, 0))
+    out.add_column(style="cyan", no_wrap=True)
+    out.add_column(overflow="fold", ratio=1)
     ordered = [p for p in NAME_PROPERTIES if p in entity.properties]
     ordered += sorted(p for p in entity.properties if p not in ordered)
     for prop in ordered:
@@ -217,11 +324,11 @@ def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition |
             text = describe(value)
             if PROPERTIES.get(prop) is PropType.COUNTRY and value.original:
                 text = f"{text} ({shorten(value.original, 60)})"
-            table.add_row(prop if i == 0 else "", text)
+            out.add_row(prop if i == 0 else "", text)
     for prop, values in sorted(entity.sanction.properties.items()):
         for i, value in enumerate(values):
-            table.add_row(f"sanction.{prop}" if i == 0 else "", describe(value))
-    console.print(table)
+            out.add_row(f"sanction.{prop}" if i == 0 else "", describe(value))
+    console.print(out)
     console.print()
 
 
@@ -237,7 +344,6 @@ def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition |
     help="Only count changes to these properties (repeatable), e.g. --field name "
     "--field alias; 'names' means every name property.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the whole diff as JSON.")
 @click.pass_context
 def diff_cmd(
     ctx: click.Context,
@@ -245,17 +351,20 @@ def diff_cmd(
     from_: str | None,
     to: str | None,
     fields: tuple[str, ...],
-    as_json: bool,
 ) -> None:
     """Entries added, removed and changed between two editions, with the changed fields.
 
     \b
     Example:
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2024-09-26.xml
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
       counterflow lists diff un-sc
       counterflow lists diff un-sc --from 2024-09-26 --to 2026-02-27 --field names
       counterflow lists diff un-sc --json
     """
-    with workspace(ctx).connect(read_only=True) as conn:
+    ws = workspace(ctx)
+    with ws.connect(read_only=True) as conn:
+        _require_lists(conn, ws, f"no list {list_id!r}")
         editions = store.list_editions(conn, list_id)
         new = store.resolve_edition(conn, list_id, to or "latest")
         if from_:
@@ -275,8 +384,8 @@ def diff_cmd(
     if fields:
         wanted = {f for name in fields for f in (NAME_PROPERTIES if name == "names" else (name,))}
         result = result.only_fields(wanted)
-    if as_json:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    if state(ctx).json:
+        emit_json(result.to_json())
         return
     console.print(
         f"{list_id}: {old.label} → {new.label}: {len(result.added)} added, "
@@ -287,11 +396,11 @@ def diff_cmd(
         if entries:
             console.print(f"\n{title}:", style="bold")
             for entry in entries:
-                console.print(f"  {entry.ref:<12} {entry.schema:<13} {shorten(entry.caption, 80)}")
+                console.print(f"  {entry.ref:<12} {entry.schema:<13} {shorten(entry.caption, 50)}")
     if result.changed:
         console.print("\nChanged:", style="bold")
     for change in result.changed:
-        console.print(f"  {change.entry.ref:<12} {shorten(change.entry.caption, 80)}")
+        console.print(f"  {change.entry.ref:<12} {shorten(change.entry.caption, 64)}")
         for field in change.fields:
             for value in field.removed:
                 console.print(f"      - {field.prop}: {shorten(value, 110)}", style="red")
@@ -310,47 +419,58 @@ def diff_cmd(
     help="Output format: FollowTheMoney entity JSON lines.",
 )
 @click.option("--edition", help="Edition to export (default: the active one).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of standard output (written atomically).",
+@output_option(
+    "File to write (whole or not at all); - or none: standard output.", hidden_aliases=("--out",)
 )
 @click.pass_context
 def export_cmd(
-    ctx: click.Context, list_id: str, fmt: str, edition: str | None, output: Path | None
+    ctx: click.Context, list_id: str, fmt: str, edition: str | None, output: str | None
 ) -> None:
     """Write a list edition as FollowTheMoney entities (JSON lines), for Aleph or yente.
 
+    With --json (and -o FILE), a summary of what was written.
+
     \b
     Example:
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
       counterflow lists export un-sc --format ftm -o un-sc.ftm.json
+      counterflow lists export un-sc --edition 2026-02-27 -o -
     """
-    with workspace(ctx).connect(read_only=True) as conn:
+    target = output or STDOUT
+    as_json = state(ctx).json
+    if as_json and is_stdout(target):
+        raise click.UsageError("--json prints a summary on standard output: give -o FILE")
+    ws = workspace(ctx)
+    with ws.connect(read_only=True) as conn:
+        _require_lists(conn, ws, f"no list {list_id!r}")
         chosen = store.resolve_edition(conn, list_id, edition)
-        entities = store.iter_entities(conn, chosen.edition_id)
-        if output is None:
-            write_ftm(entities, sys.stdout)
-            return
-        tmp = output.with_name(output.name + ".part")
-        try:
-            with open(tmp, "w", encoding="utf-8") as out:
-                count = write_ftm(entities, out)
-            tmp.replace(output)
-        finally:
-            tmp.unlink(missing_ok=True)
-    click.echo(
-        f"Wrote {count:,} FtM entities of {list_id} edition {chosen.label} to {output}.", err=True
-    )
+        with atomic_output(target) as out:
+            count = write_ftm(store.iter_entities(conn, chosen.edition_id), cast(TextIO, out))
+    if as_json:
+        emit_json(
+            {
+                "list": list_id,
+                "edition": chosen.label,
+                "format": fmt,
+                "records": count,
+                "output": str(target),
+            }
+        )
+    elif not is_stdout(target):
+        note(f"Wrote {count:,} FtM entities of {list_id} edition {chosen.label} to {target}.")
 
 
 def _parse_urls(values: tuple[str, ...]) -> dict[str, str]:
+    """``LIST=URL`` pairs; a URL that is a local file's path becomes its ``file://`` URL."""
     urls = {}
     for item in values:
         list_id, sep, url = item.partition("=")
+        url = url.strip()
         if not sep or not url:
             raise click.BadParameter(f"{item!r} is not LIST=URL", param_hint="--url")
-        urls[list_id.strip()] = url.strip()
+        if "://" not in url and Path(url).is_file():
+            url = Path(url).resolve().as_uri()
+        urls[list_id.strip()] = url
     return urls
 
 
@@ -361,7 +481,7 @@ def _parse_urls(values: tuple[str, ...]) -> dict[str, str]:
     "urls",
     multiple=True,
     metavar="LIST=URL",
-    help="Fetch LIST from this URL (a mirror) instead of the official one.",
+    help="Fetch LIST from this URL or local file (a mirror) instead of the official source.",
 )
 @click.option(
     "--timeout",
@@ -377,30 +497,44 @@ def update_cmd(
     """Download the official list files and import any new edition.
 
     Without LIST, updates every list with a known source (un-sc, ofac-sdn, ofac-nonsdn, uk,
-    eu). A failed download or import leaves that list's previous edition active.
+    eu). A failed download or import leaves that list's previous edition active. Where the
+    official sources cannot be reached, point --url at a mirror: an http(s):// or file:// URL,
+    or a local file's path.
 
     \b
     Example:
-      counterflow lists update un-sc
-      counterflow lists update un-sc --url un-sc=http://mirror.internal/consolidated.xml
+      counterflow lists update un-sc --url un-sc=../shared/data/lists/un_sc/un_sc_2026-02-27.xml
     """
     overrides = _parse_urls(urls)
-    failures = 0
-    for list_id in list_ids or tuple(download.SOURCES):
+    wanted = list_ids or tuple(download.SOURCES)
+    report: list[dict[str, Any]] = []
+    for list_id in wanted:
         try:
             with transferring(f"Downloading {list_id}") as progress:
                 result = download.update_list(
                     workspace(ctx), list_id, overrides=overrides, timeout=timeout, progress=progress
                 )
         except CounterflowError as exc:
-            failures += 1
-            click.echo(f"{list_id}: failed: {exc}", err=True)
+            report.append({"list": list_id, "status": "failed", "error": str(exc)})
+            warn(f"{list_id}: failed: {exc}")
             continue
         e = result.edition
-        state = "new edition" if result.created else "no change, edition"
-        console.print(f"{list_id}: {state} {e.label} ({e.entity_count:,} entries)")
+        report.append(
+            {
+                "list": list_id,
+                "status": "new" if result.created else "unchanged",
+                "edition": e.label,
+                "entries": e.entity_count,
+            }
+        )
+        if not state(ctx).json:
+            what = "new edition" if result.created else "no change, edition"
+            console.print(f"{list_id}: {what} {e.label} ({e.entity_count:,} entries)")
+    if state(ctx).json:
+        emit_json(report)
+    failures = sum(1 for r in report if r["status"] == "failed")
     if failures:
         raise click.ClickException(
-            f"{failures} of {len(list_ids or download.SOURCES)} "
-            "lists failed to update; their previous editions stay active"
+            f"{failures} of {len(wanted)} lists failed to update; "
+            "their previous editions stay active"
         )

@@ -8,26 +8,56 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
-from counterflow.cases.alerts import get_alert, list_alerts
-from counterflow.cli import dataset_or_only, workspace
-from counterflow.cli.console import console, counting, shorten
+from counterflow.cases.alerts import Alert, get_alert, list_alerts
+from counterflow.cli import console
+from counterflow.cli.console import Column
+from counterflow.cli.context import (
+    AliasedOption,
+    Command,
+    dataset_option,
+    limit_option,
+    output_option,
+    resolve_dataset,
+    seed_option,
+    state,
+    workspace,
+)
+from counterflow.io import atomic_output, is_stdout
 
 if TYPE_CHECKING:
-    from counterflow.monitoring.risk import Ranking
+    from counterflow.monitoring.evaluate import TypologyScore
+    from counterflow.monitoring.risk import RankedParty, Ranking
+    from counterflow.monitoring.runner import RunReport
+
+#: transaction ids shown under one alert before "… and N more"
+SHOWN_TX_IDS = 20
 
 
-@click.command()
-@click.option("--dataset", help="The transactions to monitor (default: the only dataset).")
+def fits(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> bool:
+    """Whether a table of these columns fits the console without cutting any of them (each
+    column is padded by one space a side and separated by one rule)."""
+    widths = [
+        max([len(line) for line in c.title.splitlines()] + [len(str(r[i])) for r in rows])
+        for i, c in enumerate(columns)
+    ]
+    return sum(widths) + 3 * len(columns) - 1 <= console.console.width
+
+
+# --------------------------------------------------------------------------- monitor
+
+
+@click.command(cls=Command)
+@dataset_option("The transactions to monitor (default: the only dataset).")
 @click.option(
     "--scenarios",
+    metavar="IDS",
     help="Comma-separated scenario ids (default: the whole pack; see --list).",
 )
 @click.option(
@@ -37,7 +67,8 @@ if TYPE_CHECKING:
     help="TOML file of parameters (write a template with --show-params).",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the scenarios and stop.")
-@click.option("--show-params", is_flag=True, help="Print every parameter as an editable TOML.")
+@click.option("--show-params", is_flag=True, help="Write every parameter as an editable TOML.")
+@output_option("With --show-params: the TOML file to write (default: standard output).")
 @click.pass_context
 def monitor(
     ctx: click.Context,
@@ -46,36 +77,53 @@ def monitor(
     params_path: Path | None,
     list_only: bool,
     show_params: bool,
+    output: str | None,
 ) -> None:
     """Run the monitoring scenarios over a dataset and store their alerts (re-runs replace them).
 
     \b
     Example:
-      counterflow monitor --dataset world
-      counterflow monitor --show-params > params.toml      # edit, then:
-      counterflow monitor --dataset world --params params.toml --scenarios laundering-hub
+      counterflow monitor --list
+      counterflow monitor --show-params -o params.toml
+      counterflow monitor --dataset world --params params.toml --scenarios ransom-payment
     """
     from counterflow.monitoring.pack import PACK, select
     from counterflow.monitoring.params import describe, load_params
     from counterflow.monitoring.runner import run_scenarios
 
+    if output is not None and not show_params:
+        raise click.UsageError("-o/--output goes with --show-params")
     chosen = select([s.strip() for s in scenarios.split(",")] if scenarios else None)
     if show_params:
-        sys.stdout.write(describe(chosen))
+        target = output or "-"
+        with atomic_output(target) as out:
+            out.write(describe(chosen))
+        if not is_stdout(target):
+            console.note(f"Wrote the parameters of {len(chosen)} scenarios to {target}.")
         return
     if list_only:
-        table = Table(show_edge=False)
-        for column in ("scenario", "typology", "severity", "what"):
-            table.add_column(column, overflow="fold")
-        for s in chosen:
-            table.add_row(s.id, s.typology, s.severity, s.title)
-        console.print(table)
+        if state(ctx).json:
+            console.emit_json(
+                [
+                    {
+                        "scenario": s.id,
+                        "typology": s.typology,
+                        "severity": s.severity,
+                        "title": s.title,
+                    }
+                    for s in chosen
+                ]
+            )
+            return
+        columns = [Column("scenario", "key"), Column("severity", "short"), Column("what", "text")]
+        rows = [[s.id, s.severity, s.title] for s in chosen]
+        console.console.print(console.table(columns, rows))
         return
     params = load_params(params_path, PACK) if params_path else {}
     ws = workspace(ctx)
-    name = dataset_or_only(ctx, dataset)
+    name = resolve_dataset(ctx, dataset)
     started = time.perf_counter()
-    with counting(f"Monitoring {name}", unit="scenarios") as progress:
+    with console.counting(f"Monitoring {name}", unit="scenarios") as progress:
         done = 0
 
         def advance(_: str) -> None:
@@ -84,26 +132,52 @@ def monitor(
             done += 1
 
         report = run_scenarios(ws, name, chosen, params, progress=advance)
-    table = Table(show_edge=False)
-    for column in ("scenario", "alerts", "seconds"):
-        table.add_column(column, justify="left" if column == "scenario" else "right")
+    _monitor_report(ctx, report, time.perf_counter() - started)
+
+
+def _monitor_report(ctx: click.Context, report: RunReport, seconds: float) -> None:
+    if state(ctx).json:
+        console.emit_json(
+            {
+                "dataset": report.dataset,
+                "alerts": report.alerts,
+                "seconds": round(seconds, 3),
+                "scenarios": [
+                    {
+                        "scenario": run.scenario,
+                        "alerts": run.alerts,
+                        "seconds": round(run.seconds, 3),
+                        "skipped": run.skipped,
+                    }
+                    for run in report.runs
+                ],
+            }
+        )
+        return
+    columns = [Column("scenario", "key"), Column("alerts", "number"), Column("seconds", "number")]
+    rows = [
+        [run.scenario, "skipped" if run.skipped else f"{run.alerts:,}", f"{run.seconds:.1f}"]
+        for run in report.runs
+    ]
+    console.console.print(console.table(columns, rows))
     for run in report.runs:
-        alerts = f"skipped: {run.skipped}" if run.skipped else f"{run.alerts:,}"
-        table.add_row(run.scenario, alerts, f"{run.seconds:.1f}")
-    console.print(table)
-    console.print(
-        f"{report.alerts:,} alerts on {name} in {time.perf_counter() - started:.1f} s "
-        f"(see: counterflow alerts --dataset {name})."
+        if run.skipped:
+            console.note(f"{run.scenario} skipped: {run.skipped}")
+    console.console.print(
+        f"{report.alerts:,} alerts on {report.dataset} in {seconds:.1f} s "
+        f"(see: counterflow alerts --dataset {report.dataset})."
     )
 
 
-@click.command()
+# --------------------------------------------------------------------------- alerts
+
+
+@click.command(cls=Command)
 @click.argument("alert_id", required=False)
-@click.option("--dataset", help="Whose alerts (default: the only dataset).")
-@click.option("--scenario", help="Only this scenario's alerts.")
-@click.option("--party", help="Only alerts about this party.")
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Alerts as JSON lines, with explanations.")
+@dataset_option("Whose alerts (default: the only dataset).")
+@click.option("--scenario", metavar="ID", help="Only this scenario's alerts.")
+@click.option("--party", metavar="ID", help="Only alerts about this party.")
+@limit_option(20, "Most alerts listed, the highest scores first.")
 @click.pass_context
 def alerts(
     ctx: click.Context,
@@ -112,101 +186,140 @@ def alerts(
     scenario: str | None,
     party: str | None,
     limit: int,
-    as_json: bool,
 ) -> None:
-    """The stored alerts, highest score first; with an ALERT_ID, that alert explained.
+    """The stored alerts, highest score first; with an ALERT_ID, that alert explained: its
+    facts, the parameters it ran with and its transactions (--json: everything, as JSON).
 
     \b
     Example:
       counterflow alerts --dataset world --scenario laundering-hub
-      counterflow alerts A-3f9a1c0b7e21d4aa
+      counterflow alerts A-16ef588559cab550
+      counterflow alerts --dataset world --limit 5 --json
     """
+    name = None if alert_id else resolve_dataset(ctx, dataset)
     with workspace(ctx).connect(read_only=True) as conn:
-        if alert_id:
-            found = [get_alert(conn, alert_id)]
+        if name is None:
+            found = [get_alert(conn, str(alert_id))]
         else:
-            name = dataset_or_only(ctx, dataset)
             found = list_alerts(conn, name, scenario=scenario, subject_id=party, limit=limit)
-    if as_json or alert_id:
-        for a in found:
-            record = {
-                "alert_id": a.alert_id,
-                "scenario": a.scenario,
-                "typology": a.typology,
-                "severity": a.severity,
-                "subject": f"{a.subject_kind}:{a.subject_id}",
-                "score": round(a.score, 4),
-                "first": a.first_ts.isoformat() if a.first_ts else None,
-                "last": a.last_ts.isoformat() if a.last_ts else None,
-                "explanation": a.explanation,
-                "transactions": a.tx_ids,
-            }
-            sys.stdout.write(
-                json.dumps(record, ensure_ascii=False, indent=None if as_json else 2) + "\n"
-            )
+    if state(ctx).json:
+        records = [_alert_record(a) for a in found]
+        console.emit_json(records[0] if alert_id else records)
+        return
+    if alert_id:
+        _explain(found[0])
         return
     if not found:
-        console.print("No alerts. Run the scenarios first: counterflow monitor")
+        hint = f"Run the scenarios first: counterflow monitor --dataset {name}"
+        console.console.print("No alerts match." if scenario or party else f"No alerts. {hint}")
         return
-    table = Table(show_edge=False)
-    for column in ("alert", "scenario", "subject", "score", "txs", "facts"):
-        table.add_column(column, overflow="fold")
+    columns = [
+        Column("alert", "key"),
+        Column("scenario", "key"),
+        Column("subject", "key"),
+        Column("score", "number"),
+        Column("txs", "number"),
+    ]
+    rows = [
+        [a.alert_id, a.scenario, a.subject_id, f"{a.score:.2f}", f"{len(a.tx_ids):,}"]
+        for a in found
+    ]
+    out = console.console
+    out.print(console.table(columns, rows))
+    # the facts under the table, one line per alert: a column beside four ids would leave
+    # them a few characters a line
+    # (one line each, cut at the console's width; --wide or ALERT_ID shows them whole)
+    out.print("facts (counterflow alerts ALERT_ID explains one):")
     for a in found:
-        facts = ", ".join(f"{k}={v}" for k, v in a.explanation.get("facts", {}).items())
-        table.add_row(
-            a.alert_id,
-            a.scenario,
-            a.subject_id,
-            f"{a.score:.2f}",
-            f"{len(a.tx_ids):,}",
-            shorten(facts, 90),
-        )
-    console.print(table)
+        out.print(console.shorten(f"  {a.alert_id}  {_facts(a)}", out.width))
 
 
-@click.command("evaluate")
-@click.option("--dataset", help="A dataset with ground truth (default: the only dataset).")
-@click.option("--json", "as_json", is_flag=True, help="The scores as JSON.")
+def _facts(alert: Alert) -> str:
+    facts = alert.explanation.get("facts", {})
+    return ", ".join(f"{k}={_value(v)}" for k, v in facts.items())
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _alert_record(a: Alert) -> dict[str, Any]:
+    return {
+        "alert_id": a.alert_id,
+        "scenario": a.scenario,
+        "typology": a.typology,
+        "severity": a.severity,
+        "subject": f"{a.subject_kind}:{a.subject_id}",
+        "score": round(a.score, 4),
+        "first": a.first_ts.isoformat() if a.first_ts else None,
+        "last": a.last_ts.isoformat() if a.last_ts else None,
+        "explanation": a.explanation,
+        "transactions": a.tx_ids,
+    }
+
+
+def _explain(a: Alert) -> None:
+    out = console.console
+    out.print(f"Alert {a.alert_id}: {a.scenario} (typology {a.typology}, severity {a.severity})")
+    what = a.explanation.get("scenario")
+    if what:
+        out.print(f"  {what}")
+    out.print(f"subject  {a.subject_kind} {a.subject_id}")
+    out.print(f"score    {a.score:.2f}")
+    if a.first_ts and a.last_ts:
+        out.print(f"period   {a.first_ts:%Y-%m-%d %H:%M} to {a.last_ts:%Y-%m-%d %H:%M} UTC")
+    for title, values in (
+        ("fact", a.explanation.get("facts", {})),
+        ("parameter", a.explanation.get("parameters", {})),
+    ):
+        if values:
+            rows = [[str(k), _value(v)] for k, v in values.items()]
+            out.print(console.table([Column(title, "key"), Column("value", "text")], rows))
+    shown = ", ".join(a.tx_ids[:SHOWN_TX_IDS])
+    more = len(a.tx_ids) - SHOWN_TX_IDS
+    tail = f" … and {more:,} more (--json lists them all)" if more > 0 else ""
+    out.print(f"transactions ({len(a.tx_ids):,}): {shown}{tail}")
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+@click.command("evaluate", cls=Command)
+@dataset_option("A dataset with ground truth (default: the only dataset).")
 @click.pass_context
-def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None:
+def evaluate_cmd(ctx: click.Context, dataset: str | None) -> None:
     """Score the stored alerts against the dataset's ground truth (simulated worlds, AMLSim,
     AMLworld): precision and recall per typology, by transaction and by party.
 
     \b
     Example:
       counterflow evaluate --dataset world
+      counterflow evaluate --dataset world --json
     """
     from counterflow.monitoring.evaluate import evaluate
 
-    name = dataset_or_only(ctx, dataset)
+    name = resolve_dataset(ctx, dataset)
     with workspace(ctx).connect(read_only=True) as conn:
         scores = evaluate(conn, name)
-    if as_json:
-        out = [
-            {
-                "typology": s.typology,
-                "alerts": s.alerts,
-                "tx_precision": s.tx_precision,
-                "tx_recall": s.tx_recall,
-                "party_precision": s.party_precision,
-                "party_recall": s.party_recall,
-                "key_party_recall": s.key_recall,
-                "planted_transactions": s.planted_transactions,
-                "planted_parties": s.planted_parties,
-            }
-            for s in scores
-        ]
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+    if state(ctx).json:
+        console.emit_json([_score_record(s) for s in scores])
         return
-    table = Table(show_edge=False)
-    columns = (
-        "typology", "alerts", "planted tx", "tx precision", "tx recall",
-        "planted parties", "party precision", "party recall", "key-party recall",
-    )  # fmt: skip
-    for column in columns:
-        table.add_column(column, justify="left" if column == "typology" else "right")
-    for s in scores:
-        table.add_row(
+    if not scores:
+        console.console.print(f"Nothing to score: {name} has no alerts and no ground truth.")
+        return
+    whole = [
+        Column("typology", "key"),
+        Column("alerts", "number"),
+        Column("planted tx", "number"),
+        Column("tx precision", "number"),
+        Column("tx recall", "number"),
+        Column("planted parties", "number"),
+        Column("party precision", "number"),
+        Column("party recall", "number"),
+        Column("key-party recall", "number"),
+    ]
+    rows = [
+        [
             s.typology,
             f"{s.alerts:,}",
             f"{s.planted_transactions:,}",
@@ -216,47 +329,96 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None, as_json: bool) -> None
             _pct(s.party_precision),
             _pct(s.party_recall),
             _pct(s.key_recall),
-        )
-    console.print(table)
+        ]
+        for s in scores
+    ]
+    out = console.console
+    if fits(whole, rows):
+        out.print(console.table(whole, rows))
+        return
+    # too wide for the terminal: the same numbers in two tables, typology names whole
+    halves = (
+        ("By transaction:", [0, 1, 2, 3, 4], ["alerts", "planted", "precision", "recall"]),
+        ("By party:", [0, 5, 6, 7, 8], ["planted", "precision", "recall", "key-party\nrecall"]),
+    )
+    for title, picked, titles in halves:
+        out.print(title)
+        columns = [whole[0], *(Column(t, "number") for t in titles)]
+        out.print(console.table(columns, [[row[i] for i in picked] for row in rows]))
+
+
+def _score_record(s: TypologyScore) -> dict[str, Any]:
+    return {
+        "typology": s.typology,
+        "alerts": s.alerts,
+        "tx_precision": s.tx_precision,
+        "tx_recall": s.tx_recall,
+        "party_precision": s.party_precision,
+        "party_recall": s.party_recall,
+        "key_party_recall": s.key_recall,
+        "planted_transactions": s.planted_transactions,
+        "planted_parties": s.planted_parties,
+    }
 
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}"
 
 
-@click.command()
-@click.option("--dataset", help="Whose parties (default: the only dataset).")
-@click.option(
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV to write: party_id, score, rank, reasons.",
-)
+# --------------------------------------------------------------------------- risk
+
+
+@click.command(cls=Command)
+@dataset_option("Whose parties (default: the only dataset).")
+@output_option("CSV to write, every party ranked: party_id, score, rank, reasons ('-': stdout).")
 @click.option(
     "--learned",
     is_flag=True,
     help="Gradient-boosted trees trained on the labelled earlier period (held-out parties and "
     "period are scored).",
 )
-@click.option("--top", type=click.IntRange(1), default=10, show_default=True)
+@seed_option("With --learned: the model's seed (the same seed, the same ranking).")
+@click.option(
+    "--limit",
+    cls=AliasedOption,
+    hidden_aliases=("--top",),
+    type=click.IntRange(1),
+    default=10,
+    show_default=True,
+    help="Parties shown, the riskiest first (the CSV holds them all).",
+)
 @click.pass_context
 def risk(
-    ctx: click.Context, dataset: str | None, output: Path | None, learned: bool, top: int
+    ctx: click.Context,
+    dataset: str | None,
+    output: str | None,
+    learned: bool,
+    seed: int,
+    limit: int,
 ) -> None:
     """Rank parties by risk: every scenario hit combined with graph features (PageRank by USD,
     pass-through); with --learned, a model trained where labels exist. For AMLSim data the
-    party id is the AMLSim account id, so other tools can score the CSV too.
+    party id is the AMLSim account id, so other tools can score the CSV too. Where the dataset
+    has labels, the ranking is scored against them (average precision).
 
     \b
     Example:
-      counterflow risk --dataset world --output risk.csv
-      counterflow risk --dataset fanin --learned --output fanin-risk.csv
+      counterflow risk --dataset world -o risk.csv
+      counterflow risk --dataset world --learned --seed 7 --limit 5
     """
     from counterflow.engines import open_dataset
     from counterflow.monitoring.risk import party_features, rank_by_rules, rank_learned
 
-    name = dataset_or_only(ctx, dataset)
+    cli = state(ctx)
+    to_stdout = output is not None and is_stdout(output)
+    if to_stdout and cli.json:
+        raise click.UsageError("-o - and --json both write to standard output; choose one")
+    name = resolve_dataset(ctx, dataset)
     with open_dataset(workspace(ctx), name) as (tables, conn):
-        ranking = rank_learned(tables) if learned else rank_by_rules(party_features(tables))
+        if learned:
+            ranking = rank_learned(tables, seed=seed)
+        else:
+            ranking = rank_by_rules(party_features(tables))
         positives = {
             row[0]
             for row in conn.execute(
@@ -265,46 +427,82 @@ def risk(
         }
     if output:
         _write_ranking(output, ranking.parties)
-    table = Table(show_edge=False)
-    for column in ("rank", "party", "score", "reasons"):
-        table.add_column(column, overflow="fold")
-    for party in ranking.parties[:top]:
-        table.add_row(str(party.rank), party.party_id, f"{party.score:.3f}",
-                      shorten("; ".join(party.reasons), 100))  # fmt: skip
-    console.print(table)
-    where = f" to {output}" if output else ""
-    console.print(f"{len(ranking.parties):,} parties ranked ({ranking.method}){where}.")
-    if ranking.split_at:
-        console.print(
-            f"Trained on {ranking.trained_on:,} parties before {ranking.split_at:%Y-%m-%d %H:%M}; "
-            "ranked: the other parties, on the later period."
+    quality = _ranking_quality(ranking, positives) if positives else None
+    if cli.json:
+        console.emit_json(
+            {
+                "dataset": name,
+                "method": ranking.method,
+                "seed": ranking.seed,
+                "parties": len(ranking.parties),
+                "split_at": ranking.split_at.isoformat() if ranking.split_at else None,
+                "trained_on": ranking.trained_on if learned else None,
+                "output": output,
+                "quality": quality,
+                "top": [_ranked_record(p) for p in ranking.parties[:limit]],
+            }
         )
-    if positives:
-        console.print(_ranking_quality(ranking, positives))
+        return
+    # with the CSV on standard output, the rest goes to standard error
+    say = console.note if to_stdout else console.console.print
+    if not to_stdout:
+        columns = [
+            Column("rank", "number"),
+            Column("party", "key"),
+            Column("score", "number"),
+            Column("reasons", "text"),
+        ]
+        rows = [
+            [str(p.rank), p.party_id, f"{p.score:.3f}", "; ".join(p.reasons)]
+            for p in ranking.parties[:limit]
+        ]
+        console.console.print(console.table(columns, rows))
+    where = f" to {output}" if output and not to_stdout else ""
+    say(f"{len(ranking.parties):,} parties ranked ({ranking.method}){where}.")
+    if ranking.split_at:
+        say(
+            f"Trained on {ranking.trained_on:,} parties before {ranking.split_at:%Y-%m-%d %H:%M} "
+            f"with seed {ranking.seed}; ranked: the other parties, on the later period."
+        )
+    if quality is None:
+        return
+    if not quality["positives"]:
+        say("No labelled positive among the ranked parties.")
+        return
+    k = quality["positives"]
+    say(
+        f"Against the labels ({k:,} positives ranked): average precision "
+        f"{quality['average_precision']:.3f}; top {k:,}: precision {quality['precision']:.3f}, "
+        f"recall {quality['recall']:.3f}, F1 {quality['f1']:.3f}."
+    )
 
 
-def _write_ranking(path: Path, parties: list[Any]) -> None:
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8", newline="") as out:
+def _ranked_record(p: RankedParty) -> dict[str, Any]:
+    return {"rank": p.rank, "party": p.party_id, "score": round(p.score, 6), "reasons": p.reasons}
+
+
+def _write_ranking(path: str, parties: list[RankedParty]) -> None:
+    with atomic_output(path) as out:
         writer = csv.writer(out)
         writer.writerow(["party_id", "score", "rank", "reasons"])
         for p in parties:
             writer.writerow([p.party_id, f"{p.score:.6f}", p.rank, "; ".join(p.reasons)])
-    tmp.replace(path)
 
 
-def _ranking_quality(ranking: Ranking, positives: set[str]) -> str:
+def _ranking_quality(ranking: Ranking, positives: set[str]) -> dict[str, Any]:
     """Against the labels: average precision, and precision / recall / F1 in the top k, k being
     the number of labelled positives among the ranked parties."""
     from counterflow.monitoring.risk import average_precision
 
     k = sum(1 for p in ranking.parties if p.party_id in positives)
     if not k:
-        return "No labelled positive among the ranked parties."
+        return {"positives": 0, "average_precision": None}
     found = sum(1 for p in ranking.parties[:k] if p.party_id in positives)
     share = found / k  # precision = recall = F1 when k is the number of positives
-    return (
-        f"Against the labels ({k:,} positives ranked): average precision "
-        f"{average_precision(ranking, positives):.3f}; top {k:,}: precision {share:.3f}, "
-        f"recall {share:.3f}, F1 {share:.3f}."
-    )
+    return {
+        "positives": k,
+        "average_precision": round(average_precision(ranking, positives), 6),
+        "precision": round(share, 6),
+        "recall": round(share, 6),
+        "f1": round(share, 6),
+    }

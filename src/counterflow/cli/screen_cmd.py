@@ -1,25 +1,44 @@
-"""``counterflow screen …``: one name, a file of parties, or a file of name pairs."""
+"""``counterflow screen …``: one name, a file of parties, or name pairs.
+
+``screen`` is a group whose first argument decides: ``pairs`` runs the subcommand, anything else
+is the NAME to screen, with the options before or after it (``screen --schema Person "X"`` and
+``screen "X" --schema Person`` are the same). To screen the name "pairs" itself, end the
+options first: ``counterflow screen -- pairs``.
+"""
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-from rich.table import Table
 
 from counterflow.cases import DecisionStore
-from counterflow.cli import workspace
-from counterflow.cli.console import console, counting, shorten
+from counterflow.cli.console import Column, console, counting, emit_json, note, table, warn
+from counterflow.cli.context import Group, limit_option, output_option, state, workspace
+from counterflow.cli.lists_cmd import nothing_imported
+from counterflow.errors import DataError
+from counterflow.io import STDOUT, CsvOptions, TableWriter, is_stdout
 from counterflow.model import SCHEMATA
 from counterflow.screening import DEFAULT_THRESHOLD, Match, Query, Screener
-from counterflow.screening.batch import score_pairs_file, screen_file
+from counterflow.screening.batch import (
+    PAIR_COLUMNS,
+    PAIR_SCHEMA,
+    BatchReport,
+    score_pairs_file,
+    screen_file,
+)
+from counterflow.screening.pairs import score_pair
+from counterflow.screening.query import MAX_QUERY_NAME
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: what ``--delimiter`` accepts, and the character each stands for
+DELIMITERS = {",": ",", ";": ";", "tab": "\t", "\t": "\t", "\\t": "\t", "|": "|"}
+#: warnings shown per batch; the rest are counted
+_SHOWN_WARNINGS = 20
 
 _THRESHOLD = click.option(
     "--threshold",
@@ -27,13 +46,6 @@ _THRESHOLD = click.option(
     default=DEFAULT_THRESHOLD,
     show_default=True,
     help="Report results scoring at least this (0-1).",
-)
-_LIMIT = click.option(
-    "--limit",
-    type=click.IntRange(1, 100),
-    default=5,
-    show_default=True,
-    help="Most results per query.",
 )
 _LISTS = click.option(
     "--list",
@@ -43,94 +55,37 @@ _LISTS = click.option(
 )
 
 
-class _ScreenGroup(click.Group):
-    """``screen NAME`` screens one name; ``screen pairs`` and ``screen --input`` do files."""
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        if args and args[0] not in self.commands:
-            return "name", self.commands["name"], args
-        return super().resolve_command(ctx, args)
+def _delimiter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value not in DELIMITERS:
+        raise click.BadParameter(f"{value!r} is not one of , ; tab |")
+    return DELIMITERS[value]
 
 
-def _screener(ctx: click.Context, lists: tuple[str, ...], threshold: float) -> Screener:
-    with counting("Indexing the active list editions", unit="entries"):
-        screener = Screener.from_workspace(workspace(ctx), lists or None, threshold=threshold)
-    if not len(screener):
-        raise click.ClickException(
-            "no list entries to screen against: import a list first "
-            "('counterflow lists import PATH', or 'counterflow demo')"
-            + (f" (asked for: {', '.join(lists)})" if lists else "")
-        )
-    return screener
-
-
-@click.group(cls=_ScreenGroup, invoke_without_command=True)
-@click.option(
-    "--input",
-    "input_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV or Parquet file of parties to screen.",
+_DELIMITER = click.option(
+    "--delimiter",
+    metavar="CHAR",
+    callback=_delimiter,
+    help="The CSV input's delimiter: , ; tab or | (default: found from the file).",
 )
-@click.option(
-    "--output",
-    "output_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the results (CSV or Parquet, by extension).",
-)
-@_THRESHOLD
-@_LIMIT
-@_LISTS
-@click.pass_context
-def screen(
-    ctx: click.Context,
-    input_path: Path | None,
-    output_path: Path | None,
-    threshold: float,
-    limit: int,
-    lists: tuple[str, ...],
-) -> None:
-    """Screen names against the lists in the workspace.
 
-    \b
-    One name, as a table of hits with their reasons:
-      counterflow screen "NAME" [--schema S] [--birth-date D] [--country C] [--list L]
-    A file of parties (columns: id, name or full_name, first_name, middle_name, last_name,
-    schema, birth_date or date_of_birth, nationality, country, gender, id_number):
-      counterflow screen --input Q.csv --output R.csv [--threshold T] [--limit N]
-    A file of name pairs (columns name1, name2[, schema]):
-      counterflow screen pairs --input P.csv --output S.csv
 
-    \b
-    Example:
-      counterflow screen "dzhebhat EN-Nusra"
-      counterflow screen "Aiman al-Zawahiri" --birth-date 1951 --schema Person
-      counterflow screen --input customers.csv --output hits.csv --threshold 0.85
-    """
-    if ctx.invoked_subcommand is not None:
-        return
-    if input_path is None or output_path is None:
-        click.echo(ctx.get_help())
-        if input_path or output_path:
-            raise click.UsageError("--input and --output go together")
-        return
-    screener = _screener(ctx, lists, threshold)
-    started = time.perf_counter()
-    with counting(f"Screening {input_path.name}", unit="rows") as progress:
-        report = screen_file(
-            screener, input_path, output_path, threshold=threshold, limit=limit, progress=progress
-        )
-    for warning in report.warnings[:20]:
-        click.echo(f"warning: {warning}", err=True)
-    if len(report.warnings) > 20:
-        click.echo(f"warning: … and {len(report.warnings) - 20} more rows skipped", err=True)
-    elapsed = time.perf_counter() - started
-    console.print(
-        f"Screened {report.screened:,} of {report.rows:,} rows against "
-        f"{len(screener):,} entries in {elapsed:.1f} s: {report.results:,} results at "
-        f"or above {threshold:.2f} written to {output_path}."
+def _input_option(help: str) -> Callable[[F], F]:
+    """``--input FILE``: a batch file (CSV or Parquet) instead of names on the command line."""
+    return click.option(
+        "--input",
+        "input_path",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help=help,
     )
+
+
+_OUTPUT = output_option(
+    "Where to write the results: CSV or Parquet by the extension; - or none: CSV on "
+    "standard output.",
+    hidden_aliases=("--out",),
+)
 
 
 def query_options(command: F) -> F:
@@ -156,60 +111,208 @@ def query_options(command: F) -> F:
     return command
 
 
-@screen.command("name", hidden=True)
-@click.argument("name")
+class _ScreenGroup(Group):
+    """``screen NAME`` screens one name, ``screen --input FILE`` a file, and ``screen pairs``
+    runs the subcommand: the first argument that is not an option (nor an option's value)
+    decides. After ``--`` it is always a NAME."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and not ctx.resilient_parsing:
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit()
+        first, escaped = self._first_argument(ctx, args)
+        if first is not None and not escaped and args[first] in self.commands:
+            # the group's options before the subcommand, then the subcommand with the rest
+            rest = super().parse_args(ctx, args)
+            ctx.params["name"] = None
+            return rest
+        ctx.allow_interspersed_args = True  # NAME and the options in any order
+        rest = click.Command.parse_args(self, ctx, args)
+        if len(rest) > 1:
+            ctx.fail(
+                f"one NAME at a time; quote a name with spaces: {' '.join(rest)!r} "
+                "(a file of names: --input FILE)"
+            )
+        ctx.params["name"] = rest[0] if rest else None
+        ctx.args = []
+        return []
+
+    def _first_argument(self, ctx: click.Context, args: list[str]) -> tuple[int | None, bool]:
+        """The index of the first argument that is neither an option nor an option's value,
+        and whether it came after ``--``."""
+        takes_value = {
+            opt
+            for param in self.get_params(ctx)
+            if isinstance(param, click.Option) and not param.is_flag and not param.count
+            for opt in (*param.opts, *param.secondary_opts)
+        }
+        i = 0
+        while i < len(args):
+            token = args[i]
+            if token == "--":
+                return (i + 1 if i + 1 < len(args) else None), True
+            if token.startswith("-") and token != "-":
+                i += 2 if token in takes_value else 1
+                continue
+            return i, False
+        return None, False
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        prog = ctx.command_path
+        more = " " * len("Usage: ")
+        formatter.write_usage(prog, "[OPTIONS] NAME")
+        formatter.write_usage(prog, "[OPTIONS] --input FILE [-o FILE]", prefix=more)
+        formatter.write_usage(prog, "pairs [OPTIONS] (--input FILE | NAME1 NAME2)", prefix=more)
+
+
+def _screener(ctx: click.Context, lists: tuple[str, ...], threshold: float) -> Screener:
+    ws = workspace(ctx)
+    with counting("Indexing the active list editions", unit="entries"):
+        screener = Screener.from_workspace(ws, lists or None, threshold=threshold)
+    if not len(screener):
+        if lists:
+            raise click.ClickException(
+                f"no entries in the list(s) {', '.join(lists)} in the workspace {ws.home} "
+                "(see 'counterflow lists')"
+            )
+        raise nothing_imported(ws, "no list entries to screen against")
+    return screener
+
+
+def _show_warnings(report: BatchReport) -> None:
+    for warning in report.warnings[:_SHOWN_WARNINGS]:
+        warn(warning)
+    if len(report.warnings) > _SHOWN_WARNINGS:
+        warn(f"… and {len(report.warnings) - _SHOWN_WARNINGS} more rows skipped")
+
+
+def _batch_json(report: BatchReport, input_path: Path, target: str) -> dict[str, Any]:
+    return {
+        "input": str(input_path),
+        "read_as": report.read_as,
+        "output": target,
+        "rows": report.rows,
+        "screened": report.screened,
+        "results": report.results,
+        "skipped": len(report.warnings),
+        "warnings": report.warnings,
+    }
+
+
+@click.group(cls=_ScreenGroup, invoke_without_command=True)
 @query_options
+@_input_option("A CSV or Parquet file of parties to screen, instead of one NAME.")
+@_OUTPUT
+@_DELIMITER
 @_THRESHOLD
-@_LIMIT
+@limit_option(5, "Most results per query.", maximum=100)
 @_LISTS
-@click.option("--json", "as_json", is_flag=True, help="Print matches with full explanations.")
 @click.pass_context
-def name_cmd(
+def screen(
     ctx: click.Context,
-    name: str,
+    name: str | None,
     schema: str | None,
     birth_dates: tuple[str, ...],
     countries: tuple[str, ...],
     gender: str | None,
     identifiers: tuple[str, ...],
+    input_path: Path | None,
+    output: str | None,
+    delimiter: str | None,
     threshold: float,
     limit: int,
     lists: tuple[str, ...],
-    as_json: bool,
 ) -> None:
-    """Screen one name (see 'counterflow screen --help').
+    """Screen names against the lists in the workspace.
+
+    \b
+    One NAME, as a table of hits with their reasons (--json: with full explanations):
+      counterflow screen [--schema S] [--birth-date D] [--country C] [--list L] NAME
+    A file of parties (columns: id, name or full_name, first_name, middle_name, last_name,
+    schema, birth_date or date_of_birth, nationality, country, gender, id_number), its
+    delimiter and encoding found out unless --delimiter names it:
+      counterflow screen --input Q.csv -o R.csv [--threshold T] [--limit N]
+    Pairs of names scored against each other, without any list:
+      counterflow screen pairs --help
+    To screen the name "pairs" itself: counterflow screen -- pairs
 
     \b
     Example:
-      counterflow screen "Джебхат ан-Нусра" --limit 3
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
+      counterflow screen "dzhebhat EN-Nusra"
+      counterflow screen --schema Person --birth-date 1951 "Aiman al-Zawahiri"
+      counterflow screen "Джебхат ан-Нусра" --limit 3 --json
+      counterflow screen --input ../shared/data/screening/positives_un_untreated.csv -o hits.csv
     """
-    query = Query.make(
-        name,
-        schema=schema,
-        birth_date=birth_dates,
-        country=countries,
-        gender=gender,
-        identifier=identifiers,
-    )
+    if ctx.invoked_subcommand is not None:
+        return
+    if name is not None and input_path is not None:
+        raise click.UsageError("give one NAME or --input FILE, not both")
+    if name is None and input_path is None:
+        raise click.UsageError(
+            "give a NAME to screen, or --input FILE (name pairs: counterflow screen pairs)"
+        )
+    if input_path is None:
+        for given, option in ((output, "-o/--output"), (delimiter, "--delimiter")):
+            if given is not None:
+                raise click.UsageError(f"{option} goes with --input FILE")
+        query = Query.make(
+            name or "",
+            schema=schema,
+            birth_date=birth_dates,
+            country=countries,
+            gender=gender,
+            identifier=identifiers,
+        )
+        _screen_one(ctx, name or "", query, threshold, limit, lists)
+        return
+    described = [
+        option
+        for option, given in (
+            ("--schema", schema),
+            ("--birth-date", birth_dates),
+            ("--country", countries),
+            ("--gender", gender),
+            ("--id-number", identifiers),
+        )
+        if given
+    ]
+    if described:
+        raise click.UsageError(
+            f"{', '.join(described)} describe one NAME; with --input the file gives them per "
+            "row (columns schema, birth_date, country, gender, id_number)"
+        )
+    _screen_file(ctx, input_path, output or STDOUT, delimiter, threshold, limit, lists)
+
+
+def _screen_one(
+    ctx: click.Context,
+    name: str,
+    query: Query,
+    threshold: float,
+    limit: int,
+    lists: tuple[str, ...],
+) -> None:
     screener = _screener(ctx, lists, threshold)
     matches = screener.screen(query, limit=limit, threshold=threshold)
     notes = _decision_notes(DecisionStore(workspace(ctx).home), query, matches)
-    if as_json:
-        out: list[dict[str, Any]] = [
-            {
-                "id": m.entity.id,
-                "caption": m.entity.caption,
-                "schema": m.entity.schema.name,
-                "list": m.entity.list_id,
-                "list_ref": m.entity.ref,
-                "score": m.score,
-                "match": m.is_match and not (note and note["status"] == "cleared"),
-                "decision": note,
-                "explanation": m.explanation,
-            }
-            for m, note in zip(matches, notes, strict=True)
-        ]
-        sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=2) + "\n")
+    if state(ctx).json:
+        emit_json(
+            [
+                {
+                    "id": m.entity.id,
+                    "caption": m.entity.caption,
+                    "schema": m.entity.schema.name,
+                    "list": m.entity.list_id,
+                    "list_ref": m.entity.ref,
+                    "score": m.score,
+                    "match": m.is_match and not (d and d["status"] == "cleared"),
+                    "decision": d,
+                    "explanation": m.explanation,
+                }
+                for m, d in zip(matches, notes, strict=True)
+            ]
+        )
         return
     if not matches:
         console.print(
@@ -217,24 +320,67 @@ def name_cmd(
             f"({len(screener):,} entries screened)."
         )
         return
-    table = Table(show_edge=False)
-    for column in ("score", "list", "ref", "schema", "entry", "why"):
-        table.add_column(column, overflow="fold")
-    for m, note in zip(matches, notes, strict=True):
+    rows = []
+    for m, d in zip(matches, notes, strict=True):
         why = m.summary()
-        if note and note["status"] == "cleared":
-            why = f"CLEARED by {note['analyst']} ({note['decision_id']}): {note['reason']}. {why}"
-        elif note:
-            why = f"entry changed since {note['decision_id']} cleared it: review. {why}"
-        table.add_row(
-            f"{m.score:.2f}",
-            m.entity.list_id,
-            m.entity.ref,
-            m.entity.schema.name,
-            shorten(m.entity.caption, 40),
-            why,
+        if d and d["status"] == "cleared":
+            why = f"CLEARED by {d['analyst']} ({d['decision_id']}): {d['reason']}. {why}"
+        elif d:
+            why = f"entry changed since {d['decision_id']} cleared it: review. {why}"
+        rows.append(
+            (
+                f"{m.score:.2f}",
+                m.entity.list_id,
+                m.entity.ref,
+                f"{m.entity.caption} ({m.entity.schema.name})",
+                why,
+            )
         )
-    console.print(table)
+    columns = (
+        Column("score", "number"),
+        Column("list", "key"),
+        Column("ref", "key"),
+        Column("entry", "text"),
+        Column("why", "text"),
+    )
+    console.print(table(columns, rows))
+
+
+def _screen_file(
+    ctx: click.Context,
+    input_path: Path,
+    target: str,
+    delimiter: str | None,
+    threshold: float,
+    limit: int,
+    lists: tuple[str, ...],
+) -> None:
+    as_json = state(ctx).json
+    if as_json and is_stdout(target):
+        raise click.UsageError("--json prints a summary on standard output: give -o FILE")
+    screener = _screener(ctx, lists, threshold)
+    started = time.perf_counter()
+    with counting(f"Screening {input_path.name}", unit="rows") as progress:
+        report = screen_file(
+            screener,
+            input_path,
+            target,
+            threshold=threshold,
+            limit=limit,
+            progress=progress,
+            csv_options=CsvOptions(delimiter=delimiter) if delimiter else None,
+        )
+    _show_warnings(report)
+    if as_json:
+        emit_json({**_batch_json(report, input_path, target), "entries": len(screener)})
+        return
+    elapsed = time.perf_counter() - started
+    written = "standard output" if is_stdout(target) else target
+    note(
+        f"Screened {report.screened:,} of {report.rows:,} rows ({report.read_as}) against "
+        f"{len(screener):,} entries in {elapsed:.1f} s: {report.results:,} results at "
+        f"or above {threshold:.2f} written to {written}."
+    )
 
 
 def _decision_notes(
@@ -261,30 +407,90 @@ def _decision_notes(
 
 
 @screen.command("pairs")
+@click.argument("names", nargs=-1, metavar="[NAME1 NAME2]")
+@_input_option("CSV or Parquet with columns name1, name2 and optionally schema.")
+@_OUTPUT
+@_DELIMITER
 @click.option(
-    "--input",
-    "input_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="CSV or Parquet with columns name1, name2 and optionally schema.",
-)
-@click.option(
-    "--output",
-    "output_path",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write name1, name2, schema, score, is_match.",
+    "--schema",
+    type=click.Choice(sorted(SCHEMATA)),
+    help="What NAME1 and NAME2 are of (a file gives it per row).",
 )
 @_THRESHOLD
-def pairs_cmd(input_path: Path, output_path: Path, threshold: float) -> None:
-    """Score pairs of names against each other, without any list.
+@click.pass_context
+def pairs_cmd(
+    ctx: click.Context,
+    names: tuple[str, ...],
+    input_path: Path | None,
+    output: str | None,
+    delimiter: str | None,
+    schema: str | None,
+    threshold: float,
+) -> None:
+    """Score pairs of names against each other, without any list: NAME1 and NAME2, or a file
+    of them (--input), into name1, name2, schema, score, is_match rows.
 
     \b
     Example:
-      counterflow screen pairs --input pairs.csv --output scored.csv
+      counterflow screen pairs "Aiman al-Zawahiri" "Ayman al Zawahiry" --schema Person
+      counterflow screen pairs "Aiman al-Zawahiri" "Ayman al Zawahiry" -o pairs.csv
+      counterflow screen pairs --input pairs.csv -o scored.csv
     """
+    if input_path is not None:
+        if names or schema:
+            raise click.UsageError("give NAME1 NAME2 or --input FILE, not both")
+        _pairs_file(ctx, input_path, output or STDOUT, delimiter, threshold)
+        return
+    if len(names) != 2:
+        raise click.UsageError("give two names (NAME1 NAME2), or --input FILE")
+    if delimiter is not None:
+        raise click.UsageError("--delimiter goes with --input FILE")
+    as_json = state(ctx).json
+    if as_json and is_stdout(output):
+        raise click.UsageError("--json prints the score on standard output: give -o FILE")
+    name1, name2 = (" ".join(n.split()) for n in names)
+    if max(len(name1), len(name2)) > MAX_QUERY_NAME:
+        raise DataError(f"a name is over {MAX_QUERY_NAME:,} characters")
+    result = score_pair(name1, name2, schema, threshold=threshold)
+    row = {
+        "name1": name1,
+        "name2": name2,
+        "schema": schema or "",
+        "score": result.score,
+        "is_match": result.is_match,
+    }
+    if output is not None:
+        with TableWriter(output, PAIR_COLUMNS, schema=PAIR_SCHEMA) as writer:
+            writer.write(row)
+        if as_json:
+            emit_json(row)
+        elif not is_stdout(output):
+            note(f"Scored 1 pair into {output}.")
+        return
+    if as_json:
+        emit_json(row)
+        return
+    verdict = "a match" if result.is_match else "not a match"
+    console.print(f"{result.score:.2f}: {verdict} at {threshold:.2f}")
+
+
+def _pairs_file(
+    ctx: click.Context, input_path: Path, target: str, delimiter: str | None, threshold: float
+) -> None:
+    as_json = state(ctx).json
+    if as_json and is_stdout(target):
+        raise click.UsageError("--json prints a summary on standard output: give -o FILE")
     with counting(f"Scoring {input_path.name}", unit="pairs") as progress:
-        report = score_pairs_file(input_path, output_path, threshold=threshold, progress=progress)
-    for warning in report.warnings[:20]:
-        click.echo(f"warning: {warning}", err=True)
-    console.print(f"Scored {report.screened:,} of {report.rows:,} pairs into {output_path}.")
+        report = score_pairs_file(
+            input_path,
+            target,
+            threshold=threshold,
+            progress=progress,
+            csv_options=CsvOptions(delimiter=delimiter) if delimiter else None,
+        )
+    _show_warnings(report)
+    if as_json:
+        emit_json(_batch_json(report, input_path, target))
+        return
+    written = "standard output" if is_stdout(target) else target
+    note(f"Scored {report.screened:,} of {report.rows:,} pairs into {written}.")

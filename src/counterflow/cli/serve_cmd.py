@@ -1,4 +1,9 @@
-"""``counterflow serve``: the HTTP screening service over the workspace."""
+"""``counterflow serve``: the HTTP screening service over the workspace.
+
+The command builds the service's :class:`~counterflow.settings.Settings` once (the workspace's,
+from the environment, with these options on top) and hands them to the worker processes through
+the environment (:meth:`Settings.to_env`); each worker reads them back once.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,12 @@ import os
 import click
 
 from counterflow.api.keys import KeyStore
-from counterflow.cli import workspace
-from counterflow.cli.console import console, err_console
-from counterflow.workspace import HOME_ENV
+from counterflow.cli.console import note, warn
+from counterflow.cli.context import Command, workspace
+from counterflow.settings import DEFAULT_MAX_BODY_BYTES
 
 
-@click.command()
+@click.command(cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option(
@@ -37,9 +42,15 @@ from counterflow.workspace import HOME_ENV
 @click.option(
     "--reload-seconds",
     type=click.FloatRange(0, 3600),
-    default=2.0,
-    show_default=True,
-    help="Seconds between looks for new editions (0: never; POST /admin/reload still works).",
+    help="Seconds between looks for new editions (0: never; POST /admin/reload still works). "
+    "Default: $COUNTERFLOW_RELOAD_SECONDS, else 2.",
+)
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(1024, 1024**3),
+    metavar="BYTES",
+    help="The largest request body read; larger requests get 413. Default: "
+    f"$COUNTERFLOW_MAX_BODY_BYTES, else {DEFAULT_MAX_BODY_BYTES:,} (4 MiB).",
 )
 @click.pass_context
 def serve(
@@ -49,46 +60,54 @@ def serve(
     workers: int,
     open_mode: bool,
     no_audit: bool,
-    reload_seconds: float,
+    reload_seconds: float | None,
+    max_body_bytes: int | None,
 ) -> None:
     """Serve the yente-compatible screening API (POST /match/{dataset}, /docs for the rest).
 
     Callers send an API key ('Authorization: ApiKey <key>'); create one first with
     'counterflow keys create'. Every request is written to the audit trail. Lists imported
-    while the service runs are picked up without a restart.
+    while the service runs are picked up without a restart. The service runs until stopped;
+    a request, with the key in $KEY:
 
     \b
-    Example:
-      counterflow --home ./ws keys create --role screen --name onboarding
-      counterflow --home ./ws serve --port 8000
       curl -s localhost:8000/match/default -H "Authorization: ApiKey $KEY" \\
         -H 'Content-Type: application/json' \\
         -d '{"queries": {"q1": {"schema": "Person",
              "properties": {"name": ["Aiman al-Zawahiri"]}}}}'
+
+    \b
+    Example:
+      counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
+      counterflow keys create --role screen --name onboarding
+      counterflow serve --port 8000 --workers 2 &
     """
     from counterflow.api import server
-    from counterflow.api.app import AUDIT_ENV, OPEN_MODE_ENV, RELOAD_ENV
 
     ws = workspace(ctx)
-    if open_mode and not _is_loopback(host):
+    # open mode and an unaudited service take their flag, never a variable left set somewhere
+    settings = ws.settings.with_(
+        open_mode=open_mode,
+        audit=not no_audit,
+        reload_seconds=ws.settings.reload_seconds if reload_seconds is None else reload_seconds,
+        max_body_bytes=ws.settings.max_body_bytes if max_body_bytes is None else max_body_bytes,
+    )
+    if settings.open_mode and not _is_loopback(host):
         raise click.UsageError(
             f"--open serves without API keys, so it listens on loopback only, not {host!r}"
         )
-    if not open_mode and not any(k.active for k in KeyStore(ws.home).all()):
+    if not settings.open_mode and not any(k.active for k in KeyStore(ws.home).all()):
         raise click.ClickException(
             f"no API keys in {ws.home}: create one with "
             "'counterflow keys create --role screen --name NAME', "
             "or start with --open for a local trial"
         )
-    os.environ[HOME_ENV] = str(ws.home)
-    os.environ[OPEN_MODE_ENV] = "1" if open_mode else "0"
-    os.environ[AUDIT_ENV] = "0" if no_audit else "1"
-    os.environ[RELOAD_ENV] = str(reload_seconds)
-    if open_mode:
-        err_console.print("*** OPEN MODE: no API keys are checked. For a local trial only. ***")
-    if no_audit:
-        err_console.print("*** AUDIT TRAIL OFF: requests are not recorded. ***")
-    console.print(f"Serving {ws.home} on http://{host}:{port} (OpenAPI at /docs)")
+    os.environ.update(settings.to_env())
+    if settings.open_mode:
+        warn("*** OPEN MODE: no API keys are checked. For a local trial only. ***")
+    if not settings.audit:
+        warn("*** AUDIT TRAIL OFF: requests are not recorded. ***")
+    note(f"Serving {ws.home} on http://{host}:{port} (OpenAPI at /docs)")
     server.run(host, port, workers)
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from counterflow.cli import workspace
-from counterflow.cli.console import console, counting
+from counterflow.cli import console
+from counterflow.cli.console import Column
+from counterflow.cli.context import Command, output_option, seed_option, state, workspace
 from counterflow.cli.ingest_cmd import parquet_files
 from counterflow.lists.store import active_entities
 from counterflow.simulate.world import MIN_DAYS, MIN_PARTIES
@@ -21,11 +22,16 @@ SIMULATED = "simulated"
 WATCHLIST_SCHEMATA = {"Person", "Organization", "Company", "LegalEntity"}
 
 
-@click.command()
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.command(cls=Command)
+@output_option(
+    "The folder to write the world into (absent, empty, or an earlier simulation).",
+    required=True,
+    folder=True,
+    hidden_aliases=("--out",),
+)
 @click.option("--parties", type=click.IntRange(MIN_PARTIES), default=10_000, show_default=True)
 @click.option("--days", type=click.IntRange(MIN_DAYS, 3_650), default=365, show_default=True)
-@click.option("--seed", type=click.IntRange(0), default=1, show_default=True)
+@seed_option("Seed of the world: the same seed (and sizes), the same world.")
 @click.option(
     "--start",
     type=click.DateTime(["%Y-%m-%d"]),
@@ -33,7 +39,9 @@ WATCHLIST_SCHEMATA = {"Person", "Organization", "Company", "LegalEntity"}
     show_default=True,
     help="The first day of the world.",
 )
-@click.option("--dataset", help="Name in the workspace (default: the --out folder's name).")
+@click.option(
+    "--dataset", metavar="NAME", help="Name in the workspace (default: the output folder's name)."
+)
 @click.option("--no-load", is_flag=True, help="Write the Parquet files only.")
 @click.option(
     "--fictitious-watchlist",
@@ -43,12 +51,12 @@ WATCHLIST_SCHEMATA = {"Person", "Organization", "Company", "LegalEntity"}
 @click.option(
     "--overwrite",
     is_flag=True,
-    help="Write into a non-empty --out that holds no earlier simulation (its files go).",
+    help="Write into a non-empty folder that holds no earlier simulation (its files go).",
 )
 @click.pass_context
 def simulate(
     ctx: click.Context,
-    out: Path,
+    output: str,
     parties: int,
     days: int,
     seed: int,
@@ -65,16 +73,18 @@ def simulate(
     The same seed gives the same world, of about 50 transactions per party per year.
     The listed-counterparty channel varies the names of the UN ISIL & Al-Qaida entries (or,
     without the UN list, of the workspace's other lists), else of a generated fictitious
-    watchlist. Simulating into the same --out again replaces that world and its dataset.
+    watchlist. Simulating into the same folder again replaces that world and its dataset.
+    The seed is printed, and recorded in the folder's world.json (and in --json).
 
     \b
     Example:
-      counterflow simulate --out world --parties 10000 --days 365 --seed 7
-      counterflow simulate --out big --parties 200000 --days 365 --no-load
+      counterflow simulate -o world7 --parties 2000 --days 60 --seed 7
+      counterflow simulate -o parquet-only --parties 2000 --days 30 --no-load --json
     """
     from counterflow.simulate import estimate_transactions
     from counterflow.simulate import simulate as run
 
+    out = Path(output)
     ws = workspace(ctx)
     name = store.check_dataset_name(dataset or out.name)
     source = str(out.resolve())
@@ -87,7 +97,9 @@ def simulate(
     watchlist = None if fictitious_watchlist else _watchlist(ws)
     expected = estimate_transactions(parties, days)
     started = time.perf_counter()
-    with counting(f"Simulating about {expected:,} transactions", unit="transactions") as progress:
+    with console.counting(
+        f"Simulating about {expected:,} transactions", unit="transactions"
+    ) as progress:
         done = 0
 
         def advance(written: int) -> None:
@@ -105,27 +117,60 @@ def simulate(
             overwrite=overwrite,
             progress=advance,
         )
+    counts = None
+    if not no_load:
+        counts = store.load_parquet(
+            ws, name, parquet_files(out), fmt=SIMULATED, source=source, mode=mode
+        )
+    seconds = time.perf_counter() - started
+    if state(ctx).json:
+        console.emit_json(
+            {
+                "output": str(out),
+                "seed": summary.seed,
+                "parties": summary.parties,
+                "accounts": summary.accounts,
+                "transactions": summary.transactions,
+                "suspicious_transactions": summary.suspicious_transactions,
+                "first_day": summary.first_day.isoformat(),
+                "last_day": summary.last_day.isoformat(),
+                "watchlist": summary.watchlist,
+                "channels": {
+                    typology: {
+                        "instances": summary.instances.get(typology, 0),
+                        "transactions": count,
+                    }
+                    for typology, count in summary.planted.items()
+                },
+                "dataset": name if counts is not None else None,
+                "loaded": counts,
+                "seconds": round(seconds, 3),
+            }
+        )
+        return
     planted = sum(summary.planted.values())
-    console.print(
+    out_console = console.console
+    out_console.print(
         f"Simulated {summary.transactions:,} transactions of {summary.parties:,} parties "
         f"({summary.accounts:,} accounts) from {summary.first_day} to {summary.last_day} into "
-        f"{out} in {summary.seconds:.1f} s; {planted:,} planted in "
+        f"{out} with seed {summary.seed} in {summary.seconds:.1f} s; {planted:,} planted in "
         f"{len(summary.planted)} channels, names varied from a {summary.watchlist} watchlist."
     )
-    for typology, count in summary.planted.items():
-        console.print(
-            f"   {typology:<24} {summary.instances.get(typology, 0):>5,} instances  "
-            f"{count:>8,} transactions"
+    columns = [
+        Column("channel", "key"),
+        Column("instances", "number"),
+        Column("transactions", "number"),
+    ]
+    rows = [
+        [typology, f"{summary.instances.get(typology, 0):,}", f"{count:,}"]
+        for typology, count in summary.planted.items()
+    ]
+    out_console.print(console.table(columns, rows))
+    if counts is not None:
+        out_console.print(
+            f"Loaded as dataset {name}: {counts['transactions']:,} transactions "
+            f"({seconds:.1f} s in all)."
         )
-    if no_load:
-        return
-    counts = store.load_parquet(
-        ws, name, parquet_files(out), fmt=SIMULATED, source=source, mode=mode
-    )
-    console.print(
-        f"Loaded as dataset {name}: {counts['transactions']:,} transactions "
-        f"({time.perf_counter() - started:.1f} s in all)."
-    )
 
 
 def _mode(ws: Workspace, name: str, source: str) -> str:

@@ -194,9 +194,9 @@ def get_schema(name: str) -> Schema:
     """Look a schema up by its FtM name; unknown names are a ValueError for the caller to wrap."""
     try:
         return SCHEMATA[name]
-    except KeyError:
+    except KeyError as exc:
         known = ", ".join(sorted(SCHEMATA))
-        raise ValueError(f"unknown schema {name!r} (known: {known})") from None
+        raise ValueError(f"unknown schema {name!r} (known: {known})") from exc
 
 
 #: Properties holding identifiers (passport, national ID, IMO number, …), and countries.
