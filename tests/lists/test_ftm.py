@@ -74,6 +74,17 @@ def test_export_then_import_round_trips(home: Path, tmp_path: Path) -> None:
             '{"id": "a", "schema": "Person"}\n{"id": "a", "schema": "Person"}\n',
             r"line 2: duplicate entity id 'a' \(first on line 1\)",
         ),
+        (
+            '{"id": "a", "schema": "Person", "properties": {"name": [{"a": 1}]}}\n',
+            r"line 1: property 'name' must be a list of strings",
+        ),
+        (
+            '{"id": "a", "schema": "Person", "properties": {"name": ["A"]}}\n'
+            + "[" * 100_000
+            + "]" * 100_000
+            + "\n",
+            r"line 2: JSON nested too deeply",
+        ),
         ('{"id": "a", "schema": "Vessel", "properties": {"birthDate": ["1970"]}}\n', None),
     ],
 )
