@@ -76,3 +76,22 @@ def test_to_env_round_trips(tmp_path: Path) -> None:
         open_mode=True, audit=False, reload_seconds=0.0, list_urls={"ofac-sdn": "file:///x"}
     )
     assert Settings.from_env(settings.to_env()) == settings
+
+
+def test_cases_url_is_read_checked_and_handed_on(tmp_path: Path) -> None:
+    assert Settings.defaults(tmp_path).cases_url is None
+    assert Settings.from_env({"COUNTERFLOW_CASES_URL": " "}).cases_url is None
+    url = "postgresql://cases:s3cret@db.internal:5432/counterflow"
+    settings = Settings.from_env({"COUNTERFLOW_HOME": str(tmp_path), "COUNTERFLOW_CASES_URL": url})
+    assert settings.cases_url == url
+    assert Settings.from_env(settings.to_env()) == settings
+    assert Settings.defaults(tmp_path).with_(cases_url="sqlite:////srv/cases.sqlite").cases_url
+
+
+def test_a_bad_cases_url_is_refused_without_echoing_its_password(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="COUNTERFLOW_CASES_URL") as caught:
+        Settings.from_env({"COUNTERFLOW_CASES_URL": "mysql://root:hunter2@db/cases"})
+    assert "hunter2" not in str(caught.value)
+    assert "'mysql'" in str(caught.value)
+    with pytest.raises(ConfigError, match="COUNTERFLOW_CASES_URL"):
+        Settings.defaults(tmp_path).with_(cases_url="cases.sqlite")

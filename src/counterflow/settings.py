@@ -29,6 +29,7 @@ RELOAD_ENV = "COUNTERFLOW_RELOAD_SECONDS"
 OPEN_MODE_ENV = "COUNTERFLOW_OPEN_MODE"
 AUDIT_ENV = "COUNTERFLOW_AUDIT"
 MAX_BODY_ENV = "COUNTERFLOW_MAX_BODY_BYTES"
+CASES_URL_ENV = "COUNTERFLOW_CASES_URL"
 LIST_URL_PREFIX = "COUNTERFLOW_LIST_URL_"
 
 #: DuckDB's working memory for monitoring; beyond it, joins and sorts spill to ``<home>/tmp``.
@@ -38,6 +39,8 @@ DEFAULT_MEMORY_LIMIT = "4GB"
 #: under 1 MiB, so 4 MiB leaves room without letting anyone fill the server's memory
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|KIB|MB|MIB|GB|GIB|TB|TIB)?", re.IGNORECASE)
+#: the case store's URL schemes: SQLite (a file) or PostgreSQL (a server), with or without a driver
+_CASES_URL = re.compile(r"(sqlite|postgres|postgresql)(\+\w+)?://.*", re.IGNORECASE | re.DOTALL)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -65,6 +68,9 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     #: list id -> URL to download it from instead of the official source (a mirror)
     list_urls: Mapping[str, str] = field(default_factory=dict)
+    #: the case store (cases, users, decisions): a SQLAlchemy URL such as
+    #: ``postgresql://user@host/db``; None: ``<home>/cases.sqlite``
+    cases_url: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser())
@@ -83,6 +89,13 @@ class Settings:
             found.append(f"{RELOAD_ENV} {self.reload_seconds} is not between 0 and 3600")
         if not 1024 <= self.max_body_bytes <= 1024**3:
             found.append(f"{MAX_BODY_ENV} {self.max_body_bytes} is not between 1024 and 2**30")
+        if self.cases_url is not None and not _CASES_URL.fullmatch(self.cases_url.strip()):
+            # the URL may carry a password: name the scheme only
+            scheme = self.cases_url.split("://", 1)[0] if "://" in self.cases_url else ""
+            found.append(
+                f"{CASES_URL_ENV} is not a sqlite:/// or postgresql:// URL"
+                + (f" (scheme {scheme!r})" if scheme and len(scheme) <= 40 else "")
+            )
         return found
 
     @classmethod
@@ -102,6 +115,8 @@ class Settings:
             values["home"] = Path(env[HOME_ENV])
         if env.get(MEMORY_LIMIT_ENV):
             values["memory_limit"] = env[MEMORY_LIMIT_ENV]
+        if env.get(CASES_URL_ENV, "").strip():
+            values["cases_url"] = env[CASES_URL_ENV].strip()
         _number(env, RELOAD_ENV, float, "reload_seconds", values, problems)
         _number(env, MAX_BODY_ENV, int, "max_body_bytes", values, problems)
         _flag(env, OPEN_MODE_ENV, "open_mode", values, problems)
@@ -128,6 +143,8 @@ class Settings:
             AUDIT_ENV: "1" if self.audit else "0",
             MAX_BODY_ENV: str(self.max_body_bytes),
         }
+        if self.cases_url is not None:
+            env[CASES_URL_ENV] = self.cases_url
         for list_id, url in self.list_urls.items():
             env[LIST_URL_PREFIX + list_id.upper().replace("-", "_")] = url
         return env

@@ -94,6 +94,11 @@ class Page:
     def steps(self) -> list[Step]:
         return [i for i in self.items if isinstance(i, Step)]
 
+    @property
+    def runnable(self) -> bool:
+        """The page has something to run: a console session or a Python example."""
+        return any(isinstance(i, Step | PythonBlock) for i in self.items)
+
 
 def read_page(path: Path) -> Page:
     """The console sessions and the files to write, in page order."""

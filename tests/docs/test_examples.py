@@ -24,7 +24,7 @@ from .runner import ROOT, Sandbox, free_port, read_page, run_page
 pytestmark = [pytest.mark.slow, pytest.mark.shared_data]
 
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-TESTED_PAGES = [p for p in PAGES if read_page(p).steps]
+TESTED_PAGES = [p for p in PAGES if read_page(p).runnable]
 UN_LATEST = "un_sc/un_sc_2026-02-27.xml"
 
 

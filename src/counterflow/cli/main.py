@@ -22,10 +22,12 @@ from counterflow.cli.ingest_cmd import ingest, transactions
 from counterflow.cli.keys_cmd import keys
 from counterflow.cli.lists_cmd import lists
 from counterflow.cli.monitor_cmd import alerts, evaluate_cmd, monitor, risk
+from counterflow.cli.report_cmd import report
 from counterflow.cli.screen_cmd import screen
 from counterflow.cli.serve_cmd import serve
 from counterflow.cli.simulate_cmd import simulate
 from counterflow.cli.trace_cmd import trace
+from counterflow.cli.users_cmd import users
 from counterflow.errors import CounterflowError, NotFoundError, StoreError
 
 
@@ -76,8 +78,10 @@ for command in (
     evaluate_cmd,
     risk,
     trace,
+    report,
     serve,
     keys,
+    users,
     audit,
     demo,
 ):

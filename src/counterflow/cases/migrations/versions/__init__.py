@@ -1,0 +1,1 @@
+"""The case store's schema revisions, oldest first."""
