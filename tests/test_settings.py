@@ -95,3 +95,19 @@ def test_a_bad_cases_url_is_refused_without_echoing_its_password(tmp_path: Path)
     assert "'mysql'" in str(caught.value)
     with pytest.raises(ConfigError, match="COUNTERFLOW_CASES_URL"):
         Settings.defaults(tmp_path).with_(cases_url="cases.sqlite")
+
+
+def test_case_sla_days_are_read_checked_and_handed_on(tmp_path: Path) -> None:
+    assert dict(Settings.defaults(tmp_path).case_sla_days) == {"high": 2, "medium": 10, "low": 30}
+    env = {"COUNTERFLOW_HOME": str(tmp_path), "COUNTERFLOW_CASE_SLA_DAYS": "urgent=1, normal=15"}
+    settings = Settings.from_env(env)
+    assert dict(settings.case_sla_days) == {"urgent": 1, "normal": 15}
+    assert Settings.from_env(settings.to_env()) == settings
+    with pytest.raises(ConfigError, match="COUNTERFLOW_CASE_SLA_DAYS='high' is not like"):
+        Settings.from_env({"COUNTERFLOW_CASE_SLA_DAYS": "high"})
+    with pytest.raises(ConfigError) as caught:
+        Settings.defaults(tmp_path).with_(case_sla_days={"high": 0, "Low Risk": 5})
+    assert "high=0 is not a whole number of days from 1 to 3650" in str(caught.value)
+    assert "priority 'Low Risk' is not a short lower-case name" in str(caught.value)
+    with pytest.raises(ConfigError, match="at least one priority"):
+        Settings.defaults(tmp_path).with_(case_sla_days={})

@@ -78,3 +78,11 @@ class PermissionDeniedError(CounterflowError):
     """A valid API key whose role does not allow what was asked."""
 
     status = 403
+
+
+class ConflictError(CounterflowError):
+    """What was asked does not fit the thing's current state: a case transition its status does
+    not allow (the message names the status), or a write based on a version that is no longer
+    the current one (someone changed it since it was read)."""
+
+    status = 409

@@ -30,6 +30,7 @@ OPEN_MODE_ENV = "COUNTERFLOW_OPEN_MODE"
 AUDIT_ENV = "COUNTERFLOW_AUDIT"
 MAX_BODY_ENV = "COUNTERFLOW_MAX_BODY_BYTES"
 CASES_URL_ENV = "COUNTERFLOW_CASES_URL"
+CASE_SLA_ENV = "COUNTERFLOW_CASE_SLA_DAYS"
 LIST_URL_PREFIX = "COUNTERFLOW_LIST_URL_"
 
 #: DuckDB's working memory for monitoring; beyond it, joins and sorts spill to ``<home>/tmp``.
@@ -38,6 +39,9 @@ DEFAULT_MEMORY_LIMIT = "4GB"
 #: the largest request body the service reads; a /match batch of 500 queries fits in well
 #: under 1 MiB, so 4 MiB leaves room without letting anyone fill the server's memory
 DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+#: days from a case's opening to its due date, by the case's priority
+DEFAULT_CASE_SLA_DAYS: Mapping[str, int] = MappingProxyType({"high": 2, "medium": 10, "low": 30})
+_PRIORITY = re.compile(r"[a-z][a-z0-9-]{0,15}")
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|KIB|MB|MIB|GB|GIB|TB|TIB)?", re.IGNORECASE)
 #: the case store's URL schemes: SQLite (a file) or PostgreSQL (a server), with or without a driver
 _CASES_URL = re.compile(r"(sqlite|postgres|postgresql)(\+\w+)?://.*", re.IGNORECASE | re.DOTALL)
@@ -71,10 +75,13 @@ class Settings:
     #: the case store (cases, users, decisions): a SQLAlchemy URL such as
     #: ``postgresql://user@host/db``; None: ``<home>/cases.sqlite``
     cases_url: str | None = None
+    #: priority -> days from a case's opening to its due date (``high=2,medium=10,low=30``)
+    case_sla_days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CASE_SLA_DAYS))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser())
         object.__setattr__(self, "list_urls", MappingProxyType(dict(self.list_urls)))
+        object.__setattr__(self, "case_sla_days", MappingProxyType(dict(self.case_sla_days)))
         problems = self.problems()
         if problems:
             raise ConfigError("settings have problems:\n- " + "\n- ".join(problems))
@@ -96,6 +103,7 @@ class Settings:
                 f"{CASES_URL_ENV} is not a sqlite:/// or postgresql:// URL"
                 + (f" (scheme {scheme!r})" if scheme and len(scheme) <= 40 else "")
             )
+        found.extend(_sla_problems(self.case_sla_days))
         return found
 
     @classmethod
@@ -120,6 +128,7 @@ class Settings:
         _number(env, RELOAD_ENV, float, "reload_seconds", values, problems)
         _number(env, MAX_BODY_ENV, int, "max_body_bytes", values, problems)
         _flag(env, OPEN_MODE_ENV, "open_mode", values, problems)
+        _sla(env, values, problems)
         _flag(env, AUDIT_ENV, "audit", values, problems)
         urls = {
             key[len(LIST_URL_PREFIX) :].lower().replace("_", "-"): value
@@ -145,6 +154,7 @@ class Settings:
         }
         if self.cases_url is not None:
             env[CASES_URL_ENV] = self.cases_url
+        env[CASE_SLA_ENV] = ",".join(f"{k}={v}" for k, v in self.case_sla_days.items())
         for list_id, url in self.list_urls.items():
             env[LIST_URL_PREFIX + list_id.upper().replace("-", "_")] = url
         return env
@@ -183,3 +193,34 @@ def _flag(
         values[key] = False
     else:
         problems.append(f"{name}={raw!r} is not 1 or 0")
+
+
+def _sla_problems(sla: Mapping[str, int]) -> list[str]:
+    if not sla:
+        return [f"{CASE_SLA_ENV}: at least one priority needs its number of days"]
+    found = []
+    for priority, days in sla.items():
+        if not isinstance(priority, str) or not _PRIORITY.fullmatch(priority):
+            found.append(
+                f"{CASE_SLA_ENV}: priority {priority!r} is not a short lower-case name (high)"
+            )
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+            found.append(
+                f"{CASE_SLA_ENV}: {priority}={days!r} is not a whole number of days from 1 to 3650"
+            )
+    return found
+
+
+def _sla(env: Mapping[str, str], values: dict[str, Any], problems: list[str]) -> None:
+    """``high=2,medium=10,low=30``: days to a case's due date by priority."""
+    raw = env.get(CASE_SLA_ENV, "").strip()
+    if not raw:
+        return
+    parsed: dict[str, int] = {}
+    for part in raw.split(","):
+        priority, sep, days = part.partition("=")
+        if not sep or not days.strip().isdigit():
+            problems.append(f"{CASE_SLA_ENV}={raw!r} is not like high=2,medium=10,low=30")
+            return
+        parsed[priority.strip().lower()] = int(days.strip())
+    values["case_sla_days"] = parsed

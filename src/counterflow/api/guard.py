@@ -5,7 +5,9 @@ It does, in this order, what must happen before a request body is read or parsed
 1. **Who is calling.** On every path but the public ones (health, the OpenAPI description, the
    local docs page and its assets) the API key is checked from the headers alone. No key, a bad
    or a revoked key: 401 and an audit record, and the body is never read, so an anonymous
-   caller cannot make the server hold 100 MB. The caller is left in the request's
+   caller cannot make the server hold 100 MB. A user key's user is looked up in the case
+   store (off the event loop): a disabled or unknown user is refused with 401 too, and the
+   caller takes the user's current role. The caller is left in the request's
    :class:`~counterflow.api.security.Call` for the routes to check its role.
 2. **The URL is text.** A path or query parameter whose percent-escapes are not UTF-8 (``%ED%A0%80``
    is an encoded lone surrogate) is refused with 422, not screened as replacement characters.
@@ -30,10 +32,11 @@ import logging
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from counterflow.api.keys import OPEN_PRINCIPAL, Principal, RevokedKeyError
+from counterflow.api.keys import OPEN_PRINCIPAL, CaseUsers, Principal, RefusedKeyError
 from counterflow.api.problems import problem, public_message
 from counterflow.api.security import CALL_KEY, MAX_AUDITED_PATH, Call, key_of
 from counterflow.api.state import Service
@@ -66,22 +69,31 @@ class Guard:
     def __init__(self, app: ASGIApp, service: Service) -> None:
         self.app = app
         self.service = service
+        #: the case store's users, for user keys (opened on the first user key's request)
+        self.users = CaseUsers(service.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        await _Exchange(self.app, self.service, scope, receive, send).run()
+        await _Exchange(self.app, self.service, scope, receive, send, self.users).run()
 
 
 class _Exchange:
     """One request and its answer, as the guard sees them."""
 
     def __init__(
-        self, app: ASGIApp, service: Service, scope: Scope, receive: Receive, send: Send
+        self,
+        app: ASGIApp,
+        service: Service,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        users: CaseUsers | None = None,
     ) -> None:
         self.app = app
         self.service = service
+        self.users = users
         self.scope = scope
         self._receive = receive
         self._send = send
@@ -142,9 +154,14 @@ class _Exchange:
         refusal: AuthenticationError
         try:
             key = key_of(header.decode("latin-1") if header is not None else None)
-            self.call.principal = self.service.keys.identify(key)
+            principal = self.service.keys.identify(key)
+            if principal.user is not None:  # a database read: not on the event loop
+                principal = await anyio.to_thread.run_sync(
+                    self.service.keys.as_user, principal, self.users
+                )
+            self.call.principal = principal
             return True
-        except RevokedKeyError as exc:
+        except RefusedKeyError as exc:
             who, refusal = exc.principal, exc
         except AuthenticationError as exc:
             refusal = exc

@@ -8,8 +8,15 @@ cost microseconds on every screening request. The clear key is shown once, at cr
 Keys live in ``<home>/keys.json`` (``0600``), rewritten whole and atomically under a file lock;
 a running service notices a changed file (created or revoked keys) on the next request.
 
+A key is a **service key** (a machine: ``screen`` or ``admin``, named for who or what uses it) or a
+**user key** (``counterflow keys create --user NAME``): it acts as that user of the case store,
+with the user's role *as it is now*. The user is looked up at each request
+(:class:`CaseUsers`), so a disabled user's keys are refused from their next request and a role
+change follows the user; keys.json records only which user a key acts as.
+
 The service checks a key in two steps: :meth:`KeyStore.identify` (who is calling, before the
-request body is read) and :meth:`Role.allows` (may they make this call, once the route is known).
+request body is read; for a user key, :meth:`KeyStore.as_user` then looks the user up) and
+:meth:`Role.allows` (may they make this call, once the route is known).
 """
 
 from __future__ import annotations
@@ -25,10 +32,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
+from counterflow.cases.db import CaseStore
 from counterflow.cases.locking import exclusive
+from counterflow.cases.policy import USER_ROLES as USER_ROLES
+from counterflow.cases.policy import Role as Role
+from counterflow.cases.users import get_user
 from counterflow.errors import (
     AuthenticationError,
     ConfigError,
@@ -38,6 +49,7 @@ from counterflow.errors import (
     StoreError,
 )
 from counterflow.io import ensure_private_dir, open_private_append, read_text, write_private_text
+from counterflow.settings import Settings
 
 KEYS_FILENAME = "keys.json"
 #: a key record is a few hundred bytes: a larger key file is not one counterflow wrote
@@ -45,15 +57,10 @@ MAX_KEY_FILE_BYTES = 16 * 1024 * 1024
 _KEY_PATTERN = re.compile(r"cf_([0-9a-f]{12})_([A-Za-z0-9_\-]{43})")
 
 
-class Role(StrEnum):
-    """``screen`` may screen and look up entries; ``admin`` may also record decisions and
-    reload the lists."""
-
-    SCREEN = "screen"
-    ADMIN = "admin"
-
-    def allows(self, needed: Role) -> bool:
-        return self is Role.ADMIN or needed is Role.SCREEN
+# ``Role`` (and ``USER_ROLES``) are the case store's ladder, screen < analyst < reviewer < admin,
+# re-exported: a key's role and a user's role are one thing
+#: the roles a service key (a machine) may have; a user key has its user's role
+SERVICE_ROLES = (Role.SCREEN, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,9 @@ class ApiKey:
     secret_hash: str
     created: str
     revoked: str | None = None
+    #: the user of the case store the key acts as (None: a service key). ``role`` is then the
+    #: user's role when the key was made; requests take the user's role as it is at the time
+    user: str | None = None
 
     @property
     def active(self) -> bool:
@@ -74,26 +84,84 @@ class ApiKey:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: a key's id, name and role, or the open mode's anonymous caller."""
+    """Who is calling: a key's id, name and role (for a user key, the user's current role),
+    or the open mode's anonymous caller."""
 
     key_id: str
     name: str
     role: Role
+    user: str | None = None
 
     @property
     def actor(self) -> str:
-        return f"key:{self.key_id} ({self.name})" if self.key_id != "open" else "open-mode"
+        """Who is calling, as the audit trail and the decisions name them."""
+        if self.key_id == "open":
+            return "open-mode"
+        if self.user is not None:
+            return f"user:{self.user} (key {self.key_id})"
+        return f"key:{self.key_id} ({self.name})"
 
 
 OPEN_PRINCIPAL = Principal("open", "open mode", Role.ADMIN)
 
 
-class RevokedKeyError(AuthenticationError):
-    """A key whose secret is right but which was revoked: unlike a wrong key, it says who."""
+class RefusedKeyError(AuthenticationError):
+    """A key whose secret is right but which lets nobody in (revoked, or its user disabled or
+    gone): unlike a wrong key, it says who, for the audit trail."""
 
     def __init__(self, message: str, principal: Principal) -> None:
         super().__init__(message)
         self.principal = principal
+
+
+class RevokedKeyError(RefusedKeyError):
+    """A key that was revoked."""
+
+
+class UserKeyRefusedError(RefusedKeyError):
+    """A user key whose user is disabled, or is not in the case store."""
+
+
+class Users(Protocol):
+    """Finds a user of the case store by name (:class:`CaseUsers`; a fake in tests)."""
+
+    def __call__(self, name: str) -> tuple[str, Role, bool]:
+        """The user's name as kept, their role and whether they are active;
+        :class:`NotFoundError` when there is no such user."""
+        ...
+
+
+class CaseUsers:
+    """The users of a case store, looked up for user keys. The store is opened for reading
+    once it exists and kept open (one engine per service worker); until then every lookup
+    opens it again, so users added after the service started are found."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: CaseStore | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str) -> tuple[str, Role, bool]:
+        user = get_user(self._open(), name)
+        return user.name, user.role, user.active
+
+    def _open(self) -> CaseStore:
+        store = self._store
+        if store is not None:
+            return store
+        with self._lock:
+            if self._store is not None:
+                return self._store
+            store = CaseStore.open(self.settings, write=False)
+            if not store.empty:
+                self._store = store
+            return store
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
 
 
 def _hash(secret: str) -> str:
@@ -111,16 +179,27 @@ class KeyStore:
     def all(self) -> list[ApiKey]:
         return sorted(self._current().values(), key=lambda k: k.created)
 
-    def create(self, name: str, role: Role) -> tuple[ApiKey, str]:
-        """A new key; returns the record and the clear key, which is not stored anywhere."""
+    def create(self, name: str, role: Role, *, user: str | None = None) -> tuple[ApiKey, str]:
+        """A new key; returns the record and the clear key, which is not stored anywhere.
+
+        With ``user``, a user key: it acts as that user (``role`` is then the user's role
+        now, for the record; whoever calls this checked that the user exists and is active).
+        Without, a service key, whose role is one of :data:`SERVICE_ROLES`."""
         name = " ".join(name.split())
         if not name or len(name) > 100:
             raise ConfigError("a key needs a name of 1-100 characters (who or what uses it)")
+        if user is None and role not in SERVICE_ROLES:
+            raise ConfigError(
+                f"a service key is one of {', '.join(SERVICE_ROLES)}; a {role} key acts as a "
+                "user: counterflow keys create --user NAME"
+            )
+        if user is not None and role not in USER_ROLES:
+            raise ConfigError(f"a user key has a user's role ({', '.join(USER_ROLES)})")
         with self._locked():
             keys = self._read()
             key_id = secrets.token_hex(6)
             secret = secrets.token_urlsafe(32)
-            record = ApiKey(key_id, name, role, _hash(secret), _now())
+            record = ApiKey(key_id, name, role, _hash(secret), _now(), user=user)
             keys[key_id] = record
             self._write(keys)
         return record, f"cf_{key_id}_{secret}"
@@ -145,15 +224,48 @@ class KeyStore:
         with open_private_append(lock_path) as lock, exclusive(lock, lock_path):
             yield
 
-    def authenticate(self, presented: str | None, needed: Role) -> Principal:
-        """The caller behind ``presented`` if it is a live key with a role allowing ``needed``."""
+    def authenticate(
+        self, presented: str | None, needed: Role, users: Users | None = None
+    ) -> Principal:
+        """The caller behind ``presented`` if it is a live key with a role allowing ``needed``
+        (a user key's user looked up in ``users``)."""
         principal = self.identify(presented)
+        if principal.user is not None:
+            principal = self.as_user(principal, users)
         if not principal.role.allows(needed):
             raise PermissionDeniedError(denied_message(principal, needed))
         return principal
 
+    def as_user(self, principal: Principal, users: Users | None) -> Principal:
+        """A user key's caller with the user's name and role as they are now, or
+        :class:`UserKeyRefusedError` when the user is disabled or gone. A lookup that fails
+        (the case store unreachable) raises what it raised: nobody is let in on a guess."""
+        assert principal.user is not None
+        if users is None:
+            raise UserKeyRefusedError(
+                f"the API key {principal.key_id} acts as user {principal.user!r}, and this "
+                "service has no case store to look users up in",
+                principal,
+            )
+        try:
+            name, role, active = users(principal.user)
+        except NotFoundError as exc:
+            raise UserKeyRefusedError(
+                f"the API key {principal.key_id} acts as user {principal.user!r}, who is not "
+                "in the case store",
+                principal,
+            ) from exc
+        current = Principal(principal.key_id, principal.name, role, user=name)
+        if not active:
+            raise UserKeyRefusedError(
+                f"the API key {principal.key_id} acts as user {name!r}, who is disabled",
+                current,
+            )
+        return current
+
     def identify(self, presented: str | None) -> Principal:
-        """The caller behind ``presented`` if it is a live key, whatever its role."""
+        """The caller behind ``presented`` if it is a live key, whatever its role. For a user
+        key, the role is the one recorded when it was made: :meth:`as_user` looks the user up."""
         if not presented:
             raise AuthenticationError(
                 "this service needs an API key: send 'Authorization: ApiKey <key>'"
@@ -166,7 +278,7 @@ class KeyStore:
             or not hmac.compare_digest(record.secret_hash, _hash(match.group(2)))
         ):
             raise AuthenticationError("the API key is not valid")
-        principal = Principal(record.key_id, record.name, record.role)
+        principal = Principal(record.key_id, record.name, record.role, user=record.user)
         if not record.active:
             raise RevokedKeyError(f"the API key {record.key_id} was revoked", principal)
         return principal
@@ -194,7 +306,7 @@ class KeyStore:
             raise StoreError(f"cannot read the key file {self.path}: {exc.problem}") from exc
         try:
             data = json.loads(text)
-            return {k["key_id"]: ApiKey(**{**k, "role": Role(k["role"])}) for k in data["keys"]}
+            return {k["key_id"]: _record(k) for k in data["keys"]}
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(f"the key file is damaged ({exc})", path=self.path) from exc
 
@@ -205,8 +317,21 @@ class KeyStore:
         write_private_text(self.path, json.dumps(body, indent=2))
 
 
+def _record(stored: dict[str, object]) -> ApiKey:
+    """A key record as keys.json holds it (files written before user keys have no ``user``)."""
+    user = stored.get("user")
+    if user is not None and not isinstance(user, str):
+        raise TypeError(f"key {stored.get('key_id')!r}: 'user' is not a name")
+    return ApiKey(**{**stored, "role": Role(str(stored["role"])), "user": user})  # type: ignore[arg-type]
+
+
 def denied_message(principal: Principal, needed: Role) -> str:
     """Why a key may not make a call (a 403)."""
+    if principal.user is not None:
+        return (
+            f"the API key {principal.key_id} acts as user {principal.user!r}, who has role "
+            f"{principal.role}; this needs {needed}"
+        )
     return f"the API key {principal.key_id} has role {principal.role}; this needs {needed}"
 
 

@@ -1,5 +1,10 @@
 """Who may call what: every screening endpoint needs an API key with a role that allows it.
 
+The roles are the case store's ladder (:class:`counterflow.cases.policy.Role`), each allowing
+what the ones below it do: ``screen`` (a machine: ``/match`` and the catalogue), ``analyst``,
+``reviewer``, ``admin``. Service keys are ``screen`` or ``admin``; a user key has its user's
+role. Each route names the least role it needs (:data:`ScreenCaller` … :data:`AdminCaller`).
+
 Keys come in the ``Authorization`` header as ``ApiKey <key>`` (OpenSanctions' convention) or
 ``Bearer <key>``. The guard (:mod:`counterflow.api.guard`) checks the key before the request
 body is read and leaves the caller in the request's :class:`Call`; the routes' dependencies only
@@ -125,4 +130,6 @@ def require(role: Role) -> Callable[[Request, str | None], Awaitable[Principal]]
 
 
 ScreenCaller = Annotated[Principal, Security(require(Role.SCREEN))]
+AnalystCaller = Annotated[Principal, Security(require(Role.ANALYST))]
+ReviewerCaller = Annotated[Principal, Security(require(Role.REVIEWER))]
 AdminCaller = Annotated[Principal, Security(require(Role.ADMIN))]

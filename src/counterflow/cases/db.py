@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from counterflow.errors import ConfigError, StoreError
 from counterflow.io import ensure_private_dir, make_private
@@ -314,3 +314,90 @@ def _reason(exc: SQLAlchemyError) -> str:
 def stamp(value: datetime | None) -> str | None:
     """A stored time as ``2026-12-07T07:35:06Z``."""
     return None if value is None else as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ------------------------------------------------------------------ cases (revision 0002)
+
+#: a case's statuses, in the order of its lifecycle
+CASE_STATUSES = ("new", "investigating", "proposed", "approved", "reported", "closed")
+#: what a case's evidence items are
+EVIDENCE_KINDS = ("alert", "transaction", "party", "list_entry", "exposure", "hit")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+class CaseRow(Base):
+    """The ``cases`` table: a case's current state. Its public id is ``C-`` and the integer
+    key in six digits (``C-000123``); ``version`` grows with every change (optimistic
+    locking: a write based on another version is refused)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({_in(CASE_STATUSES)})", name="status"),
+        sa.CheckConstraint("decision IN ('report', 'no-report')", name="decision"),
+        sa.Index("ix_cases_status", "status"),
+        sa.Index("ix_cases_assignee_id", "assignee_id"),
+        sa.Index("ix_cases_due_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    priority: Mapped[str] = mapped_column(sa.String(16))
+    due_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    dataset: Mapped[str | None] = mapped_column(sa.String(200))
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decision: Mapped[str | None] = mapped_column(sa.String(16))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    proposed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reference: Mapped[str | None] = mapped_column(sa.String(200))
+    version: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+
+class CaseEventRow(Base):
+    """The ``case_events`` table: a case's history, one hash-chained event per change."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (sa.UniqueConstraint("case_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(sa.Integer)
+    time: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: the actor's name as hashed (user names are never changed or reused)
+    actor: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    #: canonical JSON
+    payload: Mapped[str] = mapped_column(sa.Text)
+    prev: Mapped[str] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class CaseEvidenceRow(Base):
+    """The ``case_evidence`` table: what a case shows, frozen as canonical JSON when added."""
+
+    __tablename__ = "case_evidence"
+    __table_args__ = (
+        sa.CheckConstraint(f"kind IN ({_in(EVIDENCE_KINDS)})", name="kind"),
+        sa.UniqueConstraint("case_id", "kind", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"))
+    seq: Mapped[int] = mapped_column(sa.Integer)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    #: the item's own id, qualified (``world/T0000000001``, ``un-sc@2026-01-15/un-sc:ZZi.001``)
+    key: Mapped[str] = mapped_column(sa.String(500))
+    dataset: Mapped[str | None] = mapped_column(sa.String(200))
+    #: canonical JSON (sorted keys, no spaces, UTF-8), and its SHA-256
+    body: Mapped[str] = mapped_column(sa.Text)
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    added_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))

@@ -1,10 +1,15 @@
 """What every command shares: the global options, the workspace, and the common options.
 
-The global options (``--home``, ``--json``, ``--quiet``, ``--wide``, ``--debug``) are accepted
-before or after the subcommand: every command and group of counterflow carries them (hidden
-below the top level), and whichever is given last wins. They fill one :class:`CliState` per
-invocation; the settings and the workspace are built from it, once, when a command first needs
-them, so that ``counterflow lists --home ws`` and ``counterflow --home ws lists`` are the same.
+The global options (``--home``, ``--user``, ``--json``, ``--quiet``, ``--wide``, ``--debug``) are
+accepted before or after the subcommand: every command and group of counterflow carries them
+(hidden below the top level), and whichever is given last wins. A command with an option of its
+own by the same name (``keys create --user``: the user a key acts as) keeps its own there; the
+global one is still taken before the command. ``--user`` names who the command acts as, for
+the commands that act as a user (:func:`counterflow.cli.identity.acting_user`).
+
+The global options fill one :class:`CliState` per invocation; the settings and the workspace are
+built from it, once, when a command first needs them, so that ``counterflow lists --home ws``
+and ``counterflow --home ws lists`` are the same.
 
 The common options (``--dataset``, ``-o/--output``, ``--limit``, ``--seed``) are defined here
 once, so they read and behave the same on every command.
@@ -15,13 +20,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from counterflow.cli import console
 from counterflow.settings import Settings
 from counterflow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from counterflow.cases.users import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: the seed every random step uses unless told otherwise: the same command twice, the same answer
@@ -33,11 +41,17 @@ class CliState:
     """The global options of one invocation, and what is built from them."""
 
     home: str | None = None
+    #: the user the command acts as (``--user``), for the commands that act as one
+    user: str | None = None
     json: bool = False
     quiet: bool = False
     wide: bool = False
     debug: bool = False
+    #: ``--password-stdin`` on a command that acts as a user
+    password_stdin: bool = False
     _workspace: Workspace | None = field(default=None, repr=False)
+    #: the user the command acts as, once signed in (:func:`counterflow.cli.identity.acting_user`)
+    acting: User | None = field(default=None, repr=False)
 
     @property
     def looked_in(self) -> Path | None:
@@ -94,6 +108,13 @@ def global_options(hidden: bool) -> list[click.Option]:
             metavar="DIR",
             help="Workspace folder (default: $COUNTERFLOW_HOME, else a per-user data folder).",
         ),
+        option(
+            "--user",
+            name="user",
+            metavar="NAME",
+            help="Act as this user of the case store (the commands that record who did what; "
+            "its password is asked when the workspace's users have passwords).",
+        ),
         option("--json", name="json", is_flag=True, help="Print the result as JSON."),
         option(
             "--quiet", "-q", name="quiet", is_flag=True, help="No progress, notes or summaries."
@@ -105,8 +126,21 @@ def global_options(hidden: bool) -> list[click.Option]:
     ]
 
 
-GLOBAL_NAMES = ("--home", "--json", "--quiet", "--wide", "--debug")
+GLOBAL_NAMES = ("--home", "--user", "--json", "--quiet", "--wide", "--debug")
 _EPILOG = "Global options (before or after the command): " + ", ".join(GLOBAL_NAMES) + "."
+
+
+def _epilog(own: Sequence[click.Parameter]) -> str:
+    """The help's note on the global options, less those the command has its own of."""
+    taken = {opt for param in own for opt in (*param.opts, *param.secondary_opts)}
+    names = [name for name in GLOBAL_NAMES if name not in taken]
+    return "Global options (before or after the command): " + ", ".join(names) + "."
+
+
+def _unless_own(own: Sequence[click.Parameter], found: list[click.Option]) -> list[click.Option]:
+    """The global options whose spellings the command does not use for an option of its own."""
+    taken = {opt for param in own for opt in (*param.opts, *param.secondary_opts)}
+    return [option for option in found if not taken.intersection(option.opts)]
 
 
 class Command(click.Command):
@@ -114,9 +148,10 @@ class Command(click.Command):
     (only here are all of them known: they may follow the subcommand)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("epilog", _EPILOG)
         super().__init__(*args, **kwargs)
-        self.params.extend(global_options(hidden=True))
+        if self.epilog is None:
+            self.epilog = _epilog(self.params)
+        self.params.extend(_unless_own(self.params, global_options(hidden=True)))
 
     def invoke(self, ctx: click.Context) -> Any:
         cli = state(ctx)
@@ -133,7 +168,7 @@ class Group(click.Group):
         if not top:
             kwargs.setdefault("epilog", _EPILOG)
         super().__init__(*args, **kwargs)
-        self.params.extend(global_options(hidden=not top))
+        self.params.extend(_unless_own(self.params, global_options(hidden=not top)))
 
     def invoke(self, ctx: click.Context) -> Any:
         # a group's own callback may print (``lists`` without a subcommand: then every global

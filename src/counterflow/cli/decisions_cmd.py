@@ -2,6 +2,12 @@
 
 The same store the service reads: a hit cleared here is cleared for the service's callers at
 their next request, and the other way round. Decisions made here go to the audit trail too.
+
+``clear`` and ``revoke`` record who decided with ``--analyst NAME`` (a free name, as before), or
+act as a user of the case store with the global ``--user NAME`` (signed in with
+``--password-stdin`` or on a terminal when the workspace's users have passwords, see
+:mod:`counterflow.cli.identity`): the decision is then the user's, and the audit trail names
+them (``user:rania (cli:<login>)``) with their role.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from counterflow.cases import AuditLog, DecisionStore
 from counterflow.cases.decisions import Decision, Status
 from counterflow.cli.console import Column, console, emit_json, note, shorten, table
 from counterflow.cli.context import Group, state, workspace
+from counterflow.cli.identity import acting_user, password_stdin_option
 from counterflow.cli.lists_cmd import nothing_imported
 from counterflow.cli.screen_cmd import query_options
 from counterflow.errors import NotFoundError
@@ -28,6 +35,29 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):
         return "cli:unknown"
+
+
+def _who(ctx: click.Context, analyst: str | None) -> tuple[str, str, str]:
+    """(analyst, actor, role) of a decision: ``--analyst`` and the login as before, or the
+    ``--user`` this command acts as (signed in, active)."""
+    if state(ctx).user is None:
+        if analyst is None:
+            raise click.UsageError(
+                "give --analyst NAME (who decided), or --user NAME to act as a user of the "
+                "case store",
+                ctx=ctx,
+            )
+        return analyst, _actor(), "cli"
+    from counterflow.cases.policy import same_user
+
+    user = acting_user(ctx)
+    if analyst is not None and not same_user(analyst, user.name):
+        raise click.UsageError(
+            f"--analyst {analyst!r} is not the --user {user.name!r}: acting as a user, the "
+            "decision is theirs (leave --analyst out)",
+            ctx=ctx,
+        )
+    return user.name, f"user:{user.name} ({_actor()})", str(user.role)
 
 
 @click.group(cls=Group)
@@ -47,8 +77,9 @@ def decisions() -> None:
 @click.argument("entity")
 @click.option("--name", "names", multiple=True, required=True, help="Name screened (repeatable).")
 @query_options
-@click.option("--analyst", required=True, help="Who decided.")
+@click.option("--analyst", help="Who decided (not needed with --user: the user decided).")
 @click.option("--reason", required=True, help="Why the hit is a false positive.")
+@password_stdin_option
 @click.pass_context
 def clear(
     ctx: click.Context,
@@ -59,7 +90,7 @@ def clear(
     countries: tuple[str, ...],
     gender: str | None,
     identifiers: tuple[str, ...],
-    analyst: str,
+    analyst: str | None,
     reason: str,
 ) -> None:
     """Clear the hit of a query on one list entry (id or list reference) as a false positive.
@@ -67,11 +98,15 @@ def clear(
     The query must be given as it is screened: the same names, date of birth, countries,
     gender and identifiers. The hit is raised again if the list entry changes.
 
+    Who decided is --analyst NAME, or, acting as a user of the case store, the global
+    --user NAME (with --password-stdin when the workspace's users have passwords).
+
     \b
     Example:
       counterflow lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
       counterflow decisions clear un-sc:CFi.010 --name "Mohamed Ali" --schema Person --analyst "A. Analyst" --reason "different date and place of birth"
     """  # noqa: E501 (an example runs as written)
+    analyst, actor, role = _who(ctx, analyst)
     ws = workspace(ctx)
     query = Query.make(
         names,
@@ -94,9 +129,9 @@ def clear(
         )
     edition, target = found[0]
     decision = DecisionStore(ws.home).clear(
-        query, target, edition=edition.label, analyst=analyst, actor=_actor(), reason=reason
+        query, target, edition=edition.label, analyst=analyst, actor=actor, reason=reason
     )
-    _audit(ws).append("decision", _actor(), role="cli", decision=decision.to_json())
+    _audit(ws).append("decision", actor, role=role, decision=decision.to_json())
     if state(ctx).json:
         emit_json(decision.to_json())
         return
@@ -185,10 +220,11 @@ def _targets(decisions: DecisionStore, ref: str) -> list[Decision]:
 
 @decisions.command("revoke")
 @click.argument("ref", metavar="DECISION_ID|ENTRY")
-@click.option("--analyst", required=True, help="Who withdraws it.")
+@click.option("--analyst", help="Who withdraws it (not needed with --user).")
 @click.option("--reason", required=True, help="Why.")
+@password_stdin_option
 @click.pass_context
-def revoke(ctx: click.Context, ref: str, analyst: str, reason: str) -> None:
+def revoke(ctx: click.Context, ref: str, analyst: str | None, reason: str) -> None:
     """Withdraw a decision, by its id, or every decision in force on a list entry (its id or
     reference): the hits are raised again.
 
@@ -198,20 +234,19 @@ def revoke(ctx: click.Context, ref: str, analyst: str, reason: str) -> None:
       counterflow decisions clear un-sc:CFi.010 --name "Mohamed Ali" --analyst "A. Analyst" --reason "another man"
       counterflow decisions revoke un-sc:CFi.010 --analyst "B. Reviewer" --reason "four eyes"
     """  # noqa: E501 (an example runs as written)
+    analyst, actor, role = _who(ctx, analyst)
     ws = workspace(ctx)
     decisions = DecisionStore(ws.home)
     revoked = []
     for target in _targets(decisions, ref):
-        decision = decisions.revoke(
-            target.decision_id, analyst=analyst, actor=_actor(), reason=reason
-        )
+        decision = decisions.revoke(target.decision_id, analyst=analyst, actor=actor, reason=reason)
         revoked.append(decision)
         if target.status is not Status.CLEARED:
             continue  # revoked before: nothing changed, nothing to record
         _audit(ws).append(
             "revoke",
-            _actor(),
-            role="cli",
+            actor,
+            role=role,
             decision_id=decision.decision_id,
             analyst=analyst,
             reason=reason,
