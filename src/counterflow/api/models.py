@@ -8,7 +8,7 @@ most ``MAX_PROPERTIES`` properties, and a property at most ``MAX_VALUES`` values
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic_core import PydanticCustomError
@@ -198,3 +198,148 @@ class DatasetInfo(BaseModel):
 class CatalogResponse(BaseModel):
     datasets: list[DatasetInfo]
     current: list[str]
+
+
+# ---------------------------------------------------------------------------- cases
+
+#: the most alerts, parties or hits one request freezes into a case
+MAX_EVIDENCE_IDS = 500
+#: the longest alert or party id, priority and dataset name a case request takes
+MAX_ID_LENGTH = 200
+#: the longest case title and text (comment, reason) a request takes: the library's own limits
+MAX_CASE_TITLE = 200
+MAX_CASE_TEXT = 10_000
+
+EvidenceId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_LENGTH)]
+#: a screening hit as given (a ``/match`` result or a batch result row): ``entity_id`` (or
+#: ``id``) names the list entry; ``list`` and ``edition`` pin where it is looked up
+Hit = Annotated[
+    dict[Annotated[str, StringConstraints(max_length=MAX_PROPERTY_NAME)], Any],
+    Field(max_length=MAX_PROPERTIES),
+]
+CaseText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CASE_TEXT)]
+
+
+class CaseEvidenceRequest(RequestBody):
+    """Evidence to freeze into a case: alert ids, party ids (of ``dataset``) and screening
+    hits, as the workspace has them now."""
+
+    alerts: Annotated[list[EvidenceId], Field(max_length=MAX_EVIDENCE_IDS)] = Field(
+        default=[], examples=[["A-16ef588559cab550"]]
+    )
+    parties: Annotated[list[EvidenceId], Field(max_length=MAX_EVIDENCE_IDS)] = []
+    hits: Annotated[list[Hit], Field(max_length=MAX_EVIDENCE_IDS)] = Field(
+        default=[], examples=[[{"entity_id": "un-sc:QDi.001", "score": 0.93}]]
+    )
+    dataset: str | None = Field(default=None, max_length=MAX_ID_LENGTH, examples=["world"])
+
+
+class CaseOpenRequest(CaseEvidenceRequest):
+    """A new case: a title, its priority (``case_sla_days`` sets its due date) and its
+    evidence; with none, a manual case (a tip-off)."""
+
+    title: str = Field(min_length=1, max_length=MAX_CASE_TITLE, examples=["Hub payments"])
+    priority: str = Field(default="medium", max_length=MAX_ID_LENGTH, examples=["high"])
+
+
+class AssignRequest(RequestBody):
+    user: str = Field(min_length=1, max_length=64, examples=["Rania"])
+
+
+class CommentRequest(RequestBody):
+    text: CaseText = Field(examples=["the payer's address matches a listed party's"])
+
+
+class ProposeRequest(RequestBody):
+    decision: Literal["report", "no-report"]
+    reason: CaseText = Field(examples=["funds routed through a listed hub"])
+
+
+class ApproveRequest(RequestBody):
+    comment: str | None = Field(default=None, max_length=MAX_CASE_TEXT)
+
+
+class ReasonRequest(RequestBody):
+    reason: CaseText
+
+
+class CaseOut(BaseModel):
+    """A case as it is now; ``version`` changes with every change (its ``ETag``)."""
+
+    id: str
+    title: str
+    status: str
+    priority: str
+    dataset: str | None
+    assignee: str | None
+    created_by: str
+    decision: str | None
+    reason: str | None
+    proposed_by: str | None
+    approved_by: str | None
+    reference: str | None
+    version: int
+    due: str
+    created: str
+    updated: str
+    overdue: bool
+
+
+class CaseList(BaseModel):
+    cases: list[CaseOut]
+
+
+class EvidenceOut(BaseModel):
+    """One frozen evidence item: ``data`` exactly as frozen, ``content_hash`` its SHA-256."""
+
+    seq: int
+    kind: str
+    key: str
+    dataset: str | None
+    data: Any
+    content_hash: str
+    added: str
+    added_by: str
+
+
+class EventOut(BaseModel):
+    """One event of the case's hash-chained history."""
+
+    seq: int
+    time: str
+    actor: str
+    kind: str
+    payload: dict[str, Any]
+    prev: str
+    hash: str
+
+
+class CaseDetail(CaseOut):
+    evidence: list[EvidenceOut]
+    events: list[EventOut]
+
+
+class AlertOut(BaseModel):
+    """A stored alert: what a scenario raised, about whom, on which transactions and why;
+    ``cases`` are the cases whose evidence holds it (``status``: ``in-case``, else ``open``)."""
+
+    alert_id: str
+    dataset: str
+    scenario: str
+    typology: str
+    severity: str
+    subject_kind: str
+    subject_id: str
+    score: float
+    first: str | None
+    last: str | None
+    transactions: list[str]
+    explanation: Any
+    status: Literal["open", "in-case"]
+    cases: list[str]
+
+
+class AlertList(BaseModel):
+    alerts: list[AlertOut]
+    #: the limit the list was cut at
+    limit: int

@@ -15,6 +15,7 @@ import click
 
 from counterflow import __version__
 from counterflow.cli.audit_cmd import audit
+from counterflow.cli.cases_cmd import cases
 from counterflow.cli.context import Group, state
 from counterflow.cli.decisions_cmd import decisions
 from counterflow.cli.demo_cmd import demo
@@ -80,6 +81,7 @@ for command in (
     trace,
     report,
     serve,
+    cases,
     keys,
     users,
     audit,

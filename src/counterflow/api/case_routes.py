@@ -1,0 +1,578 @@
+"""Cases over HTTP: open, list, read and work cases, propose and decide under the four-eyes rule.
+
+Every call needs an ``analyst`` key or above; approving, returning and reopening need a
+``reviewer``. A change is made *as a user of the case store*: a user key
+(``counterflow keys create --user NAME``) acts as its user, and the library's rules hold for
+them (roles, the four-eyes rule); a service key, which is nobody, may read cases but not work
+them (403).
+
+A case's ``ETag`` is its version (``"7"``). A write may send it back as ``If-Match``: if the
+case changed since, the answer is 409 with the current version in its ``ETag`` and nothing is
+changed. A transition the case's status does not allow is 409 naming the status; an unknown
+case, user, alert or party is 404 naming it. Each answered call is in the audit trail with the
+case's id and what was done (the guard records refusals and errors).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from starlette.responses import Response as StarletteResponse
+
+from counterflow.api.keys import Principal
+from counterflow.api.models import (
+    AlertList,
+    AlertOut,
+    ApproveRequest,
+    AssignRequest,
+    CaseDetail,
+    CaseEvidenceRequest,
+    CaseList,
+    CaseOpenRequest,
+    CaseOut,
+    CommentRequest,
+    EventOut,
+    EvidenceOut,
+    ProposeRequest,
+    ReasonRequest,
+)
+from counterflow.api.problems import error_response, public_message
+from counterflow.api.security import AnalystCaller, ReviewerCaller, ServiceDep, audit
+from counterflow.api.state import Service
+from counterflow.cases import lifecycle
+from counterflow.cases.db import CaseEvidenceRow, CaseStore, as_utc
+from counterflow.cases.evidence import plain
+from counterflow.cases.lifecycle import Case, format_case_id
+from counterflow.errors import ConfigError, ConflictError, CounterflowError, PermissionDeniedError
+from counterflow.transactions.store import get_dataset
+
+router = APIRouter(tags=["cases"])
+
+#: the most alerts one ``GET /alerts`` answers with
+MAX_ALERTS = 1000
+
+CaseId = Annotated[str, Path(max_length=40, examples=["C-000001"])]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=40,
+        description='The case\'s ETag as read ("7"): the write is refused (409) if it changed.',
+    ),
+]
+Status = Literal["new", "investigating", "proposed", "approved", "reported", "closed"]
+
+_lock = threading.Lock()
+
+
+class _Stores:
+    """The case store as this app uses it: one reading open (a SQLite reader takes no write
+    lock) once the store exists, and one writing open from the first write on, each kept for
+    the app's life (SQLAlchemy engines are thread-safe)."""
+
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+        self.writer: CaseStore | None = None
+        self.reader: CaseStore | None = None
+
+    def read(self) -> CaseStore:
+        if self.reader is not None:
+            return self.reader
+        store = CaseStore.open(self.svc.settings, write=False)
+        if not store.empty:
+            with _lock:
+                self.reader = self.reader or store
+        return store
+
+    def write(self) -> CaseStore:
+        if self.writer is None:
+            with _lock:
+                if self.writer is None:
+                    self.writer = CaseStore.open(self.svc.settings, write=True)
+        return self.writer
+
+
+def _stores(request: Request, svc: Service) -> _Stores:
+    state = request.app.state
+    found = getattr(state, "case_stores", None)
+    if not isinstance(found, _Stores):
+        with _lock:
+            found = getattr(state, "case_stores", None)
+            if not isinstance(found, _Stores):
+                found = _Stores(svc)
+                state.case_stores = found
+    return found
+
+
+def _user(caller: Principal) -> str:
+    """The user a caller works cases as; a service key (or open mode) is nobody."""
+    if caller.user is None:
+        raise PermissionDeniedError(
+            f"cases are worked by people: the API key {caller.key_id} is a service key and "
+            "acts as no user; use a user key (counterflow keys create --user NAME)"
+        )
+    return caller.user
+
+
+def _expected(if_match: str | None) -> int | None:
+    """The version an ``If-Match`` header names (``"7"``, ``W/"7"`` or ``7``); ``*`` or none:
+    any version."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    text = if_match.strip().removeprefix("W/").strip().strip('"')
+    if not text.isascii() or not text.isdigit() or len(text) > 18:
+        raise ConfigError('If-Match must be a case\'s ETag as read (a version in quotes: "7")')
+    return int(text)
+
+
+def _iso(value: datetime) -> str:
+    return as_utc(value).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _out(case: Case) -> CaseOut:
+    return CaseOut(**case.to_json(), overdue=case.overdue())
+
+
+def _answer(response: Response, case: Case) -> CaseOut:
+    response.headers["ETag"] = _etag(case.version)
+    return _out(case)
+
+
+def _write(
+    request: Request,
+    response: Response,
+    svc: ServiceDep,
+    caller: Principal,
+    case_id: str,
+    action: str,
+    change: Callable[[CaseStore, str], Case],
+    **details: object,
+) -> CaseOut | StarletteResponse:
+    """Make ``change`` as the caller's user, audit it, and answer with the case; a conflict
+    is answered with the case's current version in the ``ETag``."""
+    user = _user(caller)
+    store = _stores(request, svc).write()
+    try:
+        case = change(store, user)
+    except ConflictError as exc:
+        headers: dict[str, str] = {}
+        try:
+            current = lifecycle.get_case(store, case_id).case
+            headers["ETag"] = _etag(current.version)
+        except CounterflowError:
+            pass
+        return error_response(request, exc.status, public_message(exc), headers or None)
+    audit(request, f"case {action}", caller, case=case.id, status=case.status, **details)
+    return _answer(response, case)
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+@router.get("/cases", response_model=CaseList)
+def list_cases(
+    request: Request,
+    caller: AnalystCaller,
+    svc: ServiceDep,
+    status: Annotated[Status | None, Query(description="Only cases in this status.")] = None,
+    assignee: Annotated[
+        str | None, Query(max_length=64, description="Only this user's cases.")
+    ] = None,
+    overdue: Annotated[
+        bool, Query(description="Only cases past their due date and not finished.")
+    ] = False,
+) -> CaseList:
+    """Cases, earliest due first."""
+    cases = lifecycle.list_cases(
+        _stores(request, svc).read(), status=status, assignee=assignee, overdue=overdue
+    )
+    audit(
+        request,
+        "cases",
+        caller,
+        filters={"status": status, "assignee": assignee, "overdue": overdue},
+        count=len(cases),
+    )
+    return CaseList(cases=[_out(c) for c in cases])
+
+
+@router.get("/cases/{case_id}", response_model=CaseDetail)
+def get_case(
+    case_id: CaseId, request: Request, response: Response, caller: AnalystCaller, svc: ServiceDep
+) -> CaseDetail:
+    """The case, its frozen evidence (in the order added) and its history; ``ETag`` is its
+    version."""
+    view = lifecycle.get_case(_stores(request, svc).read(), case_id)
+    audit(request, "case read", caller, case=view.case.id)
+    response.headers["ETag"] = _etag(view.case.version)
+    return CaseDetail(
+        **_out(view.case).model_dump(),
+        evidence=[
+            EvidenceOut(
+                seq=e.seq,
+                kind=e.kind,
+                key=e.key,
+                dataset=e.dataset,
+                data=e.data,
+                content_hash=e.content_hash,
+                added=_iso(e.added),
+                added_by=e.added_by,
+            )
+            for e in view.evidence
+        ],
+        events=[
+            EventOut(
+                seq=e.seq,
+                time=_iso(e.time),
+                actor=e.actor,
+                kind=e.kind,
+                payload=e.payload,
+                prev=e.prev,
+                hash=e.hash,
+            )
+            for e in view.events
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------- opening
+
+
+@router.post("/cases", response_model=CaseOut, status_code=201)
+def open_case(
+    body: CaseOpenRequest,
+    request: Request,
+    response: Response,
+    caller: AnalystCaller,
+    svc: ServiceDep,
+) -> CaseOut:
+    """Open a case from alerts, parties (of ``dataset``) and screening hits, freezing their
+    evidence as the workspace has it now; with none, a manual case."""
+    user = _user(caller)
+    case = lifecycle.open_case(
+        _stores(request, svc).write(),
+        svc.workspace,
+        user,
+        title=body.title,
+        alerts=body.alerts,
+        parties=body.parties,
+        hits=body.hits,
+        priority=body.priority,
+        dataset=body.dataset,
+    )
+    audit(
+        request,
+        "case open",
+        caller,
+        case=case.id,
+        status=case.status,
+        alerts=body.alerts,
+        parties=body.parties,
+        hits=len(body.hits),
+    )
+    # under the prefix a proxy serves the app at, if any
+    response.headers["Location"] = f"{request.scope.get('root_path', '')}/cases/{case.id}"
+    return _answer(response, case)
+
+
+@router.post("/cases/{case_id}/evidence", response_model=CaseOut)
+def add_evidence(
+    case_id: CaseId,
+    body: CaseEvidenceRequest,
+    request: Request,
+    response: Response,
+    caller: AnalystCaller,
+    svc: ServiceDep,
+    if_match: IfMatch = None,
+) -> CaseOut | StarletteResponse:
+    """Freeze more evidence into a case being worked (items it has keep their first form)."""
+    expected = _expected(if_match)
+    return _write(
+        request,
+        response,
+        svc,
+        caller,
+        case_id,
+        "evidence",
+        lambda store, user: lifecycle.add_evidence(
+            store,
+            svc.workspace,
+            case_id,
+            user,
+            alerts=body.alerts,
+            parties=body.parties,
+            hits=body.hits,
+            dataset=body.dataset,
+            expected_version=expected,
+        ),
+        alerts=body.alerts,
+        parties=body.parties,
+        hits=len(body.hits),
+    )
+
+
+# ---------------------------------------------------------------------------- working
+
+
+@router.post("/cases/{case_id}/assign", response_model=CaseOut)
+def assign(
+    case_id: CaseId,
+    body: AssignRequest,
+    request: Request,
+    response: Response,
+    caller: AnalystCaller,
+    svc: ServiceDep,
+    if_match: IfMatch = None,
+) -> CaseOut | StarletteResponse:
+    """Give the case to a user; a new case starts being investigated."""
+    expected = _expected(if_match)
+    return _write(
+        request,
+        response,
+        svc,
+        caller,
+        case_id,
+        "assign",
+        lambda store, user: lifecycle.assign(
+            store, case_id, user, body.user, expected_version=expected
+        ),
+        assignee=body.user,
+    )
+
+
+@router.post("/cases/{case_id}/comments", response_model=CaseOut)
+def comment(
+    case_id: CaseId,
+    body: CommentRequest,
+    request: Request,
+    response: Response,
+    caller: AnalystCaller,
+    svc: ServiceDep,
+    if_match: IfMatch = None,
+) -> CaseOut | StarletteResponse:
+    """Add a comment to the case's history."""
+    expected = _expected(if_match)
+    return _write(
+        request,
+        response,
+        svc,
+        caller,
+        case_id,
+        "comment",
+        lambda store, user: lifecycle.comment(
+            store, case_id, user, body.text, expected_version=expected
+        ),
+    )
+
+
+@router.post("/cases/{case_id}/propose", response_model=CaseOut)
+def propose(
+    case_id: CaseId,
+    body: ProposeRequest,
+    request: Request,
+    response: Response,
+    caller: AnalystCaller,
+    svc: ServiceDep,
+    if_match: IfMatch = None,
+) -> CaseOut | StarletteResponse:
+    """Propose ``report`` or ``no-report``, with the reason, for a reviewer to approve."""
+    expected = _expected(if_match)
+    return _write(
+        request,
+        response,
+        svc,
+        caller,
+        case_id,
+        "propose",
+        lambda store, user: lifecycle.propose(
+            store, case_id, user, body.decision, body.reason, expected_version=expected
+        ),
+        decision=body.decision,
+    )
+
+
+# ---------------------------------------------------------------------------- deciding
+
+
+@router.post("/cases/{case_id}/approve", response_model=CaseOut)
+def approve(
+    case_id: CaseId,
+    body: ApproveRequest,
+    request: Request,
+    response: Response,
+    caller: ReviewerCaller,
+    svc: ServiceDep,
+    if_match: IfMatch = None,
+) -> CaseOut | StarletteResponse:
+    """Approve the proposal: refused (403, naming the four-eyes rule) to its proposer and to
+    anyone who was the case's assignee."""
+    expected = _expected(if_match)
+    return _write(
+        request,
+        response,
+        svc,
+        caller,
+        case_id,
+        "approve",
+        lambda store, user: lifecycle.approve(
+            store, case_id, user, body.comment, expected_version=expected
+        ),
+    )
+
+
+@router.post("/cases/{case_id}/return", response_model=CaseOut)
+def return_case(
+    case_id: CaseId,
+    body: ReasonRequest,
+    request: Request,
+    response: Response,
+    caller: ReviewerCaller,
+    svc: ServiceDep,
+    if_match: IfMatch = None,
+) -> CaseOut | StarletteResponse:
+    """Send a proposal back to be investigated further, saying why."""
+    expected = _expected(if_match)
+    return _write(
+        request,
+        response,
+        svc,
+        caller,
+        case_id,
+        "return",
+        lambda store, user: lifecycle.return_case(
+            store, case_id, user, body.reason, expected_version=expected
+        ),
+    )
+
+
+@router.post("/cases/{case_id}/reopen", response_model=CaseOut)
+def reopen(
+    case_id: CaseId,
+    body: ReasonRequest,
+    request: Request,
+    response: Response,
+    caller: ReviewerCaller,
+    svc: ServiceDep,
+    if_match: IfMatch = None,
+) -> CaseOut | StarletteResponse:
+    """Reopen a closed case for investigation, saying why."""
+    expected = _expected(if_match)
+    return _write(
+        request,
+        response,
+        svc,
+        caller,
+        case_id,
+        "reopen",
+        lambda store, user: lifecycle.reopen(
+            store, case_id, user, body.reason, expected_version=expected
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------- alerts
+
+
+@router.get("/alerts", response_model=AlertList)
+def list_alerts(
+    request: Request,
+    caller: AnalystCaller,
+    svc: ServiceDep,
+    status: Annotated[
+        Literal["open", "in-case"] | None,
+        Query(description="open: in no case yet; in-case: in a case's evidence."),
+    ] = None,
+    typology: Annotated[str | None, Query(max_length=200)] = None,
+    dataset: Annotated[str | None, Query(max_length=200)] = None,
+    scenario: Annotated[str | None, Query(max_length=200)] = None,
+    party: Annotated[
+        str | None, Query(max_length=200, description="Only about this party.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_ALERTS)] = 100,
+) -> AlertList:
+    """The stored alerts (of every dataset, or one), highest score first, each with the cases
+    it is evidence in."""
+    linked = _alert_cases(_stores(request, svc).read())
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("dataset", dataset),
+        ("typology", typology),
+        ("scenario", scenario),
+        ("subject_id", party),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if status is not None:
+        where.append(("" if status == "in-case" else "NOT ") + "list_contains(?, alert_id)")
+        params.append(sorted(linked))
+    sql = (
+        "SELECT dataset, alert_id, scenario, typology, severity, subject_kind, subject_id, "
+        "score, tx_ids, explanation, first_ts, last_ts FROM alerts"
+        + (f" WHERE {' AND '.join(where)}" if where else "")
+        + f" ORDER BY score DESC, alert_id LIMIT {int(limit)}"
+    )
+    with svc.workspace.connect(read_only=True) as conn:
+        if dataset is not None:
+            get_dataset(conn, dataset)  # an unknown dataset is 404, not an empty list
+        rows = conn.execute(sql, params).fetchall()
+    alerts = [
+        AlertOut(
+            dataset=row[0],
+            alert_id=row[1],
+            scenario=row[2],
+            typology=row[3],
+            severity=row[4],
+            subject_kind=row[5],
+            subject_id=row[6],
+            score=row[7],
+            transactions=sorted(row[8]),
+            explanation=json.loads(row[9]),
+            first=plain(row[10]),
+            last=plain(row[11]),
+            status="in-case" if row[1] in linked else "open",
+            cases=linked.get(row[1], []),
+        )
+        for row in rows
+    ]
+    audit(
+        request,
+        "alerts",
+        caller,
+        filters={
+            "status": status,
+            "typology": typology,
+            "dataset": dataset,
+            "scenario": scenario,
+            "party": party,
+        },
+        count=len(alerts),
+    )
+    return AlertList(alerts=alerts, limit=limit)
+
+
+def _alert_cases(store: CaseStore) -> dict[str, list[str]]:
+    """Each alert that is evidence in a case, with those cases' ids."""
+    if store.empty:
+        return {}
+    linked: dict[str, list[str]] = {}
+    with store.session() as session:
+        rows = session.execute(
+            sa.select(CaseEvidenceRow.key, CaseEvidenceRow.case_id)
+            .where(CaseEvidenceRow.kind == "alert")
+            .order_by(CaseEvidenceRow.case_id)
+        )
+        for key, case in rows:
+            linked.setdefault(key, []).append(format_case_id(case))
+    return linked
