@@ -8,7 +8,8 @@ command line meets the same rules as the HTTP API. Each of them reads the case's
 (or takes ``--expected-version N`` from a script that read it earlier) and passes it on, so a
 case changed in between is refused as the library refuses it (a conflict naming both versions).
 
-Reading commands (``list``, ``show``, ``verify``) never create the workspace nor the case store.
+Reading commands (``list``, ``show``, ``verify``, ``goaml``, which writes only its output file)
+never create the workspace nor the case store.
 """
 
 from __future__ import annotations
@@ -336,8 +337,8 @@ def return_cmd(ctx: click.Context, case_id: str, reason: str, expected_version: 
     \b
     Example:
       counterflow cases open --user ana --title "Donations forwarded abroad"
-      counterflow cases propose C-000006 no-report --reason "A known charity" --user ana
-      counterflow cases return C-000006 --reason "Check the charity's registration" --user rui
+      counterflow cases propose C-000007 no-report --reason "A known charity" --user ana
+      counterflow cases return C-000007 --reason "Check the charity's registration" --user rui
     """
     from counterflow.cases.lifecycle import return_case
 
@@ -465,6 +466,125 @@ def verify_cmd(ctx: click.Context, case_id: str | None) -> None:
             + (f" (+{len(first.problems) - 1} more)" if len(first.problems) > 1 else "")
             + more
         )
+
+
+# ---------------------------------------------------------------------------- reporting
+
+
+@cases.command("goaml")
+@click.argument("case_id", metavar="CASE")
+@click.option(
+    "--profile",
+    "profile_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar="FIU.toml",
+    help="The FIU profile: reporting entity, local currency, code lists and the FIU's XSD.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="PATH",
+    help="Where the report's XML goes ('-': standard output).",
+)
+@click.pass_context
+def goaml_cmd(ctx: click.Context, case_id: str, profile_path: str, output: str) -> None:
+    """Write the goAML report of a case whose report decision was approved: the approving
+    reviewer as reporting person, the proposal's reason, every frozen transaction with its two
+    sides, the indicators of its alerts' typologies. It is validated against the profile's XSD
+    before it is written; otherwise every problem is listed and nothing is written. Needs no
+    --user: it changes no case (record the filing with 'cases reported').
+
+    \b
+    Example:
+      counterflow cases open --user ana --title "Oil money sent on" --alert A-654d21a1ad1e731b
+      counterflow cases propose C-000004 report --reason "Oil proceeds forwarded the same week" --user ana
+      counterflow cases approve C-000004 --user rui
+      counterflow cases goaml C-000004 --profile tests/fixtures/reporting/fiu-generic.toml -o report.xml
+      counterflow cases goaml C-000004 --profile tests/fixtures/reporting/fiu-generic.toml -o report.xml --json
+    """  # noqa: E501 (an example runs as written)
+    from counterflow.cases.db import CaseStore
+    from counterflow.cases.lifecycle import get_case
+    from counterflow.io import is_stdout
+    from counterflow.reporting import load_profile, report_from_case, write_report
+
+    if state(ctx).json and is_stdout(output):
+        raise click.UsageError("--json prints a summary on standard output: give -o a file")
+    profile = load_profile(profile_path)
+    with CaseStore.open(workspace(ctx).settings) as store:
+        view = get_case(store, case_id)
+    report = report_from_case(view, profile, base_currency=_base_currency(ctx, view))
+    xml = write_report(output, report, profile)
+    summary = {
+        "case": view.case.id,
+        "output": output,
+        "transactions": len(report.transactions),
+        "bytes": len(xml),
+        "indicators": sorted({c for t in report.typologies for c in profile.indicators[t]}),
+        "typologies": list(report.typologies),
+    }
+    if state(ctx).json:
+        emit_json(summary)
+    elif not is_stdout(output):
+        console.print(
+            f"Wrote {output}: goAML report of {view.case.id}, "
+            f"{len(report.transactions)} transaction(s), {len(xml):,} bytes, validated against "
+            f"{profile.xsd.name}. Once filed: counterflow cases reported {view.case.id}."
+        )
+
+
+@cases.command("reported")
+@click.argument("case_id", metavar="CASE")
+@click.option("--reference", metavar="REF", help="The FIU's reference for the filing, if known.")
+@expected_version_option
+@password_stdin_option
+@click.pass_context
+def reported_cmd(
+    ctx: click.Context, case_id: str, reference: str | None, expected_version: int | None
+) -> None:
+    """Record that the case's approved report was filed with the FIU (when, by whom, and the
+    FIU's reference when known): the case is reported, an event of its history.
+
+    \b
+    Example:
+      counterflow cases reported C-000002 --reference FIU-2026-0142 --user ana
+    """
+    from counterflow.cases.lifecycle import mark_reported
+
+    case = _write(
+        ctx,
+        case_id,
+        expected_version,
+        lambda store, actor, version: mark_reported(
+            store, case_id, actor, reference, expected_version=version
+        ),
+    )
+    ref = f" (FIU reference {case.reference})" if case.reference else ""
+    _done(ctx, case, f"{case.id} reported{ref}.")
+
+
+def _base_currency(ctx: click.Context, view: CaseView) -> str:
+    """The currency of the frozen rows' base amounts: their dataset's base currency in the
+    workspace, USD (the default) when the dataset is no longer there."""
+    import duckdb
+
+    from counterflow.errors import CounterflowError
+    from counterflow.transactions.store import find_dataset
+
+    datasets = sorted({e.dataset for e in view.evidence if e.kind == "transaction" and e.dataset})
+    if not datasets:
+        return "USD"
+    try:
+        with workspace(ctx).connect(read_only=True) as conn:
+            found = [find_dataset(conn, d) for d in datasets]
+    except (CounterflowError, duckdb.Error):  # no workspace, or one locked by a writer
+        found = []
+    bases = {f.base_currency for f in found if f is not None}
+    if len(bases) == 1 and len(found) == len(datasets) and None not in found:
+        return bases.pop()
+    note(f"The base currency of {', '.join(datasets)} is not in the workspace: taken as USD.")
+    return "USD"
 
 
 # ---------------------------------------------------------------------------- inside

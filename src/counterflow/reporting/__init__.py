@@ -6,10 +6,13 @@
   :func:`write_report`, which check the input, write goAML 5.0.1 XML and validate it against the
   profile's XSD before anything is returned or written.
 
-The goAML writer knows nothing of the case store; see ``docs/reporting.md``. The printable
+The goAML writer knows nothing of the case store;
+:func:`report_from_case` (:mod:`counterflow.reporting.from_case`) fills its inputs from an
+approved case's frozen evidence; see ``docs/reporting.md``. The printable
 reports (channels, charts) are modules of their own in this package, imported by name.
 """
 
+from counterflow.reporting.from_case import report_from_case, split_name
 from counterflow.reporting.goaml import (
     Account,
     Address,
@@ -62,6 +65,8 @@ __all__ = [
     "load_schema",
     "my_client_gaps",
     "parse_profile",
+    "report_from_case",
+    "split_name",
     "validate",
     "write_report",
 ]
