@@ -15,11 +15,10 @@ case's id and what was done (the guard records refusals and errors).
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Header, Path, Query, Request, Response
@@ -46,6 +45,7 @@ from counterflow.api.problems import error_response, public_message
 from counterflow.api.security import AnalystCaller, ReviewerCaller, ServiceDep, audit
 from counterflow.api.state import Service
 from counterflow.cases import lifecycle
+from counterflow.cases.alerts import list_alerts as list_stored_alerts
 from counterflow.cases.db import CaseEvidenceRow, CaseStore, as_utc
 from counterflow.cases.evidence import plain
 from counterflow.cases.lifecycle import Case, format_case_id
@@ -503,48 +503,37 @@ def list_alerts(
     """The stored alerts (of every dataset, or one), highest score first, each with the cases
     it is evidence in."""
     linked = _alert_cases(_stores(request, svc).read())
-    where: list[str] = []
-    params: list[Any] = []
-    for column, value in (
-        ("dataset", dataset),
-        ("typology", typology),
-        ("scenario", scenario),
-        ("subject_id", party),
-    ):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if status is not None:
-        where.append(("" if status == "in-case" else "NOT ") + "list_contains(?, alert_id)")
-        params.append(sorted(linked))
-    sql = (
-        "SELECT dataset, alert_id, scenario, typology, severity, subject_kind, subject_id, "
-        "score, tx_ids, explanation, first_ts, last_ts FROM alerts"
-        + (f" WHERE {' AND '.join(where)}" if where else "")
-        + f" ORDER BY score DESC, alert_id LIMIT {int(limit)}"
-    )
     with svc.workspace.connect(read_only=True) as conn:
         if dataset is not None:
             get_dataset(conn, dataset)  # an unknown dataset is 404, not an empty list
-        rows = conn.execute(sql, params).fetchall()
+        found = list_stored_alerts(
+            conn,
+            dataset,
+            scenario=scenario,
+            subject_id=party,
+            typology=typology,
+            among=linked if status == "in-case" else None,
+            outside=linked if status == "open" else None,
+            limit=limit,
+        )
     alerts = [
         AlertOut(
-            dataset=row[0],
-            alert_id=row[1],
-            scenario=row[2],
-            typology=row[3],
-            severity=row[4],
-            subject_kind=row[5],
-            subject_id=row[6],
-            score=row[7],
-            transactions=sorted(row[8]),
-            explanation=json.loads(row[9]),
-            first=plain(row[10]),
-            last=plain(row[11]),
-            status="in-case" if row[1] in linked else "open",
-            cases=linked.get(row[1], []),
+            dataset=a.dataset,
+            alert_id=a.alert_id,
+            scenario=a.scenario,
+            typology=a.typology,
+            severity=a.severity,
+            subject_kind=a.subject_kind,
+            subject_id=a.subject_id,
+            score=a.score,
+            transactions=sorted(a.tx_ids),
+            explanation=a.explanation,
+            first=plain(a.first_ts),
+            last=plain(a.last_ts),
+            status="in-case" if a.alert_id in linked else "open",
+            cases=linked.get(a.alert_id, []),
         )
-        for row in rows
+        for a in found
     ]
     audit(
         request,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from counterflow.errors import NotFoundError
 
 @dataclass(frozen=True)
 class Alert:
+    dataset: str
     alert_id: str
     scenario: str
     typology: str
@@ -62,28 +63,45 @@ def replace_alerts(
 
 
 _COLUMNS = (
-    "alert_id, scenario, typology, severity, subject_kind, subject_id, score, tx_ids, "
+    "dataset, alert_id, scenario, typology, severity, subject_kind, subject_id, score, tx_ids, "
     "explanation, first_ts, last_ts"
 )
 
 
 def list_alerts(
     conn: duckdb.DuckDBPyConnection,
-    dataset: str,
+    dataset: str | None,
     *,
     scenario: str | None = None,
     subject_id: str | None = None,
+    typology: str | None = None,
+    among: Collection[str] | None = None,
+    outside: Collection[str] | None = None,
     limit: int | None = None,
 ) -> list[Alert]:
-    """Alerts of a dataset, highest score first."""
-    where, params = ["dataset = ?"], [dataset]
-    if scenario:
-        where.append("scenario = ?")
-        params.append(scenario)
-    if subject_id:
-        where.append("subject_id = ?")
-        params.append(subject_id)
-    sql = f"SELECT {_COLUMNS} FROM alerts WHERE {' AND '.join(where)} ORDER BY score DESC, alert_id"
+    """Alerts of a dataset (of every dataset when None), highest score first; ``among`` keeps
+    only those ids, ``outside`` drops them (the alerts in cases, for instance)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("dataset", dataset),
+        ("scenario", scenario),
+        ("subject_id", subject_id),
+        ("typology", typology),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if among is not None:
+        where.append("list_contains(?, alert_id)")
+        params.append(sorted(among))
+    if outside is not None:
+        where.append("NOT list_contains(?, alert_id)")
+        params.append(sorted(outside))
+    sql = f"SELECT {_COLUMNS} FROM alerts"
+    if where:
+        sql += f" WHERE {' AND '.join(where)}"
+    sql += " ORDER BY score DESC, alert_id"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [_alert(row) for row in conn.execute(sql, params).fetchall()]
@@ -98,15 +116,16 @@ def get_alert(conn: duckdb.DuckDBPyConnection, alert: str) -> Alert:
 
 def _alert(row: tuple[Any, ...]) -> Alert:
     return Alert(
-        alert_id=row[0],
-        scenario=row[1],
-        typology=row[2],
-        severity=row[3],
-        subject_kind=row[4],
-        subject_id=row[5],
-        score=row[6],
-        tx_ids=list(row[7]),
-        explanation=json.loads(row[8]),
-        first_ts=row[9],
-        last_ts=row[10],
+        dataset=row[0],
+        alert_id=row[1],
+        scenario=row[2],
+        typology=row[3],
+        severity=row[4],
+        subject_kind=row[5],
+        subject_id=row[6],
+        score=row[7],
+        tx_ids=list(row[8]),
+        explanation=json.loads(row[9]),
+        first_ts=row[10],
+        last_ts=row[11],
     )
