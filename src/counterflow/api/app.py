@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from counterflow import __version__
-from counterflow.api import case_routes, decision_routes, routes
+from counterflow.api import alert_routes, case_routes, decision_routes, routes
 from counterflow.api.docs import add_docs
 from counterflow.api.guard import OPEN_MODE_HEADER, Guard
 from counterflow.api.problems import HANDLERS
@@ -80,6 +80,7 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> FastAP
     app.include_router(routes.router)
     app.include_router(decision_routes.router)
     app.include_router(case_routes.router)
+    app.include_router(alert_routes.router)
     add_docs(app)
     handlers: dict[Any, Any] = HANDLERS
     for kind, handler in handlers.items():

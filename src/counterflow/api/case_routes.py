@@ -20,14 +20,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from starlette.responses import Response as StarletteResponse
 
 from counterflow.api.keys import Principal
 from counterflow.api.models import (
-    AlertList,
-    AlertOut,
     ApproveRequest,
     AssignRequest,
     CaseDetail,
@@ -45,17 +42,11 @@ from counterflow.api.problems import error_response, public_message
 from counterflow.api.security import AnalystCaller, ReviewerCaller, ServiceDep, audit
 from counterflow.api.state import Service
 from counterflow.cases import lifecycle
-from counterflow.cases.alerts import list_alerts as list_stored_alerts
-from counterflow.cases.db import CaseEvidenceRow, CaseStore, as_utc
-from counterflow.cases.evidence import plain
-from counterflow.cases.lifecycle import Case, format_case_id
+from counterflow.cases.db import CaseStore, as_utc
+from counterflow.cases.lifecycle import Case
 from counterflow.errors import ConfigError, ConflictError, CounterflowError, PermissionDeniedError
-from counterflow.transactions.store import get_dataset
 
 router = APIRouter(tags=["cases"])
-
-#: the most alerts one ``GET /alerts`` answers with
-MAX_ALERTS = 1000
 
 CaseId = Annotated[str, Path(max_length=40, examples=["C-000001"])]
 IfMatch = Annotated[
@@ -98,7 +89,7 @@ class _Stores:
         return self.writer
 
 
-def _stores(request: Request, svc: Service) -> _Stores:
+def case_stores(request: Request, svc: Service) -> _Stores:
     state = request.app.state
     found = getattr(state, "case_stores", None)
     if not isinstance(found, _Stores):
@@ -161,7 +152,7 @@ def _write(
     """Make ``change`` as the caller's user, audit it, and answer with the case; a conflict
     is answered with the case's current version in the ``ETag``."""
     user = _user(caller)
-    store = _stores(request, svc).write()
+    store = case_stores(request, svc).write()
     try:
         case = change(store, user)
     except ConflictError as exc:
@@ -194,7 +185,7 @@ def list_cases(
 ) -> CaseList:
     """Cases, earliest due first."""
     cases = lifecycle.list_cases(
-        _stores(request, svc).read(), status=status, assignee=assignee, overdue=overdue
+        case_stores(request, svc).read(), status=status, assignee=assignee, overdue=overdue
     )
     audit(
         request,
@@ -212,7 +203,7 @@ def get_case(
 ) -> CaseDetail:
     """The case, its frozen evidence (in the order added) and its history; ``ETag`` is its
     version."""
-    view = lifecycle.get_case(_stores(request, svc).read(), case_id)
+    view = lifecycle.get_case(case_stores(request, svc).read(), case_id)
     audit(request, "case read", caller, case=view.case.id)
     response.headers["ETag"] = _etag(view.case.version)
     return CaseDetail(
@@ -260,7 +251,7 @@ def open_case(
     evidence as the workspace has it now; with none, a manual case."""
     user = _user(caller)
     case = lifecycle.open_case(
-        _stores(request, svc).write(),
+        case_stores(request, svc).write(),
         svc.workspace,
         user,
         title=body.title,
@@ -478,90 +469,3 @@ def reopen(
             store, case_id, user, body.reason, expected_version=expected
         ),
     )
-
-
-# ---------------------------------------------------------------------------- alerts
-
-
-@router.get("/alerts", response_model=AlertList)
-def list_alerts(
-    request: Request,
-    caller: AnalystCaller,
-    svc: ServiceDep,
-    status: Annotated[
-        Literal["open", "in-case"] | None,
-        Query(description="open: in no case yet; in-case: in a case's evidence."),
-    ] = None,
-    typology: Annotated[str | None, Query(max_length=200)] = None,
-    dataset: Annotated[str | None, Query(max_length=200)] = None,
-    scenario: Annotated[str | None, Query(max_length=200)] = None,
-    party: Annotated[
-        str | None, Query(max_length=200, description="Only about this party.")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_ALERTS)] = 100,
-) -> AlertList:
-    """The stored alerts (of every dataset, or one), highest score first, each with the cases
-    it is evidence in."""
-    linked = _alert_cases(_stores(request, svc).read())
-    with svc.workspace.connect(read_only=True) as conn:
-        if dataset is not None:
-            get_dataset(conn, dataset)  # an unknown dataset is 404, not an empty list
-        found = list_stored_alerts(
-            conn,
-            dataset,
-            scenario=scenario,
-            subject_id=party,
-            typology=typology,
-            among=linked if status == "in-case" else None,
-            outside=linked if status == "open" else None,
-            limit=limit,
-        )
-    alerts = [
-        AlertOut(
-            dataset=a.dataset,
-            alert_id=a.alert_id,
-            scenario=a.scenario,
-            typology=a.typology,
-            severity=a.severity,
-            subject_kind=a.subject_kind,
-            subject_id=a.subject_id,
-            score=a.score,
-            transactions=sorted(a.tx_ids),
-            explanation=a.explanation,
-            first=plain(a.first_ts),
-            last=plain(a.last_ts),
-            status="in-case" if a.alert_id in linked else "open",
-            cases=linked.get(a.alert_id, []),
-        )
-        for a in found
-    ]
-    audit(
-        request,
-        "alerts",
-        caller,
-        filters={
-            "status": status,
-            "typology": typology,
-            "dataset": dataset,
-            "scenario": scenario,
-            "party": party,
-        },
-        count=len(alerts),
-    )
-    return AlertList(alerts=alerts, limit=limit)
-
-
-def _alert_cases(store: CaseStore) -> dict[str, list[str]]:
-    """Each alert that is evidence in a case, with those cases' ids."""
-    if store.empty:
-        return {}
-    linked: dict[str, list[str]] = {}
-    with store.session() as session:
-        rows = session.execute(
-            sa.select(CaseEvidenceRow.key, CaseEvidenceRow.case_id)
-            .where(CaseEvidenceRow.kind == "alert")
-            .order_by(CaseEvidenceRow.case_id)
-        )
-        for key, case in rows:
-            linked.setdefault(key, []).append(format_case_id(case))
-    return linked
