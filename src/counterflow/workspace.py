@@ -113,6 +113,18 @@ MIGRATIONS: tuple[str, ...] = (
         alerts INTEGER NOT NULL, seconds DOUBLE NOT NULL, run_at TIMESTAMP NOT NULL
     );
     """,
+    # v4: alerts that last across runs (issue 11). An alert's id is its scenario's finding
+    # about one subject; created_at is when it was first raised, seen_at the run that last
+    # raised it, changed_at/changes when and how its transactions or score last changed.
+    # Alerts no longer raised that a case or a dismissal refers to move to retired_alerts.
+    """
+    ALTER TABLE alerts ADD COLUMN seen_at TIMESTAMP;
+    ALTER TABLE alerts ADD COLUMN changed_at TIMESTAMP;
+    ALTER TABLE alerts ADD COLUMN changes VARCHAR;
+    UPDATE alerts SET seen_at = created_at;
+    CREATE TABLE retired_alerts AS SELECT * FROM alerts WHERE false;
+    ALTER TABLE retired_alerts ADD COLUMN retired_at TIMESTAMP;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -98,7 +98,14 @@ def test_migrations_build_the_schema_the_models_describe(store: CaseStore) -> No
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         assert compare_metadata(context, Base.metadata) == []
         tables = set(sa.inspect(conn).get_table_names())
-    assert tables == {"users", "cases", "case_events", "case_evidence", VERSION_TABLE}
+    assert tables == {
+        "users",
+        "cases",
+        "case_events",
+        "case_evidence",
+        "alert_dispositions",
+        VERSION_TABLE,
+    }
 
 
 def test_opening_again_migrates_nothing_and_keeps_the_data(case_settings: Settings) -> None:
@@ -141,6 +148,10 @@ def test_a_store_behind_the_code_asks_a_writer_to_migrate_it(
     both revisions and the remedy."""
     with CaseStore.open(case_settings, write=True) as store:
         add_user(store, "amira", "analyst")
-    monkeypatch.setattr("counterflow.cases.db.head_revision", lambda: "0003")
-    with pytest.raises(StoreError, match=r"revision 0002, this counterflow needs 0003: run a"):
+    current = head_revision()
+    ahead = f"{int(current) + 1:04d}"
+    monkeypatch.setattr("counterflow.cases.db.head_revision", lambda: ahead)
+    with pytest.raises(
+        StoreError, match=rf"revision {current}, this counterflow needs {ahead}: run"
+    ):
         CaseStore.open(case_settings)

@@ -89,7 +89,7 @@ def add_alerts(
     n = len(subjects)
     table = pa.table(
         {
-            "alert_id": [alert_id(dataset, scenario, s, []) for s in subjects],
+            "alert_id": [alert_id(dataset, scenario, s) for s in subjects],
             "scenario": [scenario] * n,
             "typology": [scenario] * n,
             "severity": ["high"] * n,

@@ -387,6 +387,7 @@ class CaseEvidenceRow(Base):
     __table_args__ = (
         sa.CheckConstraint(f"kind IN ({_in(EVIDENCE_KINDS)})", name="kind"),
         sa.UniqueConstraint("case_id", "kind", "key"),
+        sa.Index("ix_case_evidence_kind_key", "kind", "key"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
@@ -401,3 +402,25 @@ class CaseEvidenceRow(Base):
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     added_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     added_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+
+
+class AlertDispositionRow(Base):
+    """The ``alert_dispositions`` table (revision 0003): dismissals of alerts and their
+    reopening, append-only; an alert's disposition is its latest row."""
+
+    __tablename__ = "alert_dispositions"
+    __table_args__ = (
+        sa.CheckConstraint("action IN ('dismiss', 'reopen')", name="action"),
+        sa.Index("ix_alert_dispositions_alert_id", "alert_id"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(sa.String(40))
+    dataset: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: the alert's transactions when decided on (canonical JSON list), and its score
+    tx_ids: Mapped[str] = mapped_column(sa.Text)
+    score: Mapped[float] = mapped_column(sa.Float)

@@ -30,6 +30,7 @@ from typing import Any
 
 import duckdb
 
+from counterflow.cases.alerts import FINDING_COLUMNS
 from counterflow.errors import ConfigError, NotFoundError
 from counterflow.workspace import Workspace
 
@@ -168,9 +169,12 @@ def _alerts(conn: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> list[dict[st
     wanted = sorted(set(ids))
     rows = _dicts(
         conn.execute(
-            "SELECT * EXCLUDE (created_at) FROM alerts WHERE list_contains(?, alert_id) "
-            "ORDER BY alert_id",
-            [wanted],
+            # the finding only (not the run stamps, which every run moves); current or
+            # retired, so a retired alert's id still resolves
+            f"SELECT {FINDING_COLUMNS} FROM alerts WHERE list_contains(?, alert_id) "
+            f"UNION ALL SELECT {FINDING_COLUMNS} FROM retired_alerts "
+            "WHERE list_contains(?, alert_id) ORDER BY alert_id",
+            [wanted, wanted],
         )
     )
     missing = sorted(set(wanted) - {r["alert_id"] for r in rows})

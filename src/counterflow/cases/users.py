@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from counterflow.cases.db import Base, CaseStore, as_utc, stamp, utcnow
-from counterflow.cases.policy import USER_ROLES, Role, user_key
+from counterflow.cases.policy import USER_ROLES, Action, Role, check, user_key
 from counterflow.errors import (
     AuthenticationError,
     ConfigError,
@@ -135,6 +135,16 @@ def _user_role(role: Role | str) -> Role:
 
 def _row(session: Session, name: str) -> UserRow | None:
     return session.scalars(sa.select(UserRow).where(UserRow.name_key == user_key(name))).first()
+
+
+def acting_row(store: CaseStore, session: Session, name: str, action: Action) -> UserRow:
+    """The user ``name`` about to do ``action``: refused when unknown, disabled, or when
+    their role does not allow it."""
+    user = _row(session, name)
+    if user is None:
+        raise PermissionDeniedError(f"no user {name!r} in the case store {store.where}")
+    check(user.name, user.role, action, active=user.active)
+    return user
 
 
 def _found(session: Session, name: str, store: CaseStore) -> UserRow:

@@ -182,6 +182,60 @@ class Group(click.Group):
 Group.group_class = Group
 
 
+class ArgumentOrCommandGroup(Group):
+    """A group whose first argument is either one of its subcommands or its own ARGUMENT
+    (``screen NAME`` or ``screen pairs``; ``alerts ALERT_ID`` or ``alerts dismiss``): the
+    first argument that is neither an option nor an option's value decides, and after ``--``
+    it is always the group's own. The callback gets it as the parameter :attr:`argument`
+    (None when not given); the group's options may come before or after it."""
+
+    #: the name the group's callback takes the argument by
+    argument = "name"
+    #: with no arguments at all, show the help (else run the callback without the argument)
+    help_when_empty = False
+
+    def too_many(self, ctx: click.Context, rest: list[str]) -> None:
+        ctx.fail(f"one {self.argument.upper()} at a time (got: {' '.join(rest)})")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and self.help_when_empty and not ctx.resilient_parsing:
+            click.echo(ctx.get_help(), color=ctx.color)
+            ctx.exit()
+        first, escaped = self._first_argument(ctx, args)
+        if first is not None and not escaped and args[first] in self.commands:
+            # the group's options before the subcommand, then the subcommand with the rest
+            rest = super().parse_args(ctx, args)
+            ctx.params[self.argument] = None
+            return rest
+        ctx.allow_interspersed_args = True  # the argument and the options in any order
+        rest = click.Command.parse_args(self, ctx, args)
+        if len(rest) > 1:
+            self.too_many(ctx, rest)
+        ctx.params[self.argument] = rest[0] if rest else None
+        ctx.args = []
+        return []
+
+    def _first_argument(self, ctx: click.Context, args: list[str]) -> tuple[int | None, bool]:
+        """The index of the first argument that is neither an option nor an option's value,
+        and whether it came after ``--``."""
+        takes_value = {
+            opt
+            for param in self.get_params(ctx)
+            if isinstance(param, click.Option) and not param.is_flag and not param.count
+            for opt in (*param.opts, *param.secondary_opts)
+        }
+        i = 0
+        while i < len(args):
+            token = args[i]
+            if token == "--":
+                return (i + 1 if i + 1 < len(args) else None), True
+            if token.startswith("-") and token != "-":
+                i += 2 if token in takes_value else 1
+                continue
+            return i, False
+        return None, False
+
+
 class AliasedOption(click.Option):
     """An option with old spellings that still work but are not shown in ``--help``."""
 

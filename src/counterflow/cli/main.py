@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from counterflow import __version__
+from counterflow.cli.alerts_cmd import alerts
 from counterflow.cli.audit_cmd import audit
 from counterflow.cli.cases_cmd import cases
 from counterflow.cli.context import Group, state
@@ -22,7 +23,7 @@ from counterflow.cli.demo_cmd import demo
 from counterflow.cli.ingest_cmd import ingest, transactions
 from counterflow.cli.keys_cmd import keys
 from counterflow.cli.lists_cmd import lists
-from counterflow.cli.monitor_cmd import alerts, evaluate_cmd, monitor, risk
+from counterflow.cli.monitor_cmd import evaluate_cmd, monitor, risk
 from counterflow.cli.report_cmd import report
 from counterflow.cli.screen_cmd import screen
 from counterflow.cli.serve_cmd import serve

@@ -1,5 +1,5 @@
-"""``counterflow monitor``, ``alerts``, ``evaluate`` and ``risk``: run the typology pack, read
-its alerts, score them against ground truth, rank parties.
+"""``counterflow monitor``, ``evaluate`` and ``risk``: run the typology pack, score its alerts
+against ground truth, rank parties (``counterflow alerts`` reads and decides the alerts).
 
 The monitoring modules (Ibis, numpy, rustworkx) are imported inside the commands, so that
 every other command starts without them."""
@@ -7,7 +7,6 @@ every other command starts without them."""
 from __future__ import annotations
 
 import csv
-import json
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,14 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from counterflow.cases.alerts import Alert, get_alert, list_alerts
 from counterflow.cli import console
 from counterflow.cli.console import Column
 from counterflow.cli.context import (
     AliasedOption,
     Command,
     dataset_option,
-    limit_option,
     output_option,
     resolve_dataset,
     seed_option,
@@ -35,9 +32,6 @@ if TYPE_CHECKING:
     from counterflow.monitoring.evaluate import TypologyScore
     from counterflow.monitoring.risk import RankedParty, Ranking
     from counterflow.monitoring.runner import RunReport
-
-#: transaction ids shown under one alert before "… and N more"
-SHOWN_TX_IDS = 20
 
 
 def fits(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> bool:
@@ -141,11 +135,17 @@ def _monitor_report(ctx: click.Context, report: RunReport, seconds: float) -> No
             {
                 "dataset": report.dataset,
                 "alerts": report.alerts,
+                "new": report.new,
+                "changed": report.changed,
                 "seconds": round(seconds, 3),
                 "scenarios": [
                     {
                         "scenario": run.scenario,
                         "alerts": run.alerts,
+                        "new": run.new,
+                        "changed": run.changed,
+                        "retired": run.retired,
+                        "dropped": run.dropped,
                         "seconds": round(run.seconds, 3),
                         "skipped": run.skipped,
                     }
@@ -154,131 +154,36 @@ def _monitor_report(ctx: click.Context, report: RunReport, seconds: float) -> No
             }
         )
         return
-    columns = [Column("scenario", "key"), Column("alerts", "number"), Column("seconds", "number")]
+    columns = [
+        Column("scenario", "key"),
+        Column("alerts", "number"),
+        Column("new", "number"),
+        Column("changed", "number"),
+        Column("seconds", "number"),
+    ]
     rows = [
-        [run.scenario, "skipped" if run.skipped else f"{run.alerts:,}", f"{run.seconds:.1f}"]
+        [run.scenario, "skipped", "", "", f"{run.seconds:.1f}"]
+        if run.skipped
+        else [
+            run.scenario,
+            f"{run.alerts:,}",
+            f"{run.new:,}",
+            f"{run.changed:,}",
+            f"{run.seconds:.1f}",
+        ]
         for run in report.runs
     ]
     console.console.print(console.table(columns, rows))
     for run in report.runs:
         if run.skipped:
             console.note(f"{run.scenario} skipped: {run.skipped}")
+    retired = sum(run.retired for run in report.runs)
+    kept = f"; {retired:,} no longer raised kept for their cases or dismissals" if retired else ""
     console.console.print(
-        f"{report.alerts:,} alerts on {report.dataset} in {seconds:.1f} s "
+        f"{report.alerts:,} alerts on {report.dataset} ({report.new:,} new, "
+        f"{report.changed:,} changed{kept}) in {seconds:.1f} s "
         f"(see: counterflow alerts --dataset {report.dataset})."
     )
-
-
-# --------------------------------------------------------------------------- alerts
-
-
-@click.command(cls=Command)
-@click.argument("alert_id", required=False)
-@dataset_option("Whose alerts (default: the only dataset).")
-@click.option("--scenario", metavar="ID", help="Only this scenario's alerts.")
-@click.option("--party", metavar="ID", help="Only alerts about this party.")
-@limit_option(20, "Most alerts listed, the highest scores first.")
-@click.pass_context
-def alerts(
-    ctx: click.Context,
-    alert_id: str | None,
-    dataset: str | None,
-    scenario: str | None,
-    party: str | None,
-    limit: int,
-) -> None:
-    """The stored alerts, highest score first; with an ALERT_ID, that alert explained: its
-    facts, the parameters it ran with and its transactions (--json: everything, as JSON).
-
-    \b
-    Example:
-      counterflow alerts --dataset world --scenario laundering-hub
-      counterflow alerts A-16ef588559cab550
-      counterflow alerts --dataset world --limit 5 --json
-    """
-    name = None if alert_id else resolve_dataset(ctx, dataset)
-    with workspace(ctx).connect(read_only=True) as conn:
-        if name is None:
-            found = [get_alert(conn, str(alert_id))]
-        else:
-            found = list_alerts(conn, name, scenario=scenario, subject_id=party, limit=limit)
-    if state(ctx).json:
-        records = [_alert_record(a) for a in found]
-        console.emit_json(records[0] if alert_id else records)
-        return
-    if alert_id:
-        _explain(found[0])
-        return
-    if not found:
-        hint = f"Run the scenarios first: counterflow monitor --dataset {name}"
-        console.console.print("No alerts match." if scenario or party else f"No alerts. {hint}")
-        return
-    columns = [
-        Column("alert", "key"),
-        Column("scenario", "key"),
-        Column("subject", "key"),
-        Column("score", "number"),
-        Column("txs", "number"),
-    ]
-    rows = [
-        [a.alert_id, a.scenario, a.subject_id, f"{a.score:.2f}", f"{len(a.tx_ids):,}"]
-        for a in found
-    ]
-    out = console.console
-    out.print(console.table(columns, rows))
-    # the facts under the table, one line per alert: a column beside four ids would leave
-    # them a few characters a line
-    # (one line each, cut at the console's width; --wide or ALERT_ID shows them whole)
-    out.print("facts (counterflow alerts ALERT_ID explains one):")
-    for a in found:
-        out.print(console.shorten(f"  {a.alert_id}  {_facts(a)}", out.width))
-
-
-def _facts(alert: Alert) -> str:
-    facts = alert.explanation.get("facts", {})
-    return ", ".join(f"{k}={_value(v)}" for k, v in facts.items())
-
-
-def _value(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-
-def _alert_record(a: Alert) -> dict[str, Any]:
-    return {
-        "alert_id": a.alert_id,
-        "scenario": a.scenario,
-        "typology": a.typology,
-        "severity": a.severity,
-        "subject": f"{a.subject_kind}:{a.subject_id}",
-        "score": round(a.score, 4),
-        "first": a.first_ts.isoformat() if a.first_ts else None,
-        "last": a.last_ts.isoformat() if a.last_ts else None,
-        "explanation": a.explanation,
-        "transactions": a.tx_ids,
-    }
-
-
-def _explain(a: Alert) -> None:
-    out = console.console
-    out.print(f"Alert {a.alert_id}: {a.scenario} (typology {a.typology}, severity {a.severity})")
-    what = a.explanation.get("scenario")
-    if what:
-        out.print(f"  {what}")
-    out.print(f"subject  {a.subject_kind} {a.subject_id}")
-    out.print(f"score    {a.score:.2f}")
-    if a.first_ts and a.last_ts:
-        out.print(f"period   {a.first_ts:%Y-%m-%d %H:%M} to {a.last_ts:%Y-%m-%d %H:%M} UTC")
-    for title, values in (
-        ("fact", a.explanation.get("facts", {})),
-        ("parameter", a.explanation.get("parameters", {})),
-    ):
-        if values:
-            rows = [[str(k), _value(v)] for k, v in values.items()]
-            out.print(console.table([Column(title, "key"), Column("value", "text")], rows))
-    shown = ", ".join(a.tx_ids[:SHOWN_TX_IDS])
-    more = len(a.tx_ids) - SHOWN_TX_IDS
-    tail = f" … and {more:,} more (--json lists them all)" if more > 0 else ""
-    out.print(f"transactions ({len(a.tx_ids):,}): {shown}{tail}")
 
 
 # --------------------------------------------------------------------------- evaluate

@@ -17,7 +17,13 @@ import click
 
 from counterflow.cases import DecisionStore
 from counterflow.cli.console import Column, console, counting, emit_json, note, table, warn
-from counterflow.cli.context import Group, limit_option, output_option, state, workspace
+from counterflow.cli.context import (
+    ArgumentOrCommandGroup,
+    limit_option,
+    output_option,
+    state,
+    workspace,
+)
 from counterflow.cli.lists_cmd import nothing_imported
 from counterflow.errors import DataError
 from counterflow.io import STDOUT, CsvOptions, TableWriter, is_stdout
@@ -111,51 +117,19 @@ def query_options(command: F) -> F:
     return command
 
 
-class _ScreenGroup(Group):
+class _ScreenGroup(ArgumentOrCommandGroup):
     """``screen NAME`` screens one name, ``screen --input FILE`` a file, and ``screen pairs``
     runs the subcommand: the first argument that is not an option (nor an option's value)
     decides. After ``--`` it is always a NAME."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args and not ctx.resilient_parsing:
-            click.echo(ctx.get_help(), color=ctx.color)
-            ctx.exit()
-        first, escaped = self._first_argument(ctx, args)
-        if first is not None and not escaped and args[first] in self.commands:
-            # the group's options before the subcommand, then the subcommand with the rest
-            rest = super().parse_args(ctx, args)
-            ctx.params["name"] = None
-            return rest
-        ctx.allow_interspersed_args = True  # NAME and the options in any order
-        rest = click.Command.parse_args(self, ctx, args)
-        if len(rest) > 1:
-            ctx.fail(
-                f"one NAME at a time; quote a name with spaces: {' '.join(rest)!r} "
-                "(a file of names: --input FILE)"
-            )
-        ctx.params["name"] = rest[0] if rest else None
-        ctx.args = []
-        return []
+    argument = "name"
+    help_when_empty = True
 
-    def _first_argument(self, ctx: click.Context, args: list[str]) -> tuple[int | None, bool]:
-        """The index of the first argument that is neither an option nor an option's value,
-        and whether it came after ``--``."""
-        takes_value = {
-            opt
-            for param in self.get_params(ctx)
-            if isinstance(param, click.Option) and not param.is_flag and not param.count
-            for opt in (*param.opts, *param.secondary_opts)
-        }
-        i = 0
-        while i < len(args):
-            token = args[i]
-            if token == "--":
-                return (i + 1 if i + 1 < len(args) else None), True
-            if token.startswith("-") and token != "-":
-                i += 2 if token in takes_value else 1
-                continue
-            return i, False
-        return None, False
+    def too_many(self, ctx: click.Context, rest: list[str]) -> None:
+        ctx.fail(
+            f"one NAME at a time; quote a name with spaces: {' '.join(rest)!r} "
+            "(a file of names: --input FILE)"
+        )
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         prog = ctx.command_path

@@ -5,10 +5,12 @@ unknown parameter, a value of the wrong type or out of range are all listed in o
 :class:`~counterflow.monitoring.params.ParameterError` (a ``ConfigError``). Then each
 scenario's expression is executed, its rows become alerts with an explanation (the facts that
 crossed thresholds and the parameters used) and the first and last time of the transactions
-involved, and the scenario's previous alerts for the dataset are replaced, all in one
-transaction per scenario. A query that fails in the engine (out of memory, say) stops the run
-with an :class:`~counterflow.engines.EngineError` naming the scenario; the scenarios before it
-keep their stored alerts.
+involved, and they are merged into the scenario's stored alerts for the dataset (ids that stay,
+new and changed alerts marked, alerts a case or a dismissal refers to never deleted: see
+:mod:`counterflow.cases.alerts`), all in one transaction per scenario. A query that fails in
+the engine (out of memory, say) stops the run with an
+:class:`~counterflow.engines.EngineError` naming the scenario; the scenarios before it keep
+their stored alerts.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import duckdb
 import pyarrow as pa
 
 from counterflow.cases.alerts import alert_id, replace_alerts
+from counterflow.cases.dispositions import referenced_alerts
 from counterflow.engines import ENGINE_FAILURES, DatasetTables, EngineError, open_dataset
 from counterflow.engines.duckdb import engine_error
 from counterflow.errors import DataError
@@ -58,6 +61,12 @@ class ScenarioRun:
     seconds: float
     #: why the scenario did not run, when it did not
     skipped: str | None = None
+    #: alerts raised for the first time, and alerts whose transactions or score changed
+    new: int = 0
+    changed: int = 0
+    #: alerts no longer raised: kept as retired (a case or a dismissal refers to them), dropped
+    retired: int = 0
+    dropped: int = 0
 
 
 @dataclass
@@ -68,6 +77,14 @@ class RunReport:
     @property
     def alerts(self) -> int:
         return sum(r.alerts for r in self.runs)
+
+    @property
+    def new(self) -> int:
+        return sum(r.new for r in self.runs)
+
+    @property
+    def changed(self) -> int:
+        return sum(r.changed for r in self.runs)
 
 
 def run_scenarios(
@@ -86,6 +103,7 @@ def run_scenarios(
     scenario runs is an :class:`EngineError` naming it."""
     plan = check_run(scenarios, params)
     report = RunReport(dataset)
+    keep = referenced_alerts(workspace.settings)
     with open_dataset(workspace, dataset, read_only=False) as (tables, conn):
         for scenario, values in plan:
             if progress:
@@ -107,7 +125,7 @@ def run_scenarios(
             seconds = time.perf_counter() - started
             what = f"storing the alerts of scenario {scenario.id!r} on dataset {dataset!r}"
             with transaction(conn, what):
-                replace_alerts(conn, dataset, scenario.id, alerts)
+                merged = replace_alerts(conn, dataset, scenario.id, alerts, keep)
                 conn.execute(
                     "INSERT INTO monitor_runs VALUES (?, ?, ?, ?, ?, ?)",
                     [
@@ -119,7 +137,17 @@ def run_scenarios(
                         datetime.now(UTC).replace(tzinfo=None),
                     ],
                 )
-            report.runs.append(ScenarioRun(scenario.id, alerts.num_rows, seconds))
+            report.runs.append(
+                ScenarioRun(
+                    scenario.id,
+                    alerts.num_rows,
+                    seconds,
+                    new=merged.new,
+                    changed=merged.changed,
+                    retired=merged.retired,
+                    dropped=merged.dropped,
+                )
+            )
     return report
 
 
@@ -185,7 +213,7 @@ def _alerts(
     tables: DatasetTables,
     conn: duckdb.DuckDBPyConnection,
 ) -> pa.Table:
-    rows = result.to_pylist()
+    rows = _one_per_subject(result.to_pylist())
     spans = _spans(conn, dataset, {t for row in rows for t in row["tx_ids"] or ()})
     facts_of = [c for c in result.column_names if c not in ALERT_COLUMNS]
     out: dict[str, list[Any]] = {name: [] for name in ALERTS.names}
@@ -199,7 +227,7 @@ def _alerts(
             "parameters": dict(values),
             "transactions": len(tx_ids),
         }
-        out["alert_id"].append(alert_id(dataset, scenario.id, subject, tx_ids))
+        out["alert_id"].append(alert_id(dataset, scenario.id, subject))
         out["scenario"].append(scenario.id)
         out["typology"].append(scenario.typology)
         out["severity"].append(scenario.severity)
@@ -211,6 +239,24 @@ def _alerts(
         out["first_ts"].append(min(times) if times else None)
         out["last_ts"].append(max(times) if times else None)
     return pa.table(out, schema=ALERTS)
+
+
+def _one_per_subject(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per subject: an alert is a scenario's finding about a subject, so rows a
+    scenario raises about the same subject merge (their transactions united, the facts and
+    score of the highest-scoring row)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        subject = str(row["subject_id"])
+        held = merged.get(subject)
+        if held is None:
+            merged[subject] = dict(row)
+            continue
+        tx_ids = {*(held["tx_ids"] or ()), *(row["tx_ids"] or ())}
+        if float(row["score"] or 0.0) > float(held["score"] or 0.0):
+            merged[subject] = dict(row)
+        merged[subject]["tx_ids"] = sorted(str(t) for t in tx_ids)
+    return list(merged.values())
 
 
 def _spans(conn: duckdb.DuckDBPyConnection, dataset: str, tx_ids: set[str]) -> dict[str, Any]:
