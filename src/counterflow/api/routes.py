@@ -33,6 +33,7 @@ from counterflow.api.models import (
 from counterflow.api.security import ScreenCaller, ServiceDep, audit
 from counterflow.api.state import ScreenerState
 from counterflow.cases import Clearance
+from counterflow.cases.hits import MAX_AUDITED_NAME, REQUEST_ID_HEADER, new_request_id
 from counterflow.errors import DataError, NotFoundError
 from counterflow.lists.formats.ftm import entity_to_ftm
 from counterflow.model import Entity
@@ -139,6 +140,8 @@ async def match(
     excluded = set(exclude_entity_ids or ())
     queries = {key: _query(key, example) for key, example in body.queries.items()}
 
+    names: dict[tuple[str, str], str] = {}  # (query key, entity id): the name that matched
+
     def screen_all() -> dict[str, EntityMatches]:
         svc.decisions.refresh()
         responses: dict[str, EntityMatches] = {}
@@ -153,6 +156,7 @@ async def match(
                     continue
                 hit.threshold = threshold  # "match" is judged at the caller's threshold
                 results.append(_scored(hit, svc.decisions.lookup(fingerprint, hit.entity)))
+                names[(key, hit.entity.id)] = hit.matched_name
             results = results[:limit]
             example = body.queries[key]
             responses[key] = EntityMatches(
@@ -167,10 +171,12 @@ async def match(
     # on the event loop: the record's fsync holds it for about 0.2 ms, and a worker thread
     # measured worse (bench/service: 373 against 454 requests/s at concurrency 8), because the
     # thread then waits for the busy loop to let go of the GIL
+    request_id = new_request_id()
     audit(
         request,
         "match",
         caller,
+        request_id=request_id,
         dataset=dataset,
         editions=editions,
         params={
@@ -182,9 +188,11 @@ async def match(
         queries={
             k: {"schema": q.schema_, "properties": q.properties} for k, q in body.queries.items()
         },
-        results={key: _audited(r.results) for key, r in responses.items()},
+        results={key: _audited(r.results, names, key) for key, r in responses.items()},
     )
-    return _json(EntityMatchResponse(responses=responses, limit=limit, editions=editions))
+    answer = _json(EntityMatchResponse(responses=responses, limit=limit, editions=editions))
+    answer.headers[REQUEST_ID_HEADER] = request_id
+    return answer
 
 
 async def _compute(work: Callable[[], T], queries: int) -> T:
@@ -214,17 +222,29 @@ def _query(key: str, example: EntityExample) -> ScreeningQuery:
         raise HTTPException(400, f"query {key!r} cannot be screened") from exc
 
 
-def _audited(results: list[ScoredEntityResponse]) -> list[dict[str, Any]]:
-    """What the audit trail keeps of each result: enough to know what the caller was told."""
-    return [
-        {
+def _audited(
+    results: list[ScoredEntityResponse],
+    names: dict[tuple[str, str], str] | None = None,
+    key: str = "",
+) -> list[dict[str, Any]]:
+    """What the audit trail keeps of each result: enough to know what the caller was told and
+    to escalate the hit into a case later (:mod:`counterflow.cases.hits`): the entry, its
+    list, its caption and the name that matched (each at most :data:`MAX_AUDITED_NAME`
+    characters)."""
+    out = []
+    for r in results:
+        item: dict[str, Any] = {
             "id": r.id,
             "score": round(r.score, 4),
             "match": r.match,
             "decision": r.decision.decision_id if r.decision else None,
+            "list": r.datasets[0] if r.datasets else None,
+            "caption": r.caption[:MAX_AUDITED_NAME],
         }
-        for r in results
-    ]
+        if names is not None and (key, r.id) in names:
+            item["matched_name"] = names[(key, r.id)][:MAX_AUDITED_NAME]
+        out.append(item)
+    return out
 
 
 @router.get(

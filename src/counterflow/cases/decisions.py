@@ -8,6 +8,10 @@ the entry (a new alias, a new date of birth), the fingerprint no longer matches 
 raised again, with the old decision shown for context. Any other change to the query (another
 spelling, a date of birth added) makes it a different query.
 
+A hit escalated into a case instead (:mod:`counterflow.cases.hits`) is recorded as an
+``escalated`` decision whose reason names the case: it is kept and listed beside the clearings
+but never bears on how the hit is reported, and it leaves a clearing of the same hit in force.
+
 Decisions are JSON lines in ``<home>/decisions.jsonl``, appended under a file lock, never
 rewritten; a revocation is a later line. The file holds customers' names, so it is created
 ``0600``. Every service worker keeps the file's contents in memory
@@ -39,6 +43,9 @@ MAX_REASON = 2000
 class Status(StrEnum):
     CLEARED = "cleared"
     REVOKED = "revoked"
+    #: the hit was escalated into a case (its reason names the case): recorded for the
+    #: history of the (query, entity) pair, it never suppresses the hit
+    ESCALATED = "escalated"
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,39 @@ class DecisionStore:
         self._append(decision.to_json())
         return decision
 
+    def escalate(
+        self,
+        query: Query,
+        entity: Entity,
+        *,
+        edition: str,
+        analyst: str,
+        actor: str,
+        case_id: str,
+    ) -> Decision:
+        """Record that this query's hit on this entity was escalated into case ``case_id``.
+
+        Unlike a clearing it does not change how the hit is reported: the hit stays raised
+        (and a clearing in force on the same pair stays in force)."""
+        analyst = " ".join(analyst.split())
+        if not analyst or len(analyst) > 200:
+            raise ConfigError("a decision needs the analyst's name (1-200 characters)")
+        decision = Decision(
+            decision_id=f"d-{secrets.token_hex(6)}",
+            time=now_utc(),
+            status=Status.ESCALATED,
+            analyst=analyst,
+            actor=actor,
+            reason=f"escalated to case {case_id}",
+            entity_id=entity.id,
+            entity_fingerprint=entity.fingerprint(),
+            edition=edition,
+            query_fingerprint=query.fingerprint(),
+            query=query.describe(),
+        )
+        self._append(decision.to_json())
+        return decision
+
     def revoke(self, decision_id: str, *, analyst: str, actor: str, reason: str) -> Decision:
         """Withdraw a decision: the hit is raised again from now on."""
         current = self.get(decision_id)
@@ -188,11 +228,14 @@ class DecisionStore:
                     **{**asdict(old), "status": Status.REVOKED, "revoked": row["time"]}
                 )
                 self._by_id[old.decision_id] = revoked
-                self._by_hit.pop((old.query_fingerprint, old.entity_id), None)
+                pair = (old.query_fingerprint, old.entity_id)
+                if self._by_hit.get(pair) is old:  # not a later decision on the same hit
+                    del self._by_hit[pair]
             else:
                 decision = Decision(**{**row, "status": Status(row["status"])})
                 self._by_id[decision.decision_id] = decision
-                self._by_hit[(decision.query_fingerprint, decision.entity_id)] = decision
+                if decision.status is Status.CLEARED:  # only a clearing bears on the hit
+                    self._by_hit[(decision.query_fingerprint, decision.entity_id)] = decision
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(
                 f"unreadable decision ({exc})", path=self.path, location=f"line {number}"
