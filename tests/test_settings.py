@@ -111,3 +111,18 @@ def test_case_sla_days_are_read_checked_and_handed_on(tmp_path: Path) -> None:
     assert "priority 'Low Risk' is not a short lower-case name" in str(caught.value)
     with pytest.raises(ConfigError, match="at least one priority"):
         Settings.defaults(tmp_path).with_(case_sla_days={})
+
+
+def test_fiu_profile_is_read_and_handed_on(tmp_path: Path) -> None:
+    assert Settings.defaults(tmp_path).fiu_profile is None
+    assert Settings.from_env({"COUNTERFLOW_FIU_PROFILE": "  "}).fiu_profile is None
+    env = {"COUNTERFLOW_HOME": str(tmp_path), "COUNTERFLOW_FIU_PROFILE": "/srv/fiu.toml"}
+    settings = Settings.from_env(env)
+    assert settings.fiu_profile == Path("/srv/fiu.toml")
+    assert settings.to_env()["COUNTERFLOW_FIU_PROFILE"] == "/srv/fiu.toml"
+    assert Settings.from_env(settings.to_env()) == settings
+    assert "COUNTERFLOW_FIU_PROFILE" not in Settings.defaults(tmp_path).to_env()
+    flagged = Settings.from_env(env, fiu_profile=tmp_path / "other.toml")
+    assert flagged.fiu_profile == tmp_path / "other.toml"
+    with pytest.raises(ConfigError, match="COUNTERFLOW_FIU_PROFILE is not a file path"):
+        Settings.defaults(tmp_path).with_(fiu_profile=Path("fiu\x00.toml"))

@@ -31,6 +31,7 @@ AUDIT_ENV = "COUNTERFLOW_AUDIT"
 MAX_BODY_ENV = "COUNTERFLOW_MAX_BODY_BYTES"
 CASES_URL_ENV = "COUNTERFLOW_CASES_URL"
 CASE_SLA_ENV = "COUNTERFLOW_CASE_SLA_DAYS"
+FIU_PROFILE_ENV = "COUNTERFLOW_FIU_PROFILE"
 LIST_URL_PREFIX = "COUNTERFLOW_LIST_URL_"
 
 #: DuckDB's working memory for monitoring; beyond it, joins and sorts spill to ``<home>/tmp``.
@@ -77,9 +78,14 @@ class Settings:
     cases_url: str | None = None
     #: priority -> days from a case's opening to its due date (``high=2,medium=10,low=30``)
     case_sla_days: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_CASE_SLA_DAYS))
+    #: the service: the FIU profile (TOML) goAML reports are written under
+    #: (``GET /cases/{id}/goaml``); None: the service writes none
+    fiu_profile: Path | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "home", Path(self.home).expanduser())
+        if self.fiu_profile is not None:
+            object.__setattr__(self, "fiu_profile", Path(self.fiu_profile).expanduser())
         object.__setattr__(self, "list_urls", MappingProxyType(dict(self.list_urls)))
         object.__setattr__(self, "case_sla_days", MappingProxyType(dict(self.case_sla_days)))
         problems = self.problems()
@@ -104,6 +110,10 @@ class Settings:
                 + (f" (scheme {scheme!r})" if scheme and len(scheme) <= 40 else "")
             )
         found.extend(_sla_problems(self.case_sla_days))
+        if self.fiu_profile is not None and (
+            not str(self.fiu_profile).strip() or "\x00" in str(self.fiu_profile)
+        ):
+            found.append(f"{FIU_PROFILE_ENV} is not a file path")
         return found
 
     @classmethod
@@ -125,6 +135,8 @@ class Settings:
             values["memory_limit"] = env[MEMORY_LIMIT_ENV]
         if env.get(CASES_URL_ENV, "").strip():
             values["cases_url"] = env[CASES_URL_ENV].strip()
+        if env.get(FIU_PROFILE_ENV, "").strip():
+            values["fiu_profile"] = Path(env[FIU_PROFILE_ENV].strip())
         _number(env, RELOAD_ENV, float, "reload_seconds", values, problems)
         _number(env, MAX_BODY_ENV, int, "max_body_bytes", values, problems)
         _flag(env, OPEN_MODE_ENV, "open_mode", values, problems)
@@ -154,6 +166,8 @@ class Settings:
         }
         if self.cases_url is not None:
             env[CASES_URL_ENV] = self.cases_url
+        if self.fiu_profile is not None:
+            env[FIU_PROFILE_ENV] = str(self.fiu_profile)
         env[CASE_SLA_ENV] = ",".join(f"{k}={v}" for k, v in self.case_sla_days.items())
         for list_id, url in self.list_urls.items():
             env[LIST_URL_PREFIX + list_id.upper().replace("-", "_")] = url

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from pathlib import Path
 
 import click
 
@@ -52,6 +53,13 @@ from counterflow.settings import DEFAULT_MAX_BODY_BYTES
     help="The largest request body read; larger requests get 413. Default: "
     f"$COUNTERFLOW_MAX_BODY_BYTES, else {DEFAULT_MAX_BODY_BYTES:,} (4 MiB).",
 )
+@click.option(
+    "--fiu-profile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="The FIU profile (TOML) goAML reports are written under (GET /cases/{id}/goaml). "
+    "Default: $COUNTERFLOW_FIU_PROFILE, else none (the service writes no goAML).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -62,6 +70,7 @@ def serve(
     no_audit: bool,
     reload_seconds: float | None,
     max_body_bytes: int | None,
+    fiu_profile: Path | None,
 ) -> None:
     """Serve the yente-compatible screening API (POST /match/{dataset}, /docs for the rest).
 
@@ -91,7 +100,15 @@ def serve(
         audit=not no_audit,
         reload_seconds=ws.settings.reload_seconds if reload_seconds is None else reload_seconds,
         max_body_bytes=ws.settings.max_body_bytes if max_body_bytes is None else max_body_bytes,
+        fiu_profile=(fiu_profile or ws.settings.fiu_profile),
     )
+    if settings.fiu_profile is not None:
+        from counterflow.reporting import load_profile
+
+        # checked now (its codes against its XSD), not at the first goAML request; the workers
+        # get its absolute path
+        profile = load_profile(settings.fiu_profile)
+        settings = settings.with_(fiu_profile=profile.path.resolve())
     if settings.open_mode and not _is_loopback(host):
         raise click.UsageError(
             f"--open serves without API keys, so it listens on loopback only, not {host!r}"
@@ -107,6 +124,8 @@ def serve(
         warn("*** OPEN MODE: no API keys are checked. For a local trial only. ***")
     if not settings.audit:
         warn("*** AUDIT TRAIL OFF: requests are not recorded. ***")
+    if settings.fiu_profile is not None:
+        note(f"goAML reports under the FIU profile {settings.fiu_profile}")
     note(f"Serving {ws.home} on http://{host}:{port} (OpenAPI at /docs)")
     server.run(host, port, workers)
 

@@ -39,6 +39,7 @@ from counterflow.reporting.profile import FiuProfile, ReportingPerson
 
 if TYPE_CHECKING:  # the case store (SQLAlchemy) is not loaded to write a report
     from counterflow.cases.lifecycle import CaseView
+    from counterflow.workspace import Workspace
 
 #: the action reported when the approval carries no comment
 ACTION = "Case {case} approved for reporting to the FIU by {reviewer} (four-eyes review)."
@@ -55,6 +56,32 @@ def split_name(name: str) -> tuple[str, str]:
     if len(parts) == 1:
         return parts[0], parts[0]
     return parts[0], " ".join(parts[1:])
+
+
+def base_currency(workspace: Workspace, view: CaseView) -> tuple[str, str | None]:
+    """The currency of the case's frozen rows' ``base_amount``: their dataset's base currency
+    in the workspace (read-only; a workspace that does not exist is not created), with None;
+    or USD (the default) with a note saying so, when a dataset is no longer there or the
+    workspace cannot be read. A case without transactions: USD, no note."""
+    import duckdb
+
+    from counterflow.errors import CounterflowError
+    from counterflow.transactions.store import find_dataset
+
+    datasets = sorted({e.dataset for e in view.evidence if e.kind == "transaction" and e.dataset})
+    if not datasets:
+        return "USD", None
+    try:
+        with workspace.connect(read_only=True) as conn:
+            found = [find_dataset(conn, d) for d in datasets]
+    except (CounterflowError, duckdb.Error):  # no workspace, or one locked by a writer
+        found = []
+    bases = {f.base_currency for f in found if f is not None}
+    if len(bases) == 1 and len(found) == len(datasets) and None not in found:
+        return bases.pop(), None
+    return "USD", (
+        f"The base currency of {', '.join(datasets)} is not in the workspace: taken as USD."
+    )
 
 
 def report_from_case(
