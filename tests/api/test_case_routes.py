@@ -323,3 +323,62 @@ def test_an_analyst_key_is_needed_for_alerts(world: World) -> None:
     _, screen = KeyStore(world.home).create("gateway", Role.SCREEN)
     refused = world.client.get("/alerts", headers=_auth(screen))
     assert refused.status_code == 403 and "this needs analyst" in refused.json()["detail"]
+
+
+def test_alerts_are_dismissed_and_reopened_as_a_user(world: World) -> None:
+    client, analyst = world.client, world.analyst
+    listed = client.get("/alerts", params={"status": "open", "limit": 1000}, headers=analyst)
+    target = listed.json()["alerts"][-1]
+    alert_id = target["alert_id"]
+    assert target["new"] is True and target["dismissal"] is None and target["raised_first"]
+
+    dismissed = client.post(
+        f"/alerts/{alert_id}/dismiss", json={"reason": "a known client"}, headers=analyst
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    body = dismissed.json()
+    assert body["status"] == "dismissed" and body["dismissal"]["by"] == "Rania"
+    assert body["dismissal"]["reason"] == "a known client"
+    assert _records(world.home)[-1]["action"] == "alert dismiss"
+    again = client.post(f"/alerts/{alert_id}/dismiss", json={"reason": "x"}, headers=analyst)
+    assert again.status_code == 409 and "dismissed already" in again.json()["detail"]
+    shown = client.get(f"/alerts/{alert_id}", headers=analyst).json()
+    assert shown["status"] == "dismissed"
+    only = client.get("/alerts", params={"status": "dismissed"}, headers=analyst).json()
+    assert [a["alert_id"] for a in only["alerts"]] == [alert_id]
+    still_open = client.get("/alerts", params={"status": "open", "limit": 1000}, headers=analyst)
+    assert alert_id not in {a["alert_id"] for a in still_open.json()["alerts"]}
+
+    service = client.post(f"/alerts/{alert_id}/reopen", json={"reason": "x"}, headers=world.service)
+    assert service.status_code == 403 and "acts as no user" in service.json()["detail"]
+    reopened = client.post(
+        f"/alerts/{alert_id}/reopen", json={"reason": "new deposits"}, headers=analyst
+    )
+    assert reopened.status_code == 200 and reopened.json()["status"] == "open"
+
+    in_case = _open(world, alerts=[alert_id])["id"]
+    refused = client.post(f"/alerts/{alert_id}/dismiss", json={"reason": "x"}, headers=analyst)
+    assert refused.status_code == 409 and f"evidence in case {in_case}" in refused.json()["detail"]
+    unknown = client.post(
+        "/alerts/A-0000000000000000/dismiss", json={"reason": "x"}, headers=analyst
+    )
+    assert (
+        unknown.status_code == 404 and "no alert 'A-0000000000000000'" in unknown.json()["detail"]
+    )
+    empty = client.post(f"/alerts/{alert_id}/dismiss", json={"reason": ""}, headers=analyst)
+    assert empty.status_code == 422
+
+
+def test_cases_are_listed_a_page_at_a_time(world: World) -> None:
+    client, analyst = world.client, world.analyst
+    for _ in range(3):
+        _open(world)
+    every = client.get("/cases", params={"limit": 1000}, headers=analyst).json()
+    assert every["more"] is False and len(every["cases"]) >= 3
+    ids = [c["id"] for c in every["cases"]]
+    first = client.get("/cases", params={"limit": 2}, headers=analyst).json()
+    assert [c["id"] for c in first["cases"]] == ids[:2] and first["more"] is True
+    second = client.get("/cases", params={"limit": 2, "offset": 2}, headers=analyst).json()
+    assert [c["id"] for c in second["cases"]] == ids[2:4] and second["offset"] == 2
+    too_many = client.get("/cases", params={"limit": 1001}, headers=analyst)
+    assert too_many.status_code == 422

@@ -15,12 +15,14 @@ case's id and what was done (the guard records refusals and errors).
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from starlette.responses import Response as StarletteResponse
 
 from counterflow.api.keys import Principal
@@ -38,15 +40,26 @@ from counterflow.api.models import (
     ProposeRequest,
     ReasonRequest,
 )
-from counterflow.api.problems import error_response, public_message
+from counterflow.api.problems import cite, error_response, problem, public_message
 from counterflow.api.security import AnalystCaller, ReviewerCaller, ServiceDep, audit
 from counterflow.api.state import Service
-from counterflow.cases import lifecycle
+from counterflow.cases import AuditLog, lifecycle
 from counterflow.cases.db import CaseStore, as_utc
+from counterflow.cases.hits import expand_hits, record_escalations
 from counterflow.cases.lifecycle import Case
-from counterflow.errors import ConfigError, ConflictError, CounterflowError, PermissionDeniedError
+from counterflow.errors import (
+    ConfigError,
+    ConflictError,
+    CounterflowError,
+    DataError,
+    PermissionDeniedError,
+)
 
+log = logging.getLogger("counterflow.api")
 router = APIRouter(tags=["cases"])
+
+#: the most cases one ``GET /cases`` answers with
+MAX_CASES = 1000
 
 CaseId = Annotated[str, Path(max_length=40, examples=["C-000001"])]
 IfMatch = Annotated[
@@ -101,7 +114,7 @@ def case_stores(request: Request, svc: Service) -> _Stores:
     return found
 
 
-def _user(caller: Principal) -> str:
+def user_of(caller: Principal) -> str:
     """The user a caller works cases as; a service key (or open mode) is nobody."""
     if caller.user is None:
         raise PermissionDeniedError(
@@ -151,7 +164,7 @@ def _write(
 ) -> CaseOut | StarletteResponse:
     """Make ``change`` as the caller's user, audit it, and answer with the case; a conflict
     is answered with the case's current version in the ``ETag``."""
-    user = _user(caller)
+    user = user_of(caller)
     store = case_stores(request, svc).write()
     try:
         case = change(store, user)
@@ -182,19 +195,29 @@ def list_cases(
     overdue: Annotated[
         bool, Query(description="Only cases past their due date and not finished.")
     ] = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_CASES)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> CaseList:
-    """Cases, earliest due first."""
+    """Cases, earliest due first, a page at a time (``more``: another page follows)."""
     cases = lifecycle.list_cases(
-        case_stores(request, svc).read(), status=status, assignee=assignee, overdue=overdue
+        case_stores(request, svc).read(),
+        status=status,
+        assignee=assignee,
+        overdue=overdue,
+        limit=limit + 1,  # one more than asked: whether another page follows
+        offset=offset,
     )
+    more = len(cases) > limit
+    cases = cases[:limit]
     audit(
         request,
         "cases",
         caller,
         filters={"status": status, "assignee": assignee, "overdue": overdue},
         count=len(cases),
+        offset=offset,
     )
-    return CaseList(cases=[_out(c) for c in cases])
+    return CaseList(cases=[_out(c) for c in cases], limit=limit, offset=offset, more=more)
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail)
@@ -248,8 +271,14 @@ def open_case(
     svc: ServiceDep,
 ) -> CaseOut:
     """Open a case from alerts, parties (of ``dataset``) and screening hits, freezing their
-    evidence as the workspace has it now; with none, a manual case."""
-    user = _user(caller)
+    evidence as the workspace has it now; with none, a manual case.
+
+    A hit is given as it is (a ``/match`` result or a batch result row), or as
+    ``{"audit": REQUEST_ID, "entity_id": ID}``: the hit on that entry in the audited ``/match``
+    answer ``REQUEST_ID`` (its ``X-Request-Id``), rebuilt from the audit trail. Each hit whose
+    query is known gets an ``escalated`` decision naming the case."""
+    user = user_of(caller)
+    hits = expand_hits(_trail(svc), body.hits)
     case = lifecycle.open_case(
         case_stores(request, svc).write(),
         svc.workspace,
@@ -257,9 +286,12 @@ def open_case(
         title=body.title,
         alerts=body.alerts,
         parties=body.parties,
-        hits=body.hits,
+        hits=hits,
         priority=body.priority,
         dataset=body.dataset,
+    )
+    escalated = record_escalations(
+        svc.workspace, svc.decisions, hits, case.id, analyst=user, actor=caller.actor
     )
     audit(
         request,
@@ -269,7 +301,8 @@ def open_case(
         status=case.status,
         alerts=body.alerts,
         parties=body.parties,
-        hits=len(body.hits),
+        hits=len(hits),
+        escalated=[d.decision_id for d in escalated],
     )
     # under the prefix a proxy serves the app at, if any
     response.headers["Location"] = f"{request.scope.get('root_path', '')}/cases/{case.id}"
@@ -286,9 +319,11 @@ def add_evidence(
     svc: ServiceDep,
     if_match: IfMatch = None,
 ) -> CaseOut | StarletteResponse:
-    """Freeze more evidence into a case being worked (items it has keep their first form)."""
+    """Freeze more evidence into a case being worked (items it has keep their first form);
+    hits as for ``POST /cases``, audited answers' included."""
     expected = _expected(if_match)
-    return _write(
+    hits = expand_hits(_trail(svc), body.hits)
+    answer = _write(
         request,
         response,
         svc,
@@ -302,14 +337,24 @@ def add_evidence(
             user,
             alerts=body.alerts,
             parties=body.parties,
-            hits=body.hits,
+            hits=hits,
             dataset=body.dataset,
             expected_version=expected,
         ),
         alerts=body.alerts,
         parties=body.parties,
-        hits=len(body.hits),
+        hits=len(hits),
     )
+    if isinstance(answer, CaseOut) and caller.user is not None:
+        record_escalations(
+            svc.workspace, svc.decisions, hits, answer.id, analyst=caller.user, actor=caller.actor
+        )
+    return answer
+
+
+def _trail(svc: Service) -> AuditLog:
+    """The audit trail the service writes (read even when ``--no-audit`` writes none)."""
+    return svc.audit if svc.audit is not None else AuditLog.for_home(svc.workspace.home)
 
 
 # ---------------------------------------------------------------------------- working
@@ -468,4 +513,112 @@ def reopen(
         lambda store, user: lifecycle.reopen(
             store, case_id, user, body.reason, expected_version=expected
         ),
+    )
+
+
+# ---------------------------------------------------------------------------- reporting
+
+
+@router.get(
+    "/cases/{case_id}/report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}, "description": "The case report page."}},
+)
+def case_report(
+    case_id: CaseId, request: Request, caller: AnalystCaller, svc: ServiceDep
+) -> HTMLResponse:
+    """The printable case report: one self-contained HTML page (inline CSS and SVG, no script,
+    nothing fetched) with the case's summary, decision trail, history verification, frozen
+    evidence and money flows. ``ETag`` is the case's version."""
+    from counterflow.reporting.case_report import render_case_report
+    from counterflow.reporting.from_case import base_currency
+
+    store = case_stores(request, svc).read()
+    view = lifecycle.get_case(store, case_id)
+    check = lifecycle.verify_history(store, view.case.id)
+    currency, _ = base_currency(svc.workspace, view)
+    html = render_case_report(view, check, base_currency=currency)
+    audit(request, "case report", caller, case=view.case.id, intact=check.ok)
+    return HTMLResponse(
+        html,
+        headers={
+            "ETag": _etag(view.case.version),
+            "Cache-Control": "no-store",
+            # the page needs nothing from anywhere: a browser is told to fetch nothing
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+            "img-src data:; frame-ancestors 'none'",
+            "Content-Disposition": f'inline; filename="{view.case.id}.html"',
+        },
+    )
+
+
+#: what the service says when it was started without an FIU profile
+NO_FIU_PROFILE = (
+    "the server has no FIU profile: start it with --fiu-profile or COUNTERFLOW_FIU_PROFILE"
+)
+
+
+@router.get(
+    "/cases/{case_id}/goaml",
+    response_class=StarletteResponse,
+    responses={
+        200: {"content": {"application/xml": {}}, "description": "The goAML report."},
+        409: {"description": "The case's report decision is not approved."},
+        422: {"description": "The report cannot be made: every problem, listed."},
+        503: {"description": "The server has no usable FIU profile."},
+    },
+)
+def case_goaml(
+    case_id: CaseId, request: Request, caller: AnalystCaller, svc: ServiceDep
+) -> StarletteResponse:
+    """The goAML XML of a case whose ``report`` decision was approved (409 naming the status
+    otherwise), under the FIU profile the server was started with, validated against the
+    profile's XSD; 422 listing every problem when the case's evidence cannot make a valid
+    report. Nothing in the case changes (the filing is recorded as a case step)."""
+    from counterflow.reporting import build_report, load_profile, report_from_case
+    from counterflow.reporting.from_case import base_currency
+
+    view = lifecycle.get_case(case_stores(request, svc).read(), case_id)
+    path = svc.settings.fiu_profile
+    if path is None:
+        return error_response(request, 503, NO_FIU_PROFILE)
+    try:
+        profile = load_profile(path)
+    except CounterflowError as exc:  # names the server's files: for the log only
+        log.error("the FIU profile %s cannot be used: %s", path, exc)
+        return error_response(
+            request, 503, "the server's FIU profile cannot be used; the service log says why"
+        )
+    currency, _ = base_currency(svc.workspace, view)
+    try:
+        report = report_from_case(view, profile, base_currency=currency)
+        xml = build_report(report, profile)
+    except DataError as exc:
+        if exc.path:  # a file of the server's
+            raise
+        lines = str(exc).splitlines()
+        listed = [line.strip()[2:] for line in lines[1:] if line.strip().startswith("- ")]
+        return error_response(
+            request,
+            422,
+            [
+                problem(("case", view.case.id), lines[0].rstrip(":"), "goaml_report"),
+                *cite([{"loc": ("case", view.case.id), "msg": p, "type": "goaml"} for p in listed]),
+            ],
+        )
+    audit(
+        request,
+        "case goaml",
+        caller,
+        case=view.case.id,
+        transactions=len(report.transactions),
+        bytes=len(xml),
+    )
+    return StarletteResponse(
+        xml,
+        media_type="application/xml",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="goaml-{view.case.id}.xml"',
+        },
     )

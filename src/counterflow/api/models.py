@@ -225,7 +225,7 @@ class CaseEvidenceRequest(RequestBody):
     hits, as the workspace has them now."""
 
     alerts: Annotated[list[EvidenceId], Field(max_length=MAX_EVIDENCE_IDS)] = Field(
-        default=[], examples=[["A-16ef588559cab550"]]
+        default=[], examples=[["A-fd832028881b30c3"]]
     )
     parties: Annotated[list[EvidenceId], Field(max_length=MAX_EVIDENCE_IDS)] = []
     hits: Annotated[list[Hit], Field(max_length=MAX_EVIDENCE_IDS)] = Field(
@@ -286,7 +286,13 @@ class CaseOut(BaseModel):
 
 
 class CaseList(BaseModel):
+    """A page of cases: ``limit`` at most, after ``offset``; ``more`` when another page
+    follows (ask again with ``offset`` + ``limit``)."""
+
     cases: list[CaseOut]
+    limit: int
+    offset: int
+    more: bool
 
 
 class EvidenceOut(BaseModel):
@@ -319,9 +325,21 @@ class CaseDetail(CaseOut):
     events: list[EventOut]
 
 
+class DismissalOut(BaseModel):
+    """A standing dismissal: who, when, why, and the alert's size and score then."""
+
+    by: str
+    at: str
+    reason: str
+    transactions: int
+    score: float
+
+
 class AlertOut(BaseModel):
-    """A stored alert: what a scenario raised, about whom, on which transactions and why;
-    ``cases`` are the cases whose evidence holds it (``status``: ``in-case``, else ``open``)."""
+    """A stored alert: what a scenario raised, about whom, on which transactions and why, and
+    what became of it: ``in-case`` (``cases`` holds it), ``dismissed`` (``dismissal``), else
+    ``open`` (``new`` when its scenario's last run raised it first; ``changes`` how the run
+    that last changed it did; ``changed_since_dismissal`` when a changed alert reopened)."""
 
     alert_id: str
     dataset: str
@@ -335,8 +353,16 @@ class AlertOut(BaseModel):
     last: str | None
     transactions: list[str]
     explanation: Any
-    status: Literal["open", "in-case"]
+    status: Literal["open", "in-case", "dismissed"]
     cases: list[str]
+    new: bool
+    raised_first: str | None
+    raised_last: str | None
+    changed: str | None
+    changes: dict[str, Any] | None
+    retired: str | None
+    dismissal: DismissalOut | None
+    changed_since_dismissal: dict[str, Any] | None
 
 
 class AlertList(BaseModel):

@@ -45,8 +45,8 @@ from counterflow.cases.db import (
 )
 from counterflow.cases.evidence import Item, canonical_text, freeze
 from counterflow.cases.policy import Action, check, check_approval
-from counterflow.cases.users import UserRow, _row
-from counterflow.errors import ConfigError, ConflictError, NotFoundError, PermissionDeniedError
+from counterflow.cases.users import UserRow, _row, acting_row
+from counterflow.errors import ConfigError, ConflictError, NotFoundError
 from counterflow.workspace import Workspace
 
 DECISIONS = ("report", "no-report")
@@ -218,9 +218,12 @@ def list_cases(
     assignee: str | None = None,
     overdue: bool = False,
     now: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Case]:
     """Cases, earliest due first; of one ``status``, one ``assignee``, or ``overdue`` only (past
-    their due date at ``now`` and neither reported nor closed)."""
+    their due date at ``now`` and neither reported nor closed); ``limit`` of them at most,
+    after skipping ``offset``."""
     if status is not None and status not in CASE_STATUSES:
         raise ConfigError(f"no case status {status!r}: the statuses are {', '.join(CASE_STATUSES)}")
     if store.empty:
@@ -236,6 +239,10 @@ def list_cases(
             query = query.where(CaseRow.assignee_id == user.id)
         if overdue:
             query = query.where(CaseRow.due_at < (now or utcnow()), CaseRow.status.not_in(FINISHED))
+        if offset:
+            query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
         names = _names(session)
         return [_case(row, names) for row in session.scalars(query)]
 
@@ -319,18 +326,18 @@ def open_case(
     """Open a case, freezing the evidence of ``alerts`` (ids), ``parties`` (ids in
     ``dataset``) and screening ``hits`` from the workspace as it is now; with none, a manual
     case (a tip-off). Its due date is ``priority``'s days (``case_sla_days``) from now."""
-    title = _text(title, "a case's title", MAX_TITLE)
+    title = checked_text(title, "a case's title", MAX_TITLE)
     sla = workspace.settings.case_sla_days
     if priority not in sla:
         raise ConfigError(f"no priority {priority!r}: the priorities are {', '.join(sla)}")
     with store.session() as session:
-        _actor(store, session, actor, Action.OPEN)  # refused before any work is done
+        acting_row(store, session, actor, Action.OPEN)  # refused before any work is done
     items = freeze(workspace, alerts=alerts, parties=parties, hits=hits, dataset=dataset)
     datasets = {i.dataset for i in items if i.dataset is not None} | (
         {dataset} if dataset else set()
     )
     with store.session() as session:
-        user = _actor(store, session, actor, Action.OPEN)
+        user = acting_row(store, session, actor, Action.OPEN)
         now = utcnow()
         row = CaseRow(
             title=title,
@@ -380,7 +387,7 @@ def add_evidence(
     has already keep their first frozen form."""
     _exists(store, case_id)
     with store.session() as session:
-        _actor(store, session, actor, Action.WORK)
+        acting_row(store, session, actor, Action.WORK)
         row = _case_row(store, session, case_id)
         _allowed(row, "add evidence to", ("new", "investigating"))
     dataset = dataset or row.dataset
@@ -436,7 +443,7 @@ def comment(
     store: CaseStore, case_id: str, actor: str, text: str, *, expected_version: int | None = None
 ) -> Case:
     """Add a comment to the case's history (in any status)."""
-    text = _text(text, "a comment", MAX_TEXT)
+    text = checked_text(text, "a comment", MAX_TEXT)
     with store.session() as session:
         row, user = _begin(store, session, case_id, actor, Action.WORK, expected_version)
         _append(session, row, user, "comment", {"text": text})
@@ -455,7 +462,7 @@ def propose(
     """Propose ``report`` or ``no-report``, with the reason, for a reviewer to approve."""
     if decision not in DECISIONS:
         raise ConfigError(f"no decision {decision!r}: a proposal is 'report' or 'no-report'")
-    reason = _text(reason, "a proposal's reason", MAX_TEXT)
+    reason = checked_text(reason, "a proposal's reason", MAX_TEXT)
     with store.session() as session:
         row, user = _begin(store, session, case_id, actor, Action.PROPOSE, expected_version)
         _allowed(row, "propose a decision on", ("new", "investigating"))
@@ -475,7 +482,7 @@ def approve(
 ) -> Case:
     """Approve the case's proposal: refused, naming the four-eyes rule, to its proposer and to
     everyone who was ever the case's assignee."""
-    note = _text(comment, "an approval's comment", MAX_TEXT) if comment else None
+    note = checked_text(comment, "an approval's comment", MAX_TEXT) if comment else None
     with store.session() as session:
         row, user = _begin(store, session, case_id, actor, Action.APPROVE, expected_version)
         _allowed(row, "approve", ("proposed",))
@@ -503,7 +510,7 @@ def return_case(
     store: CaseStore, case_id: str, actor: str, reason: str, *, expected_version: int | None = None
 ) -> Case:
     """Send a proposal back to be investigated further, saying why."""
-    reason = _text(reason, "a return's reason", MAX_TEXT)
+    reason = checked_text(reason, "a return's reason", MAX_TEXT)
     with store.session() as session:
         row, user = _begin(store, session, case_id, actor, Action.RETURN, expected_version)
         _allowed(row, "return", ("proposed",))
@@ -522,7 +529,7 @@ def close(
     expected_version: int | None = None,
 ) -> Case:
     """Close a case whose ``no-report`` decision was approved."""
-    note = _text(reason, "a closing note", MAX_TEXT) if reason else None
+    note = checked_text(reason, "a closing note", MAX_TEXT) if reason else None
     with store.session() as session:
         row, user = _begin(store, session, case_id, actor, Action.WORK, expected_version)
         _allowed(row, "close", ("approved",))
@@ -545,7 +552,7 @@ def mark_reported(
     expected_version: int | None = None,
 ) -> Case:
     """Record that the approved report was filed with the FIU (and its reference, if known)."""
-    ref = _text(reference, "the FIU's reference", 200) if reference else None
+    ref = checked_text(reference, "the FIU's reference", 200) if reference else None
     with store.session() as session:
         row, user = _begin(store, session, case_id, actor, Action.WORK, expected_version)
         _allowed(row, "mark reported", ("approved",))
@@ -563,7 +570,7 @@ def reopen(
     store: CaseStore, case_id: str, actor: str, reason: str, *, expected_version: int | None = None
 ) -> Case:
     """Reopen a closed case for investigation, saying why (a reviewer's call)."""
-    reason = _text(reason, "a reopening's reason", MAX_TEXT)
+    reason = checked_text(reason, "a reopening's reason", MAX_TEXT)
     with store.session() as session:
         row, user = _begin(store, session, case_id, actor, Action.REOPEN, expected_version)
         _allowed(row, "reopen", ("closed",))
@@ -576,7 +583,8 @@ def reopen(
 # ---------------------------------------------------------------------------- inside
 
 
-def _text(value: str | None, what: str, limit: int) -> str:
+def checked_text(value: str | None, what: str, limit: int) -> str:
+    """Free text trimmed, and refused when empty or longer than ``limit``."""
     cleaned = (value or "").strip()
     if not cleaned:
         raise ConfigError(f"{what} cannot be empty")
@@ -600,14 +608,6 @@ def _names(session: Session) -> dict[int, str]:
     return {key: name for key, name in session.execute(sa.select(UserRow.id, UserRow.name))}
 
 
-def _actor(store: CaseStore, session: Session, actor: str, action: Action) -> UserRow:
-    user = _row(session, actor)
-    if user is None:
-        raise PermissionDeniedError(f"no user {actor!r} in the case store {store.where}")
-    check(user.name, user.role, action, active=user.active)
-    return user
-
-
 def _case_row(store: CaseStore, session: Session, case_id: str, *, lock: bool = False) -> CaseRow:
     key = parse_case_id(case_id)
     query = sa.select(CaseRow).where(CaseRow.id == key)
@@ -628,7 +628,7 @@ def _begin(
     expected_version: int | None,
 ) -> tuple[CaseRow, UserRow]:
     """The acting user (allowed ``action``) and the case, locked and at the expected version."""
-    user = _actor(store, session, actor, action)
+    user = acting_row(store, session, actor, action)
     row = _case_row(store, session, case_id, lock=True)
     if expected_version is not None and row.version != expected_version:
         raise ConflictError(

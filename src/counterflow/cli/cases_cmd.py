@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from counterflow.cli.console import Column, console, emit_json, err_console, note, shorten, table
-from counterflow.cli.context import Group, resolve_dataset, state, workspace
+from counterflow.cli.context import Group, output_option, resolve_dataset, state, workspace
 from counterflow.cli.identity import acting_user, password_stdin_option
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def cases() -> None:
     Example:
       counterflow users add ana --role analyst
       counterflow users add rui --role reviewer
-      counterflow cases open --user ana --title "Oil sold under price at the border" --alert A-654d21a1ad1e731b
+      counterflow cases open --user ana --title "Oil sold under price at the border" --alert A-203b0c904b3bbe15
       counterflow cases list
     """  # noqa: E501 (an example runs as written)
 
@@ -61,6 +61,110 @@ def expected_version_option(f: F) -> F:
         help="The case's version as read earlier (cases show --json): refused if it changed "
         "since. Default: the version read just before writing.",
     )(f)
+
+
+def hit_options(f: F) -> F:
+    """The options that name screening hits: audited /match answers and batch result rows."""
+    for option in reversed(
+        (
+            click.option(
+                "--hit-from-audit",
+                "audit_hits",
+                multiple=True,
+                metavar="REQUEST_ID[:ENTITY_ID]",
+                help="The hit on ENTITY_ID in the audited /match answer REQUEST_ID (its "
+                "X-Request-Id, or its audit seq); without ENTITY_ID, every result it flagged "
+                "a match (repeatable).",
+            ),
+            click.option(
+                "--hits-from",
+                "hits_file",
+                type=click.Path(dir_okay=False),
+                metavar="FILE",
+                help="A results file of 'counterflow screen --input' (CSV or Parquet): the "
+                "rows --row and --where-entity name.",
+            ),
+            click.option(
+                "--row",
+                "rows",
+                multiple=True,
+                type=click.IntRange(1),
+                metavar="N",
+                help="A row of --hits-from (1: its first result row; repeatable).",
+            ),
+            click.option(
+                "--where-entity",
+                "where_entities",
+                multiple=True,
+                metavar="ID",
+                help="Every row of --hits-from on this entity id (repeatable).",
+            ),
+        )
+    ):
+        f = option(f)
+    return f
+
+
+def _hits(
+    ctx: click.Context,
+    audit_hits: Sequence[str],
+    hits_file: str | None,
+    rows: Sequence[int],
+    where_entities: Sequence[str],
+) -> list[dict[str, Any]]:
+    """The hits the options name, resolved from the audit trail and the results file."""
+    from pathlib import Path
+
+    from counterflow.cases import AuditLog
+    from counterflow.cases.hits import AuditRef, hits_from_audit, hits_from_results
+
+    if (rows or where_entities) and not hits_file:
+        raise click.UsageError("--row and --where-entity pick rows of --hits-from FILE", ctx=ctx)
+    if hits_file and not (rows or where_entities):
+        raise click.UsageError(
+            "--hits-from FILE needs the rows to take: --row N or --where-entity ID", ctx=ctx
+        )
+    hits: list[dict[str, Any]] = []
+    if audit_hits:
+        log = AuditLog.for_home(workspace(ctx).home)
+        for text in audit_hits:
+            ref = AuditRef.parse(text)
+            hits.extend(hits_from_audit(log, ref.request, ref.entity_id))
+    if hits_file:
+        hits.extend(hits_from_results(Path(hits_file), rows=rows, entities=where_entities))
+    return hits
+
+
+def _escalate(ctx: click.Context, hits: Sequence[dict[str, Any]], case_id: str) -> list[str]:
+    """Record an escalated decision for each hit whose query is known, as the acting user
+    (each in the audit trail, as 'decisions clear' records a clearing); their ids."""
+    import getpass
+
+    from counterflow.cases import AuditLog, DecisionStore
+    from counterflow.cases.hits import record_escalations
+
+    if not hits:
+        return []
+    user = acting_user(ctx)
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    actor = f"user:{user.name} (cli:{login})"
+    ws = workspace(ctx)
+    made = record_escalations(
+        ws, DecisionStore(ws.home), hits, case_id, analyst=user.name, actor=actor
+    )
+    trail = AuditLog.for_home(ws.home)
+    for decision in made:
+        trail.append("decision", actor, role=str(user.role), decision=decision.to_json())
+    return [d.decision_id for d in made]
+
+
+def _escalated(ids: Sequence[str]) -> str:
+    if not ids:
+        return ""
+    return f" Escalation recorded as decision {', '.join(ids)}."
 
 
 # ---------------------------------------------------------------------------- opening
@@ -84,6 +188,7 @@ def expected_version_option(f: F) -> F:
     metavar="NAME",
     help="The dataset of the parties (default: the only one). Alerts name their own.",
 )
+@hit_options
 @password_stdin_option
 @click.pass_context
 def open_cmd(
@@ -93,14 +198,22 @@ def open_cmd(
     parties: tuple[str, ...],
     priority: str,
     dataset: str | None,
+    audit_hits: tuple[str, ...],
+    hits_file: str | None,
+    rows: tuple[int, ...],
+    where_entities: tuple[str, ...],
 ) -> None:
-    """Open a case from alerts and parties (or from nothing: a tip-off), freezing their
-    evidence as the workspace has it now: the alerts, their transactions, the parties on both
-    sides, the list entries named and the exposure paths to listed parties.
+    """Open a case from alerts, parties and screening hits (or from nothing: a tip-off),
+    freezing their evidence as the workspace has it now: the alerts, their transactions, the
+    parties on both sides, the list entries named, the exposure paths to listed parties, and
+    each hit as given. A hit is escalated from an audited /match answer (--hit-from-audit
+    REQUEST_ID:ENTITY_ID, the request id being the answer's X-Request-Id) or from a results
+    file of 'screen --input' (--hits-from FILE --row N); a hit whose query is known is also
+    recorded as a decision "escalated to case C-…" (decisions list --all).
 
     \b
     Example:
-      counterflow cases open --user ana --title "Payments to a listed party" --alert A-78392b0589f036a1 --priority high
+      counterflow cases open --user ana --title "Payments to a listed party" --alert A-61fb288197b3abc2 --priority high
       counterflow cases open --user ana --title "Tip-off from a branch" --party P00001806 --dataset world
     """  # noqa: E501 (an example runs as written)
     from counterflow.cases.db import CaseStore
@@ -108,6 +221,7 @@ def open_cmd(
 
     user = acting_user(ctx)
     ws = workspace(ctx)
+    hits = _hits(ctx, audit_hits, hits_file, rows, where_entities)
     if parties and not dataset:
         dataset = resolve_dataset(ctx, None)
     with CaseStore.open(ws.settings, write=True) as store:
@@ -118,18 +232,93 @@ def open_cmd(
             title=title,
             alerts=alerts,
             parties=parties,
+            hits=hits,
             priority=priority,
             dataset=dataset,
         )
         evidence = get_case(store, case.id).evidence
+    escalated = _escalate(ctx, hits, case.id)
     if state(ctx).json:
         emit_json(case.to_json())
         return
-    counts = _counts(evidence)
+    counts = evidence_counts(evidence)
     console.print(
         f"Opened {case.id} ({case.priority}, due {_minutes(case.due)} UTC): {case.title}. "
         + (f"Evidence frozen: {counts}." if counts else "No evidence (a manual case).")
+        + _escalated(escalated)
     )
+
+
+@cases.command("add-evidence")
+@click.argument("case_id", metavar="CASE")
+@click.option("--alert", "alerts", multiple=True, metavar="ID", help="An alert (repeatable).")
+@click.option(
+    "--party", "parties", multiple=True, metavar="ID", help="A party of --dataset (repeatable)."
+)
+@click.option(
+    "--dataset",
+    metavar="NAME",
+    help="The dataset of the parties (default: the case's, else the only one).",
+)
+@hit_options
+@expected_version_option
+@password_stdin_option
+@click.pass_context
+def add_evidence_cmd(
+    ctx: click.Context,
+    case_id: str,
+    alerts: tuple[str, ...],
+    parties: tuple[str, ...],
+    dataset: str | None,
+    audit_hits: tuple[str, ...],
+    hits_file: str | None,
+    rows: tuple[int, ...],
+    where_entities: tuple[str, ...],
+    expected_version: int | None,
+) -> None:
+    """Freeze more evidence into a case being worked (new or investigating): alerts, parties
+    and screening hits, named as for 'cases open'. Items the case has already keep their first
+    frozen form; escalated hits are recorded as decisions as for 'cases open'.
+
+    \b
+    Example:
+      counterflow screen --input ../shared/data/screening/positives_un_untreated.csv -o hits.csv
+      counterflow cases add-evidence C-000001 --hits-from hits.csv --row 1 --user ana
+      counterflow cases add-evidence C-000001 --party P00001806 --dataset world --user ana
+    """
+    from counterflow.cases.db import CaseStore
+    from counterflow.cases.lifecycle import add_evidence, get_case
+
+    if not (alerts or parties or audit_hits or hits_file):
+        raise click.UsageError(
+            "name the evidence: --alert, --party, --hit-from-audit or --hits-from", ctx=ctx
+        )
+    hits = _hits(ctx, audit_hits, hits_file, rows, where_entities)
+    ws = workspace(ctx)
+    if parties and not dataset:
+        with CaseStore.open(ws.settings) as store:
+            dataset = get_case(store, case_id).case.dataset or resolve_dataset(ctx, None)
+    case = _write(
+        ctx,
+        case_id,
+        expected_version,
+        lambda store, actor, version: add_evidence(
+            store,
+            ws,
+            case_id,
+            actor,
+            alerts=alerts,
+            parties=parties,
+            hits=hits,
+            dataset=dataset,
+            expected_version=version,
+        ),
+    )
+    escalated = _escalate(ctx, hits, case.id)
+    with CaseStore.open(ws.settings) as store:
+        evidence = get_case(store, case.id).evidence
+    counts = evidence_counts(evidence)
+    _done(ctx, case, f"{case.id} now holds {counts}." + _escalated(escalated))
 
 
 # ---------------------------------------------------------------------------- reading
@@ -498,7 +687,7 @@ def goaml_cmd(ctx: click.Context, case_id: str, profile_path: str, output: str) 
 
     \b
     Example:
-      counterflow cases open --user ana --title "Oil money sent on" --alert A-654d21a1ad1e731b
+      counterflow cases open --user ana --title "Oil money sent on" --alert A-203b0c904b3bbe15
       counterflow cases propose C-000004 report --reason "Oil proceeds forwarded the same week" --user ana
       counterflow cases approve C-000004 --user rui
       counterflow cases goaml C-000004 --profile tests/fixtures/reporting/fiu-generic.toml -o report.xml
@@ -534,6 +723,44 @@ def goaml_cmd(ctx: click.Context, case_id: str, profile_path: str, output: str) 
         )
 
 
+@cases.command("report")
+@click.argument("case_id", metavar="CASE")
+@output_option("Where the HTML page goes ('-': standard output).", required=True)
+@click.pass_context
+def report_cmd(ctx: click.Context, case_id: str, output: str) -> None:
+    """Write the printable case report: one self-contained HTML page (no script, nothing
+    fetched; it prints to PDF cleanly) with the case's summary, its decision trail, whether its
+    history verifies, its frozen evidence and charts of its money flows. Needs no --user: it
+    changes no case.
+
+    \b
+    Example:
+      counterflow cases report C-000001 -o case.html
+      counterflow cases report C-000001 -o case.html --json
+    """
+    from counterflow.cases.db import CaseStore
+    from counterflow.cases.lifecycle import get_case, verify_history
+    from counterflow.io import is_stdout
+    from counterflow.reporting.case_report import write_case_report
+
+    if state(ctx).json and is_stdout(output):
+        raise click.UsageError("--json prints a summary on standard output: give -o a file")
+    with CaseStore.open(workspace(ctx).settings) as store:
+        view = get_case(store, case_id)
+        check = verify_history(store, view.case.id)
+    html = write_case_report(output, view, check, base_currency=_base_currency(ctx, view))
+    if state(ctx).json:
+        emit_json({"case": view.case.id, "output": output})
+    elif not is_stdout(output):
+        console.print(
+            f"Wrote {output}: case report of {view.case.id} ({view.case.status}), "
+            f"{len(view.events)} event{'' if len(view.events) == 1 else 's'}, "
+            f"{len(view.evidence)} evidence item{'' if len(view.evidence) == 1 else 's'}, "
+            f"{len(html.encode('utf-8')):,} bytes; history "
+            + ("verified." if check.ok else f"NOT intact ({len(check.problems)} problem(s)).")
+        )
+
+
 @cases.command("reported")
 @click.argument("case_id", metavar="CASE")
 @click.option("--reference", metavar="REF", help="The FIU's reference for the filing, if known.")
@@ -565,26 +792,14 @@ def reported_cmd(
 
 
 def _base_currency(ctx: click.Context, view: CaseView) -> str:
-    """The currency of the frozen rows' base amounts: their dataset's base currency in the
-    workspace, USD (the default) when the dataset is no longer there."""
-    import duckdb
+    """The currency of the frozen rows' base amounts (:func:`counterflow.reporting.from_case.
+    base_currency`), noting when it had to be taken as USD."""
+    from counterflow.reporting.from_case import base_currency
 
-    from counterflow.errors import CounterflowError
-    from counterflow.transactions.store import find_dataset
-
-    datasets = sorted({e.dataset for e in view.evidence if e.kind == "transaction" and e.dataset})
-    if not datasets:
-        return "USD"
-    try:
-        with workspace(ctx).connect(read_only=True) as conn:
-            found = [find_dataset(conn, d) for d in datasets]
-    except (CounterflowError, duckdb.Error):  # no workspace, or one locked by a writer
-        found = []
-    bases = {f.base_currency for f in found if f is not None}
-    if len(bases) == 1 and len(found) == len(datasets) and None not in found:
-        return bases.pop()
-    note(f"The base currency of {', '.join(datasets)} is not in the workspace: taken as USD.")
-    return "USD"
+    currency, problem = base_currency(workspace(ctx), view)
+    if problem:
+        note(problem)
+    return currency
 
 
 # ---------------------------------------------------------------------------- inside
@@ -633,7 +848,7 @@ _KIND_NAMES = {
 }
 
 
-def _counts(evidence: Sequence[Evidence]) -> str:
+def evidence_counts(evidence: Sequence[Evidence]) -> str:
     """``2 alerts, 20 transactions, 1 party``: the evidence by kind, in frozen order."""
     counts: dict[str, int] = {}
     for item in evidence:

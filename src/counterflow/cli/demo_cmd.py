@@ -140,10 +140,13 @@ def demo(
         console.print(table(columns, rows))
     for line in missed:
         console.print(line)
+    step = 4
     if not no_monitor:
         _monitor_a_world(ws)
+        _open_a_case(ws)
+        step = 5
     run = f"{program()} --home {shlex.quote(str(ws.home))}"
-    console.print("4. Next: screen your own names, inspect an entry, or import more lists")
+    console.print(f"{step}. Next: screen your own names, inspect an entry, or import more lists")
     console.print(f'   {run} screen "A NAME" --limit 3')
     console.print(f"   {run} lists")
     console.print(f"   {run} lists show {e.list_id}:{'ZZe.001' if not list_path else 'QDe.137'}")
@@ -151,7 +154,9 @@ def demo(
         {"queries": {"q1": {"schema": "LegalEntity", "properties": {"name": [queries[0]]}}}},
         ensure_ascii=False,
     ).replace("'", "")
-    console.print("5. Serve the same lists over HTTP (yente's /match API) and send one request:")
+    console.print(
+        f"{step + 1}. Serve the same lists over HTTP (yente's /match API) and send one request:"
+    )
     console.print(f"   KEY=$({run} keys create --role screen --name trial)")
     console.print(f"   {run} serve --port 8000 &")
     console.print(
@@ -236,6 +241,51 @@ def _monitor_a_world(ws: Workspace) -> None:
     console.print(
         "   (key parties: the front company, the collector, the hub… that each scenario means "
         f"to name; see {program()} evaluate and docs/monitoring.md)"
+    )
+
+
+#: the demo's analyst, who opens the demo's case (no password: a local trial)
+DEMO_ANALYST = "demo-analyst"
+
+
+def _open_a_case(ws: Workspace) -> None:
+    """Open a case from the oil alert as the demo's analyst, freezing its evidence, and write
+    the case's printable report beside the world."""
+    from counterflow.cases.db import CaseStore
+    from counterflow.cases.dispositions import list_with_dispositions
+    from counterflow.cases.lifecycle import get_case, open_case, verify_history
+    from counterflow.cases.users import add_user, list_users
+    from counterflow.cli.cases_cmd import evidence_counts
+    from counterflow.reporting.case_report import write_case_report
+    from counterflow.reporting.from_case import base_currency
+
+    with CaseStore.open(ws.settings, write=True) as store:
+        if not any(u.name == DEMO_ANALYST for u in list_users(store)):
+            add_user(store, DEMO_ANALYST, "analyst")
+        with ws.connect(read_only=True) as conn:
+            found = list_with_dispositions(
+                store, conn, "demo-world", status="open", scenario="oil-border-trade", limit=1
+            )
+        if not found:
+            return
+        alert, _ = found[0]
+        case = open_case(
+            store,
+            ws,
+            DEMO_ANALYST,
+            title=f"Under-priced oil sold at the border by {alert.subject_id}",
+            alerts=[alert.alert_id],
+            priority="high",
+        )
+        view = get_case(store, case.id)
+        check = verify_history(store, case.id)
+    currency, _note = base_currency(ws, view)
+    path = ws.home / f"case-{case.id}.html"
+    write_case_report(path, view, check, base_currency=currency)
+    frozen = evidence_counts(view.evidence)
+    console.print(
+        f"4. Opened case {case.id} from the oil alert {alert.alert_id} as {DEMO_ANALYST}, "
+        f"freezing its evidence ({frozen}); its printable report: {path}"
     )
 
 
