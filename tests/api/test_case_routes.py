@@ -16,9 +16,10 @@ from fastapi.testclient import TestClient
 
 from counterflow.api import create_app
 from counterflow.api.keys import KeyStore, Role
+from counterflow.api.models import CaseDetail
 from counterflow.cases import AuditLog
 from counterflow.cases.db import CaseStore
-from counterflow.cases.lifecycle import verify_history
+from counterflow.cases.lifecycle import get_case, verify_history
 from counterflow.cases.users import add_user
 from counterflow.cli import main
 from counterflow.workspace import Workspace
@@ -98,6 +99,10 @@ def test_the_journey_with_two_users(world: World) -> None:
 
     shown = client.get(f"/cases/{case_id}", headers=analyst)
     assert shown.status_code == 200 and shown.headers["ETag"] == '"1"'
+    CaseDetail.model_validate(shown.json())  # the evidence spliced in verbatim fits the model
+    with CaseStore.open(Workspace(world.home).settings) as store:
+        stored = {e.key: e.body for e in get_case(store, case_id).evidence}
+    assert all(f'"data": {body}' in shown.text for body in stored.values())
     evidence = shown.json()["evidence"]
     assert {e["key"] for e in evidence if e["kind"] == "alert"} == set(world.alerts[:2])
     assert any(e["kind"] == "transaction" for e in evidence)

@@ -15,6 +15,7 @@ case's id and what was done (the guard records refusals and errors).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -36,7 +37,6 @@ from counterflow.api.models import (
     CaseOut,
     CommentRequest,
     EventOut,
-    EvidenceOut,
     ProposeRequest,
     ReasonRequest,
 )
@@ -222,41 +222,57 @@ def list_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseDetail)
 def get_case(
-    case_id: CaseId, request: Request, response: Response, caller: AnalystCaller, svc: ServiceDep
-) -> CaseDetail:
+    case_id: CaseId, request: Request, caller: AnalystCaller, svc: ServiceDep
+) -> StarletteResponse:
     """The case, its frozen evidence (in the order added) and its history; ``ETag`` is its
-    version."""
+    version. Each evidence item's ``data`` is its frozen canonical JSON, sent as stored."""
     view = lifecycle.get_case(case_stores(request, svc).read(), case_id)
     audit(request, "case read", caller, case=view.case.id)
-    response.headers["ETag"] = _etag(view.case.version)
-    return CaseDetail(
-        **_out(view.case).model_dump(),
-        evidence=[
-            EvidenceOut(
-                seq=e.seq,
-                kind=e.kind,
-                key=e.key,
-                dataset=e.dataset,
-                data=e.data,
-                content_hash=e.content_hash,
-                added=_iso(e.added),
-                added_by=e.added_by,
-            )
-            for e in view.evidence
-        ],
-        events=[
-            EventOut(
-                seq=e.seq,
-                time=_iso(e.time),
-                actor=e.actor,
-                kind=e.kind,
-                payload=e.payload,
-                prev=e.prev,
-                hash=e.hash,
-            )
-            for e in view.events
-        ],
+    return StarletteResponse(
+        _detail_json(view),
+        media_type="application/json",
+        headers={"ETag": _etag(view.case.version)},
     )
+
+
+def _detail_json(view: lifecycle.CaseView) -> bytes:
+    """A :class:`CaseDetail` as JSON, the frozen evidence bodies spliced in as they are
+    (canonical JSON already: parsing and writing them again costs most of the answer's
+    time, and could only change them)."""
+    head = _out(view.case).model_dump(mode="json")
+    evidence = []
+    for e in view.evidence:
+        meta = json.dumps(
+            {
+                "seq": e.seq,
+                "kind": e.kind,
+                "key": e.key,
+                "dataset": e.dataset,
+                "content_hash": e.content_hash,
+                "added": _iso(e.added),
+                "added_by": e.added_by,
+            },
+            ensure_ascii=False,
+        )
+        evidence.append(f'{meta[:-1]}, "data": {e.body}}}')
+    events = [
+        EventOut(
+            seq=e.seq,
+            time=_iso(e.time),
+            actor=e.actor,
+            kind=e.kind,
+            payload=e.payload,
+            prev=e.prev,
+            hash=e.hash,
+        ).model_dump(mode="json")
+        for e in view.events
+    ]
+    text = (
+        f"{json.dumps(head, ensure_ascii=False)[:-1]}, "
+        f'"evidence": [{", ".join(evidence)}], '
+        f'"events": {json.dumps(events, ensure_ascii=False)}}}'
+    )
+    return text.encode("utf-8")
 
 
 # ---------------------------------------------------------------------------- opening

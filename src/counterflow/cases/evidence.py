@@ -40,6 +40,17 @@ EXPOSURE_HOPS = 2
 EXPOSURE_MAX_VIA = 100
 
 
+#: evidence kinds as counted: singular, plural ("1 list entry", "3 exposure paths")
+EVIDENCE_NOUNS: dict[str, tuple[str, str]] = {
+    "alert": ("alert", "alerts"),
+    "transaction": ("transaction", "transactions"),
+    "party": ("party", "parties"),
+    "list_entry": ("list entry", "list entries"),
+    "exposure": ("exposure path", "exposure paths"),
+    "hit": ("screening hit", "screening hits"),
+}
+
+
 @dataclass(frozen=True)
 class Item:
     """One frozen evidence item: its kind, its qualified key, its dataset and its body."""

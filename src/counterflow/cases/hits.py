@@ -281,6 +281,8 @@ def hits_from_results(
 
 
 def _row_hit(path: Path, number: int, location: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    from counterflow.screening.batch import RESULT_COLUMNS
+
     def number_or_text(value: Any, kind: type) -> Any:
         try:
             return kind(value) if value not in (None, "") else None
@@ -293,18 +295,7 @@ def _row_hit(path: Path, number: int, location: str, values: Mapping[str, Any]) 
         "row": number,
         "location": location,
     }
-    for column in (
-        "query_id",
-        "rank",
-        "score",
-        "entity_id",
-        "list",
-        "list_ref",
-        "caption",
-        "matched_name",
-        "schema",
-        "explanation",
-    ):
+    for column in RESULT_COLUMNS:
         if column in values:
             value = values[column]
             if column == "score":

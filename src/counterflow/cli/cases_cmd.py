@@ -838,23 +838,15 @@ def _minutes(value: Any) -> str:
     return str(value.strftime("%Y-%m-%d %H:%M"))
 
 
-_KIND_NAMES = {
-    "alert": ("alert", "alerts"),
-    "transaction": ("transaction", "transactions"),
-    "party": ("party", "parties"),
-    "list_entry": ("list entry", "list entries"),
-    "exposure": ("exposure path", "exposure paths"),
-    "hit": ("screening hit", "screening hits"),
-}
-
-
 def evidence_counts(evidence: Sequence[Evidence]) -> str:
     """``2 alerts, 20 transactions, 1 party``: the evidence by kind, in frozen order."""
+    from counterflow.cases.evidence import EVIDENCE_NOUNS
+
     counts: dict[str, int] = {}
     for item in evidence:
         counts[item.kind] = counts.get(item.kind, 0) + 1
     return ", ".join(
-        f"{n} {_KIND_NAMES.get(kind, (kind, kind))[n != 1]}" for kind, n in counts.items()
+        f"{n} {EVIDENCE_NOUNS.get(kind, (kind, kind))[n != 1]}" for kind, n in counts.items()
     )
 
 
@@ -891,6 +883,8 @@ def _view_json(view: CaseView) -> dict[str, Any]:
 
 
 def _print_view(view: CaseView) -> None:
+    from counterflow.cases.evidence import EVIDENCE_NOUNS
+
     case = view.case
     facts = [
         ("status", case.status + (" (overdue)" if case.overdue() else "")),
@@ -911,7 +905,7 @@ def _print_view(view: CaseView) -> None:
         by_kind.setdefault(item.kind, []).append(item)
     for kind, items in by_kind.items():
         columns, summarise = _SUMMARIES.get(kind, _SUMMARIES["hit"])
-        singular, plural = _KIND_NAMES.get(kind, (kind, kind))
+        singular, plural = EVIDENCE_NOUNS.get(kind, (kind, kind))
         console.print(f"\n{len(items)} {singular if len(items) == 1 else plural}:")
         rows = [summarise(item) for item in items[:SHOWN_ROWS]]
         console.print(table(columns, rows))

@@ -96,7 +96,7 @@ def demo(
 
     \b
     Example:
-      counterflow demo
+      counterflow demo --home demo
       counterflow demo --list ../shared/data/lists/un_sc/un_sc_2026-02-27.xml --no-monitor
     """
     ws = demo_workspace(ctx)
@@ -267,6 +267,10 @@ def _open_a_case(ws: Workspace) -> None:
                 store, conn, "demo-world", status="open", scenario="oil-border-trade", limit=1
             )
         if not found:
+            console.print(
+                f"4. The oil alert is in a case already (a demo run before): see "
+                f"{program()} --home {shlex.quote(str(ws.home))} cases list"
+            )
             return
         alert, _ = found[0]
         case = open_case(

@@ -63,7 +63,7 @@ def main() -> None:
 
     \b
     Example:
-      counterflow demo
+      counterflow demo --home demo
       counterflow --home ws lists import ../shared/data/lists/un_sc/un_sc_2026-02-27.xml
     """
 

@@ -32,15 +32,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
 from markupsafe import Markup
 
+from counterflow.cases.evidence import EVIDENCE_NOUNS
 from counterflow.errors import ConfigError
 from counterflow.io import atomic_output
 from counterflow.reporting import charts
+from counterflow.reporting.html import load_template
 
 if TYPE_CHECKING:  # the case store (SQLAlchemy) is not loaded to render a report
     from counterflow.cases.lifecycle import CaseView, Event, Evidence, HistoryCheck
@@ -62,17 +62,7 @@ KINDS: dict[str, str] = {
     "exposure": "Exposure paths to listed parties",
     "hit": "Screening hits",
 }
-#: evidence kinds as counted: singular, plural
-NOUNS: dict[str, tuple[str, str]] = {
-    "alert": ("alert", "alerts"),
-    "transaction": ("transaction", "transactions"),
-    "party": ("party", "parties"),
-    "list_entry": ("list entry", "list entries"),
-    "exposure": ("exposure path", "exposure paths"),
-    "hit": ("screening hit", "screening hits"),
-}
 
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
 # characters an HTML page should not carry: C0/C1 controls but tab and newline, lone
 # surrogates, non-characters
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -132,20 +122,7 @@ def render_case_report(
     printed, and the same case gives the same bytes)."""
     if shown_rows < 1:
         raise ConfigError(f"a case report shows at least 1 row per table, not {shown_rows}")
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=_finalize,
-    )
-    env.filters["count"] = lambda value: f"{int(value):,}"
-    try:
-        template = env.get_template("case.html.j2")
-    except jinja2.TemplateError as exc:
-        raise ConfigError(f"the case report template cannot be loaded: {exc}") from exc
+    template = load_template("case.html.j2", "case report", finalize=_finalize)
     by_kind: dict[str, list[Evidence]] = {}
     for item in view.evidence:
         by_kind.setdefault(item.kind, []).append(item)
@@ -288,7 +265,7 @@ def _details(event: Event) -> str:
 
 def _counted(kind: str, n: int) -> str:
     """``1 alert``, ``20 transactions``."""
-    singular, plural = NOUNS.get(kind, (kind, kind))
+    singular, plural = EVIDENCE_NOUNS.get(kind, (kind, kind))
     return f"{n:,} {singular if n == 1 else plural}"
 
 

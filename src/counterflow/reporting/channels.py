@@ -27,17 +27,16 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
-import jinja2
 import pyarrow as pa
 from markupsafe import Markup
 
-from counterflow.errors import ConfigError, StoreError
+from counterflow.errors import StoreError
 from counterflow.io import atomic_output
 from counterflow.reporting import charts
+from counterflow.reporting.html import load_template
 from counterflow.transactions import store
 from counterflow.workspace import Workspace
 
@@ -80,8 +79,6 @@ GOODS: tuple[tuple[str, tuple[str, ...], str], ...] = (
 #: the most corridors the report's table and diagram show (the JSON has them all)
 SHOWN_CORRIDORS = 20
 UNKNOWN_COUNTRY = "unknown"
-
-_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def channel_of(typology: str) -> str:
@@ -368,21 +365,14 @@ SELECT
 
 def render_html(report: ChannelsReport) -> str:
     """One self-contained HTML page: the tables and their SVG charts, inline CSS, no script."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+    template = load_template(
+        "channels.html.j2",
+        "channels report",
+        filters={
+            "money": lambda value: charts.money(value, report.currency),
+            "caption": caption,
+        },
     )
-    env.filters["money"] = lambda value: charts.money(value, report.currency)
-    env.filters["count"] = lambda value: f"{int(value):,}"
-    env.filters["caption"] = caption
-    try:
-        template = env.get_template("channels.html.j2")
-    except jinja2.TemplateError as exc:
-        raise ConfigError(f"the channels report template cannot be loaded: {exc}") from exc
     return template.render(
         report=report,
         corridors=report.corridors[:SHOWN_CORRIDORS],
