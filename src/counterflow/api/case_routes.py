@@ -51,7 +51,6 @@ from counterflow.errors import (
     ConfigError,
     ConflictError,
     CounterflowError,
-    DataError,
     PermissionDeniedError,
 )
 
@@ -593,6 +592,7 @@ def case_goaml(
     report. Nothing in the case changes (the filing is recorded as a case step)."""
     from counterflow.reporting import build_report, load_profile, report_from_case
     from counterflow.reporting.from_case import base_currency
+    from counterflow.reporting.goaml import ReportProblems
 
     view = lifecycle.get_case(case_stores(request, svc).read(), case_id)
     path = svc.settings.fiu_profile
@@ -609,17 +609,18 @@ def case_goaml(
     try:
         report = report_from_case(view, profile, base_currency=currency)
         xml = build_report(report, profile)
-    except DataError as exc:
-        if exc.path:  # a file of the server's
-            raise
-        lines = str(exc).splitlines()
-        listed = [line.strip()[2:] for line in lines[1:] if line.strip().startswith("- ")]
+    except ReportProblems as exc:
         return error_response(
             request,
             422,
             [
-                problem(("case", view.case.id), lines[0].rstrip(":"), "goaml_report"),
-                *cite([{"loc": ("case", view.case.id), "msg": p, "type": "goaml"} for p in listed]),
+                problem(("case", view.case.id), exc.headline, "goaml_report"),
+                *cite(
+                    [
+                        {"loc": ("case", view.case.id), "msg": p, "type": "goaml"}
+                        for p in exc.problems
+                    ]
+                ),
             ],
         )
     audit(

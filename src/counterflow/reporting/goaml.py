@@ -686,7 +686,7 @@ def build_report(report: Report, profile: FiuProfile) -> bytes:
     profile's XSD; a DataError lists every problem (input first, then schema) otherwise."""
     problems = _check(report, profile)
     if problems:
-        raise DataError(_summary(report, problems))
+        raise ReportProblems(report, problems)
     indicators = _indicator_codes(report, profile, _Problems())
     try:
         root = _xml(report, profile, indicators)
@@ -695,17 +695,22 @@ def build_report(report: Report, profile: FiuProfile) -> bytes:
     xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     errors = validate(xml, profile, report)
     if errors:
-        raise DataError(_summary(report, [f"{e} (against {profile.xsd.name})" for e in errors]))
+        raise ReportProblems(report, [f"{e} (against {profile.xsd.name})" for e in errors])
     return xml
 
 
-def _summary(report: Report, problems: list[str]) -> str:
-    count = len(problems)
-    head = (
-        f"the goAML report for {report.reference or 'the case'} cannot be made: "
-        f"{count} problem{'s' if count > 1 else ''}"
-    )
-    return head + ":\n" + "\n".join(f"  - {p}" for p in problems)
+class ReportProblems(DataError):
+    """A report that cannot be made: every problem, in terms of the case (``problems``),
+    under a ``headline``."""
+
+    def __init__(self, report: Report, problems: list[str]) -> None:
+        count = len(problems)
+        self.headline = (
+            f"the goAML report for {report.reference or 'the case'} cannot be made: "
+            f"{count} problem{'s' if count > 1 else ''}"
+        )
+        self.problems = list(problems)
+        super().__init__(self.headline + ":\n" + "\n".join(f"  - {p}" for p in problems))
 
 
 def write_report(path: str | Path, report: Report, profile: FiuProfile) -> bytes:
