@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -86,7 +87,9 @@ def test_an_older_workspace_is_migrated_by_a_writing_command(home: Path) -> None
     _version_one(home)
     ws = Workspace(home)
     with (
-        pytest.raises(StoreError, match="schema version 1, this counterflow needs 3"),
+        pytest.raises(
+            StoreError, match=f"schema version 1, this counterflow needs {SCHEMA_VERSION}"
+        ),
         ws.connect(read_only=True),
     ):
         pass
@@ -124,3 +127,23 @@ def test_reading_a_missing_workspace_creates_nothing(tmp_path: Path) -> None:
     with Workspace(home).connect(read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM editions").fetchone() == (0,)
     assert not home.exists()
+
+
+def test_alerts_of_a_version_three_workspace_keep_their_first_time(home: Path) -> None:
+    """Schema 4 adds the run stamps to the alerts: an alert stored before counts as raised
+    first and last when it was stored, and retired alerts get their table."""
+    home.mkdir(parents=True, exist_ok=True)
+    conn = duckdb.connect(str(home / DB_FILENAME))
+    conn.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    for migration in MIGRATIONS[:3]:
+        conn.execute(migration)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    conn.execute(
+        "INSERT INTO alerts VALUES ('world', 'A-1', 'oil-border-trade', 'oil', 'high', 'party', "
+        "'P1', 0.9, ['T1'], '{}', NULL, NULL, TIMESTAMP '2026-01-02 03:04:05')"
+    )
+    conn.close()
+    with Workspace(home).connect() as conn:
+        row = conn.execute("SELECT created_at, seen_at, changed_at FROM alerts").fetchall()
+        assert row == [(datetime(2026, 1, 2, 3, 4, 5), datetime(2026, 1, 2, 3, 4, 5), None)]
+        assert conn.execute("SELECT count(*) FROM retired_alerts").fetchall() == [(0,)]

@@ -54,6 +54,8 @@ def _run(tmp_path: Path, extra: list[str], store: str) -> None:
     endpoints = {run["endpoint"]: run for run in report["runs"]}
     assert set(endpoints) == {
         "GET /cases",
+        "GET /cases?offset=9000",
+        "GET /cases?limit=1000",
         "GET /cases?status=investigating",
         "GET /cases/{id}",
         "GET /alerts?status=open",
