@@ -250,13 +250,13 @@ def list_alerts(
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    # a semi- or anti-join on the ids unnested (list_contains would search the list per row)
-    if among is not None:
-        where.append("alert_id IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(sorted(among))
-    if outside is not None:
-        where.append("alert_id NOT IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(sorted(outside))
+    # a semi- or anti-join on the ids as a table (list_contains would search a list per row;
+    # an Arrow table is handed over without converting each id to a DuckDB value)
+    views: dict[str, pa.Table] = {}
+    for name, ids, test in (("among_ids", among, "IN"), ("outside_ids", outside, "NOT IN")):
+        if ids is not None:
+            views[name] = pa.table({"alert_id": pa.array(list(ids), pa.string())})
+            where.append(f"alert_id {test} (SELECT alert_id FROM {name})")
     if new:
         where.append("created_at = seen_at")
     sql = _RETIRED if retired else f"SELECT {_COLUMNS}, NULL AS retired_at FROM alerts"
@@ -265,7 +265,12 @@ def list_alerts(
     sql += " ORDER BY score DESC, alert_id"
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return [_alert(row) for row in conn.execute(sql, params).fetchall()]
+    # a cursor of its own: the ids' tables are registered on it alone, whatever the caller's
+    # connection has under way
+    with conn.cursor() as cursor:
+        for name, table in views.items():
+            cursor.register(name, table)
+        return [_alert(row) for row in cursor.execute(sql, params).fetchall()]
 
 
 def get_alerts(conn: duckdb.DuckDBPyConnection, ids: Collection[str]) -> dict[str, Alert]:

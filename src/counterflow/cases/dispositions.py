@@ -215,11 +215,14 @@ def _alerts_in_cases(store: CaseStore) -> set[str]:
     if store.empty:
         return set()
     with store.session() as session:
-        return set(
-            session.scalars(
-                sa.select(CaseEvidenceRow.key).where(CaseEvidenceRow.kind == "alert").distinct()
-            )
-        )
+        # straight from the driver: SQLAlchemy's row handling costs more than the query
+        # for 100,000 keys (the SQL is constant, no parameter, the same on every dialect)
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute("SELECT DISTINCT key FROM case_evidence WHERE kind = 'alert'")
+            return {row[0] for row in cursor.fetchall()}
+        finally:
+            cursor.close()
 
 
 def alert_with_disposition(
