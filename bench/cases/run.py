@@ -63,7 +63,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar
 
-import aiohttp
 import pyarrow as pa
 
 HERE = Path(__file__).resolve().parent
@@ -82,6 +81,9 @@ REVIEWERS = ("Rania Saleh", "Omar Farouk")
 CALLER = ANALYSTS[0]
 #: bump when the way the workspace is built changes, so old caches are not reused
 BUILD_VERSION = 1
+
+#: seconds a request may take before it counts as an error
+CLIENT_TIMEOUT = 60.0
 
 
 def _load(name: str, path: Path) -> ModuleType:
@@ -464,49 +466,6 @@ def store_counts(home: Path) -> dict[str, int]:
 # --------------------------------------------------------------------------- load
 
 
-async def get_load(
-    base: str,
-    paths: Sequence[str],
-    *,
-    concurrency: int,
-    max_requests: int,
-    max_seconds: float,
-    headers: dict[str, str],
-    timeout: float = 60.0,
-) -> Any:
-    """``loadgen.run_load`` for GET requests (it only POSTs): ``paths`` round-robin from
-    ``concurrency`` workers, each on one keep-alive connection, into a ``loadgen.LoadResult``."""
-    result = loadgen.LoadResult(concurrency)
-    started = 0
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
-
-    async def worker(deadline: float) -> None:
-        nonlocal started
-        connector = aiohttp.TCPConnector(limit=1, force_close=False)
-        async with aiohttp.ClientSession(
-            connector=connector, timeout=client_timeout, headers=headers
-        ) as session:
-            while started < max_requests and time.perf_counter() < deadline:
-                path = paths[started % len(paths)]
-                started += 1
-                t0 = time.perf_counter()
-                try:
-                    async with session.get(base + path) as response:
-                        await response.read()
-                        status = str(response.status)
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    status = type(exc).__name__
-                result.latencies.append(time.perf_counter() - t0)
-                result.statuses[status] += 1
-                if status != "200":
-                    result.errors += 1
-
-    t_start = time.perf_counter()
-    await asyncio.gather(*(worker(t_start + max_seconds) for _ in range(concurrency)))
-    result.seconds = time.perf_counter() - t_start
-    return result
-
-
 def endpoints(cases: int, seed: int, count: int) -> dict[str, list[str]]:
     rng = random.Random(f"{seed}:requests")
     return {
@@ -555,23 +514,25 @@ def run_load(home: Path, args: argparse.Namespace) -> tuple[list[dict[str, Any]]
             if args.only and name not in args.only:
                 continue
             warm = asyncio.run(
-                get_load(
+                loadgen.run_get_load(
                     base,
                     paths,
                     concurrency=args.concurrency,
                     max_requests=args.warmup,
                     max_seconds=args.seconds,
                     headers=headers,
+                    timeout=CLIENT_TIMEOUT,
                 )
             )
             result = asyncio.run(
-                get_load(
+                loadgen.run_get_load(
                     base,
                     paths[::-1],
                     concurrency=args.concurrency,
                     max_requests=args.requests,
                     max_seconds=args.seconds,
                     headers=headers,
+                    timeout=CLIENT_TIMEOUT,
                 )
             )
             summary = {"endpoint": name, **result.summary()}

@@ -29,7 +29,7 @@ import math
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,7 +93,51 @@ async def run_load(
     if not bodies:
         raise ValueError("no request bodies")
     payloads = encode(bodies)
-    sent_headers = {"Content-Type": "application/json", **(headers or {})}
+    return await _closed_loop(
+        lambda session, n: session.post(url, data=payloads[n % len(payloads)]),
+        concurrency=concurrency,
+        max_requests=max_requests,
+        max_seconds=max_seconds,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        timeout=timeout,
+    )
+
+
+async def run_get_load(
+    base: str,
+    paths: Sequence[str],
+    *,
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 10.0,
+) -> LoadResult:
+    """GET ``paths`` (round-robin) under ``base`` from ``concurrency`` workers until a bound
+    hits."""
+    if not paths:
+        raise ValueError("no request paths")
+    return await _closed_loop(
+        lambda session, n: session.get(base + paths[n % len(paths)]),
+        concurrency=concurrency,
+        max_requests=max_requests,
+        max_seconds=max_seconds,
+        headers=dict(headers or {}),
+        timeout=timeout,
+    )
+
+
+async def _closed_loop(
+    request: Callable[[aiohttp.ClientSession, int], Any],
+    *,
+    concurrency: int,
+    max_requests: int,
+    max_seconds: float,
+    headers: Mapping[str, str],
+    timeout: float,
+) -> LoadResult:
+    """``concurrency`` workers, each sending ``request(session, n)`` one after the other on one
+    kept-alive connection, until ``max_requests`` were sent or ``max_seconds`` passed."""
     result = LoadResult(concurrency)
     started = 0
     client_timeout = aiohttp.ClientTimeout(total=timeout)
@@ -103,14 +147,14 @@ async def run_load(
         # limit=1: this worker's requests go over one connection, kept alive between requests
         connector = aiohttp.TCPConnector(limit=1, force_close=False)
         async with aiohttp.ClientSession(
-            connector=connector, timeout=client_timeout, headers=sent_headers
+            connector=connector, timeout=client_timeout, headers=headers
         ) as session:
             while started < max_requests and time.perf_counter() < deadline:
-                body = payloads[started % len(payloads)]
+                n = started
                 started += 1
                 t0 = time.perf_counter()
                 try:
-                    async with session.post(url, data=body) as response:
+                    async with request(session, n) as response:
                         await response.read()
                         status = str(response.status)
                 except (aiohttp.ClientError, TimeoutError) as exc:

@@ -110,21 +110,7 @@ class DecisionStore:
             raise ConfigError("a decision needs the analyst's name (1-200 characters)")
         if not reason or len(reason) > MAX_REASON:
             raise ConfigError(f"a decision needs a reason (1-{MAX_REASON} characters)")
-        decision = Decision(
-            decision_id=f"d-{secrets.token_hex(6)}",
-            time=now_utc(),
-            status=Status.CLEARED,
-            analyst=analyst,
-            actor=actor,
-            reason=reason,
-            entity_id=entity.id,
-            entity_fingerprint=entity.fingerprint(),
-            edition=edition,
-            query_fingerprint=query.fingerprint(),
-            query=query.describe(),
-        )
-        self._append(decision.to_json())
-        return decision
+        return self._record(Status.CLEARED, query, entity, edition, analyst, actor, reason)
 
     def escalate(
         self,
@@ -143,13 +129,26 @@ class DecisionStore:
         analyst = " ".join(analyst.split())
         if not analyst or len(analyst) > 200:
             raise ConfigError("a decision needs the analyst's name (1-200 characters)")
+        reason = f"escalated to case {case_id}"
+        return self._record(Status.ESCALATED, query, entity, edition, analyst, actor, reason)
+
+    def _record(
+        self,
+        status: Status,
+        query: Query,
+        entity: Entity,
+        edition: str,
+        analyst: str,
+        actor: str,
+        reason: str,
+    ) -> Decision:
         decision = Decision(
             decision_id=f"d-{secrets.token_hex(6)}",
             time=now_utc(),
-            status=Status.ESCALATED,
+            status=status,
             analyst=analyst,
             actor=actor,
-            reason=f"escalated to case {case_id}",
+            reason=reason,
             entity_id=entity.id,
             entity_fingerprint=entity.fingerprint(),
             edition=edition,
