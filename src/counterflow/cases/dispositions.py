@@ -158,11 +158,8 @@ def referenced_alerts(settings: Settings) -> set[str]:
         if store.empty:
             return set()
         with store.session() as session:
-            in_cases = session.scalars(
-                sa.select(CaseEvidenceRow.key).where(CaseEvidenceRow.kind == "alert")
-            )
-            decided = session.scalars(sa.select(AlertDispositionRow.alert_id).distinct())
-            return {*in_cases, *decided}
+            decided = set(session.scalars(sa.select(AlertDispositionRow.alert_id).distinct()))
+        return _alerts_in_cases(store) | decided
 
 
 def list_with_dispositions(
@@ -182,13 +179,12 @@ def list_with_dispositions(
     time by their scenario's last run."""
     if status is not None and status not in STATUSES:
         raise ConfigError(f"no alert status {status!r}: the statuses are {', '.join(STATUSES)}")
-    dismissed = dismissals(store)
     among: set[str] | None = None
     outside: set[str] | None = None
     if status is not None:
-        # the whole sets are needed to filter; the page's own cases are read after
+        # the whole sets are needed to filter; the page's own dispositions are read after
         in_cases = _alerts_in_cases(store)
-        standing = _standing(conn, dismissed)
+        standing = _standing(conn, dismissals(store))
         if status == "in-case":
             among = in_cases
         elif status == "dismissed":
@@ -206,7 +202,8 @@ def list_with_dispositions(
         new=new,
         limit=limit,
     )
-    cases = alert_cases(store, [alert.alert_id for alert in found])
+    ids = [alert.alert_id for alert in found]
+    cases, dismissed = alert_cases(store, ids), dismissals(store, ids)
     return [(alert, disposition_of(alert, cases, dismissed)) for alert in found]
 
 
