@@ -125,6 +125,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE retired_alerts AS SELECT * FROM alerts WHERE false;
     ALTER TABLE retired_alerts ADD COLUMN retired_at TIMESTAMP;
     """,
+    # v5: one party across lists (issue 12): analysts' merges and splits of list entries, and
+    # the resolved clusters of the active editions (see counterflow.lists.resolve)
+    """
+    CREATE TABLE entity_links (
+        link_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, entity_a VARCHAR NOT NULL,
+        entity_b VARCHAR NOT NULL, analyst VARCHAR NOT NULL, reason VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    );
+    """,
+    # v6: the customer base kept for continuous re-screening (issue 12)
+    """
+    CREATE TABLE customers (
+        customer_id VARCHAR PRIMARY KEY, record VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

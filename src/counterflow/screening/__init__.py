@@ -6,6 +6,6 @@ names without a list. Every result explains itself (see ``Match.explanation``).
 
 from counterflow.screening.pairs import PairResult, score_pair
 from counterflow.screening.query import Query
-from counterflow.screening.screener import DEFAULT_THRESHOLD, Match, Screener
+from counterflow.screening.screener import DEFAULT_THRESHOLD, Listing, Match, Screener
 
-__all__ = ["DEFAULT_THRESHOLD", "Match", "PairResult", "Query", "Screener", "score_pair"]
+__all__ = ["DEFAULT_THRESHOLD", "Listing", "Match", "PairResult", "Query", "Screener", "score_pair"]

@@ -89,9 +89,31 @@ class _IndexedName:
     name: AnalyzedName
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One list's entry for a matched party. A party on several lists (the same person on the
+    UN and OFAC lists) is one match with one listing per list; see :mod:`counterflow.lists.resolve`.
+    """
+
+    list_id: str
+    list_ref: str
+    entity_id: str
+
+    @classmethod
+    def of(cls, entity: Entity) -> Listing:
+        return cls(entity.list_id, entity.ref, entity.id)
+
+    def to_json(self) -> dict[str, str]:
+        return {"list": self.list_id, "list_ref": self.list_ref, "entity_id": self.entity_id}
+
+
 @dataclass
 class Match:
-    """One list entry found for a query, with its score and the reasons for it."""
+    """One list entry found for a query, with its score and the reasons for it.
+
+    ``entity`` is the entry whose name matched best; ``listings`` are every entry of the same
+    party across the loaded lists, that one first.
+    """
 
     entity: Entity
     score: float
@@ -103,6 +125,11 @@ class Match:
     evidence: list[Evidence]
     threshold: float
     edition: str | None = None
+    listings: tuple[Listing, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.listings:
+            self.listings = (Listing.of(self.entity),)
 
     @property
     def is_match(self) -> bool:
@@ -136,6 +163,7 @@ class Match:
             "threshold": self.threshold,
             "list": self.entity.list_id,
             "edition": self.edition,
+            "listings": [listing.to_json() for listing in self.listings],
         }
 
     def summary(self) -> str:
@@ -443,4 +471,4 @@ def _keys(token: Token) -> tuple[str, ...]:
     return tuple(keys)
 
 
-__all__ = ["DEFAULT_THRESHOLD", "Match", "Screener"]
+__all__ = ["DEFAULT_THRESHOLD", "Listing", "Match", "Screener"]
