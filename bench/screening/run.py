@@ -30,6 +30,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -39,7 +40,9 @@ from pathlib import Path
 from typing import Any
 
 import datasets as ds
+import four_lists
 from calibrate import CALIBRATION_NEGATIVES
+from startup import FOUR_LISTS, UN_ONLY, build_workspace, measure_startup
 
 from counterflow.errors import CounterflowError
 from counterflow.lists.formats.ftm import write_ftm
@@ -262,7 +265,9 @@ def measure(args: argparse.Namespace) -> int:
     """One speed and memory measurement in this (fresh) process; prints JSON."""
     started = time.perf_counter()
     entities: list[Entity] = ds.load_entities(ds.UN_2026)
-    if args.measure == "un+ofac+uk":
+    if args.measure == "four":
+        entities = four_lists.load_four()
+    elif args.measure == "un+ofac+uk":
         entities += ds.load_entities(ds.OFAC_SDN) + ds.load_entities(ds.UK_OFSI)
     elif args.measure == "synthetic":
         pools = ds.NamePools.from_json(json.loads(Path(args.pools).read_text()))
@@ -273,6 +278,8 @@ def measure(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     screener = Screener(entities)
     build_seconds = time.perf_counter() - started
+    if args.measure == "four":
+        screener.set_clusters(four_lists.resolve(entities).clusters)
     rss_built = rss_kib()
     rows = ds.read_jsonl(Path(args.queries))
     for row in rows[:5]:  # warm-up, untimed
@@ -591,6 +598,12 @@ def main() -> int:
     parser.add_argument("--fresh-peer", action="store_true", help="ignore cached peer results")
     parser.add_argument("--no-peer", action="store_true", help="counterflow only")
     parser.add_argument(
+        "--four-lists-only",
+        action="store_true",
+        help="only the four-list part of issue 12 (with the peer on pairs and a negatives "
+        "sample) and the start-up ratio",
+    )
+    parser.add_argument(
         "--peer-full-negatives",
         default="",
         help="comma-separated peer algorithms to run on every negative too, not just the "
@@ -604,7 +617,7 @@ def main() -> int:
     parser.add_argument("--peer-speed-queries", type=int, help="queries for the peer's q/s")
     # internal: one speed measurement in a fresh process
     parser.add_argument(
-        "--measure", choices=("un", "un+ofac+uk", "synthetic"), help=argparse.SUPPRESS
+        "--measure", choices=("un", "un+ofac+uk", "four", "synthetic"), help=argparse.SUPPRESS
     )
     parser.add_argument("--queries", help=argparse.SUPPRESS)
     parser.add_argument("--pools", help=argparse.SUPPRESS)
@@ -623,7 +636,73 @@ def main() -> int:
             setattr(args, key, small if quick else full)
     if args.measure:
         return measure(args)
+    if args.four_lists_only:
+        return four_lists_benchmark(args)
     return benchmark(args)
+
+
+def _four_lists(args: argparse.Namespace) -> dict[str, Any]:
+    """The four-list measurements of issue 12 (see four_lists.py), with the start-up ratio."""
+    use_peer = not args.no_peer and PEER_PYTHON.exists()
+    result = four_lists.run(
+        work=WORK,
+        seed=args.seed,
+        quick=args.quick,
+        peer=run_peer if use_peer else None,
+        peer_algorithms=PEER_ALGORITHMS,
+        peer_threshold=PEER_THRESHOLD,
+        peer_negatives=min(args.peer_negatives, 500),
+        peer_jobs=args.peer_jobs,
+        fresh_peer=args.fresh_peer,
+        log=log,
+    )
+    log("four lists: start-up, whole process")
+    with tempfile.TemporaryDirectory(prefix="counterflow-startup-") as scratch:
+        four = build_workspace(Path(scratch) / "four-lists", FOUR_LISTS)
+        un_only = build_workspace(Path(scratch) / "un-only", UN_ONLY)
+        result["startup"] = measure_startup(four, un_only, runs=3 if args.quick else 7)
+    result["speed"] = measure_in_subprocess("four", WORK / "queries_speed.jsonl", args)
+    return result
+
+
+def _startup_lines(startup: dict[str, Any]) -> list[str]:
+    return [
+        "`counterflow screen NAME`, whole process, median of "
+        f"{startup['runs']} runs each: four lists {startup['four_lists_seconds']:.2f} s, "
+        f"UN only {startup['un_only_seconds']:.2f} s, ratio {startup['ratio']:.2f} "
+        "(goal ≤ 1.3).",
+        "",
+    ]
+
+
+def four_lists_benchmark(args: argparse.Namespace) -> int:
+    """Only the four-list part: writes bench/results/screening-four.md and .json."""
+    WORK.mkdir(parents=True, exist_ok=True)
+    speed_file = WORK / "queries_speed.jsonl"
+    if not speed_file.exists():
+        rng = random.Random(f"{args.seed}:speed")
+        negatives = ds.negatives()
+        ds.write_jsonl(speed_file, query_rows(rng.sample(negatives, args.speed_queries)))
+    result = _four_lists(args)
+    result["started"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    result["counterflow_version"] = source_version()
+    lines = [
+        f"# Screening with four lists (issue 12), {result['started']}, "
+        f"{result['counterflow_version']}",
+        "",
+        *four_lists.report(result, fmt, table),
+        *_startup_lines(result["startup"]),
+        f"Queries/s in a fresh process with four lists: {result['speed']['qps']:,.0f} "
+        f"(index build {result['speed']['build_seconds']:.1f} s, peak "
+        f"{result['speed']['maxrss_kib'] / 1024:,.0f} MiB).",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    (RESULTS / "screening-four.md").write_text(text + "\n", encoding="utf-8")
+    (RESULTS / "screening-four.json").write_text(
+        json.dumps(result, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    return 0
 
 
 def benchmark(args: argparse.Namespace) -> int:

@@ -126,19 +126,58 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE retired_alerts ADD COLUMN retired_at TIMESTAMP;
     """,
     # v5: one party across lists (issue 12): analysts' merges and splits of list entries, and
-    # the resolved clusters of the active editions (see counterflow.lists.resolve)
+    # the resolved clusters of the active editions (see counterflow.lists.resolve).
+    # entity_links is the analysts' record (never rewritten); the other three are derived and
+    # replaced whole each time the active editions or the judgements change (basis says which).
     """
     CREATE TABLE entity_links (
         link_id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, entity_a VARCHAR NOT NULL,
-        entity_b VARCHAR NOT NULL, analyst VARCHAR NOT NULL, reason VARCHAR NOT NULL,
-        created_at TIMESTAMP NOT NULL
+        entity_b VARCHAR NOT NULL, analyst VARCHAR NOT NULL, actor VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL
     );
+    CREATE TABLE entity_clusters (entity_id VARCHAR NOT NULL, cluster_id VARCHAR NOT NULL);
+    CREATE TABLE entity_matches (
+        entity_a VARCHAR NOT NULL, entity_b VARCHAR NOT NULL, rule VARCHAR NOT NULL,
+        evidence VARCHAR NOT NULL, outcome VARCHAR NOT NULL
+    );
+    CREATE TABLE entity_resolution (basis VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL);
     """,
-    # v6: the customer base kept for continuous re-screening (issue 12)
+    # v6: the customer base kept for continuous re-screening (issue 12). No primary keys on
+    # the big tables (bulk upserts stay fast; the import checks ids itself). customer_tokens
+    # holds the words of each customer's names as analysed (their index keys and weights follow
+    # from them) and customer_keys its identifiers, so a re-screen finds the customers sharing
+    # keys with a changed entry by a join; rescreen_state remembers, per list, the edition last
+    # re-screened.
     """
     CREATE TABLE customers (
-        customer_id VARCHAR PRIMARY KEY, record VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL,
+        customer_id VARCHAR NOT NULL, record VARCHAR NOT NULL, import_id VARCHAR NOT NULL,
         updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE customer_keys (customer_id VARCHAR NOT NULL, key VARCHAR NOT NULL);
+    CREATE TABLE customer_tokens (
+        customer_id VARCHAR NOT NULL, name_no UTINYINT NOT NULL, token_no UTINYINT NOT NULL,
+        wkey VARCHAR NOT NULL, initial BOOLEAN NOT NULL
+    );
+    CREATE TABLE customer_imports (
+        import_id VARCHAR PRIMARY KEY, source VARCHAR NOT NULL, imported_at TIMESTAMP NOT NULL,
+        rows BIGINT NOT NULL, inserted BIGINT NOT NULL, updated BIGINT NOT NULL,
+        unchanged BIGINT NOT NULL, seconds DOUBLE NOT NULL
+    );
+    CREATE TABLE rescreen_state (
+        list_id VARCHAR PRIMARY KEY, edition_id VARCHAR NOT NULL, run_id VARCHAR NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+    );
+    CREATE TABLE rescreen_runs (
+        run_id VARCHAR PRIMARY KEY, run_at TIMESTAMP NOT NULL, editions VARCHAR NOT NULL,
+        customers BIGINT NOT NULL, entries_screened BIGINT NOT NULL,
+        entries_removed BIGINT NOT NULL, candidates BIGINT NOT NULL, counts VARCHAR NOT NULL,
+        seconds DOUBLE NOT NULL
+    );
+    CREATE TABLE rescreen_hits (
+        run_id VARCHAR NOT NULL, status VARCHAR NOT NULL, customer_id VARCHAR NOT NULL,
+        entity_id VARCHAR NOT NULL, list_id VARCHAR NOT NULL, list_ref VARCHAR NOT NULL,
+        change VARCHAR NOT NULL, score DOUBLE, previous_score DOUBLE, caption VARCHAR,
+        matched_name VARCHAR, explanation VARCHAR, decision_id VARCHAR
     );
     """,
 )

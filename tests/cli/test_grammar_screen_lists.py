@@ -223,12 +223,12 @@ def test_screen_pairs_still_works(tmp_path: Path) -> None:
 def test_screen_a_semicolon_file_sniffed_or_named(listed: Path, tmp_path: Path) -> None:
     parties = tmp_path / "parties.csv"
     parties.write_text("id;name;birth_date\nc1;Ivan Primerov;1981\nc2;John Smith;1970\n")
-    for extra in ((), ("--delimiter", ";")):
+    for extra, written in (((), ","), (("--delimiter", ";"), ";")):
         out = tmp_path / "hits.csv"
         result = at(listed, "screen", "--input", str(parties), "-o", str(out), *extra)
         assert result.exit_code == 0, result.output
         assert "semicolon-separated" in result.stderr
-        rows = list(csv.DictReader(out.open(encoding="utf-8")))
+        rows = list(csv.DictReader(out.open(encoding="utf-8"), delimiter=written))
         assert [(r["query_id"], r["list_ref"]) for r in rows] == [("c1", "ZZi.002")]
     summary = as_json(
         at(listed, "screen", "--input", str(parties), "-o", str(tmp_path / "h.csv"), "--json")
@@ -244,7 +244,8 @@ def test_screen_a_semicolon_file_sniffed_or_named(listed: Path, tmp_path: Path) 
     tabbed.write_text("name\tbirth_date\nIvan Primerov\t1981\n")
     to_stdout = at(listed, "screen", "--input", str(tabbed), "--delimiter", "tab")
     assert to_stdout.exit_code == 0 and "ZZi.002" in to_stdout.stdout
-    assert to_stdout.stdout.startswith("query_id,rank,score")  # CSV on stdout, notes on stderr
+    # CSV on stdout (with the delimiter it was given), notes on stderr
+    assert to_stdout.stdout.startswith("query_id\trank\tscore")
 
 
 def test_screen_refuses_options_that_do_not_go_together(listed: Path, tmp_path: Path) -> None:

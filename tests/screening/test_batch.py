@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import pyarrow as pa
@@ -8,12 +9,19 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
+from counterflow.cases import DecisionStore
 from counterflow.cli import main
 from counterflow.cli.demo_cmd import sample_list_path
 from counterflow.errors import DataError
 from counterflow.lists.registry import detect
-from counterflow.screening import Screener
-from counterflow.screening.batch import RESULT_COLUMNS, score_pairs_file, screen_file
+from counterflow.model import Entity
+from counterflow.screening import Listing, Query, Screener
+from counterflow.screening.batch import (
+    RESULT_COLUMNS,
+    entry_facts,
+    score_pairs_file,
+    screen_file,
+)
 
 
 @pytest.fixture(scope="module")
@@ -163,3 +171,137 @@ def test_cli_screen_forms(home: Path, tmp_path: Path) -> None:
     assert to_stdout.exit_code == 0 and to_stdout.stdout.startswith("query_id,rank,score")
     json_out = run("screen", "Jabhat al-Mithal", "--json")
     assert '"edition": "2026-01-15"' in json_out.output
+
+
+# --- a daily run: entry facts, cleared hits, every party, the delimiter ------------------------
+
+_DAILY = [
+    ["id", "name", "birth_date", "schema"],
+    ["c1", "Fulan ibn Allan al-Mithali", "1970", "Person"],
+    ["c2", "John Smith", "", "Person"],
+    ["c3", "Jabhat al-Mithal", "", "Organization"],
+]
+
+
+def _query(row: list[str]) -> Query:
+    return Query.from_record(dict(zip(_DAILY[0], row, strict=True)))
+
+
+def test_rows_carry_the_entry_facts(screener: Screener, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    screen_file(screener, _write(tmp_path / "q.csv", _DAILY), out, limit=1)
+    rows = {r["query_id"]: r for r in _read(out)}
+    person = rows["c1"]
+    assert person["list_ref"] == "ZZi.001"
+    assert person["birth_dates"] == "1970-01-01; 1971"
+    assert (person["countries"], person["programs"]) == ("sy", "Sample")
+    assert person["listing_date"] == "2015-03-01"
+    assert person["other_refs"] == "" and person["decision"] == ""
+    assert rows["c3"]["birth_dates"] == "" and rows["c3"]["listing_date"] == "2014-05-14"
+    assert "c2" not in rows  # no hit, and no --all-rows
+
+
+def test_other_refs_are_the_partys_other_listings(screener: Screener) -> None:
+    match = screener.screen(Query.make("Jabhat al-Mithal"), limit=1)[0]
+    assert entry_facts(match)["other_refs"] == ""
+    merged = dataclasses.replace(
+        match,
+        listings=(
+            Listing.of(match.entity),
+            Listing("ofac-sdn", "11018", "ofac-sdn:11018"),
+            Listing("uk", "13344", "uk:13344"),
+        ),
+    )
+    assert entry_facts(merged)["other_refs"] == "ofac-sdn:11018; uk:13344"
+
+
+def test_all_rows_gives_each_party_a_row(screener: Screener, tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    report = screen_file(screener, _write(tmp_path / "q.csv", _DAILY), out, all_rows=True)
+    rows = _read(out)
+    assert list(rows[0]) == list(RESULT_COLUMNS)
+    assert sorted({r["query_id"] for r in rows}) == ["c1", "c2", "c3"]
+    (smith,) = [r for r in rows if r["query_id"] == "c2"]
+    assert smith["rank"] == "0"
+    assert all(smith[c] == "" for c in RESULT_COLUMNS if c not in ("query_id", "rank"))
+    assert report.without_hits == 1 and report.results == len(rows) - 1
+    parquet = tmp_path / "r.parquet"
+    screen_file(screener, _write(tmp_path / "q.csv", _DAILY), parquet, all_rows=True)
+    (blank,) = [r for r in pq.read_table(parquet).to_pylist() if r["rank"] == 0]
+    assert blank["query_id"] == "c2" and blank["score"] is None
+
+
+def test_cleared_hits_are_shown_with_the_decision_or_hidden(
+    screener: Screener, tmp_path: Path
+) -> None:
+    decisions = DecisionStore(tmp_path)
+    listed = screener.entity("un-sc:ZZi.001")
+    assert listed is not None
+    decision = decisions.clear(
+        _query(_DAILY[1]),
+        listed,
+        edition="2026-01-15",
+        analyst="A. Analyst",
+        actor="tests",
+        reason="another Fulan: born 1970 in Aleppo",
+    )
+    queries = _write(tmp_path / "q.csv", _DAILY)
+    out = tmp_path / "r.csv"
+    report = screen_file(screener, queries, out, limit=1, decisions=decisions)
+    rows = {r["query_id"]: r for r in _read(out)}
+    cleared = rows["c1"]
+    assert (cleared["entity_id"], cleared["decision"]) == ("un-sc:ZZi.001", "cleared")
+    assert cleared["decision_id"] == decision.decision_id
+    assert (cleared["decided_by"], cleared["decided_at"]) == ("A. Analyst", decision.time)
+    assert cleared["decision_reason"] == "another Fulan: born 1970 in Aleppo"
+    assert rows["c3"]["decision"] == ""
+    assert (report.cleared, report.hidden, report.results) == (1, 0, 2)
+
+    hidden = tmp_path / "h.csv"
+    report = screen_file(screener, queries, hidden, limit=1, decisions=decisions, hide_cleared=True)
+    assert [r["query_id"] for r in _read(hidden)] == ["c3"]
+    assert (report.cleared, report.hidden, report.results) == (1, 1, 1)
+    every = tmp_path / "a.csv"
+    screen_file(
+        screener, queries, every, limit=1, decisions=decisions, hide_cleared=True, all_rows=True
+    )
+    assert [(r["query_id"], r["rank"]) for r in _read(every)] == [
+        ("c1", "0"),
+        ("c2", "0"),
+        ("c3", "1"),
+    ]
+
+
+def test_a_hit_whose_entry_changed_is_raised_again(screener: Screener, tmp_path: Path) -> None:
+    decisions = DecisionStore(tmp_path)
+    listed = screener.entity("un-sc:ZZi.001")
+    assert listed is not None
+    before = Entity.from_json(listed.to_json())
+    before.add("alias", "Fulan the Elder")  # the entry as it was when it was cleared
+    decisions.clear(
+        _query(_DAILY[1]), before, edition="2025-01-01", analyst="B", actor="t", reason="no"
+    )
+    out = tmp_path / "r.csv"
+    report = screen_file(
+        screener,
+        _write(tmp_path / "q.csv", _DAILY[:2]),
+        out,
+        limit=1,
+        decisions=decisions,
+        hide_cleared=True,
+    )
+    (row,) = _read(out)
+    assert (row["decision"], row["decided_by"]) == ("entry_changed", "B")
+    assert (report.entry_changed, report.cleared, report.hidden) == (1, 0, 0)
+
+
+def test_output_delimiter_and_rows_kept_for_json(screener: Screener, tmp_path: Path) -> None:
+    queries = _write(tmp_path / "q.csv", _DAILY)
+    out = tmp_path / "r.csv"
+    screen_file(screener, queries, out, limit=1, delimiter=";")
+    with open(out, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    assert list(rows[0]) == list(RESULT_COLUMNS) and rows[0]["query_id"] == "c1"
+    report = screen_file(screener, queries, None, limit=1, all_rows=True)
+    assert [r["query_id"] for r in report.records] == ["c1", "c2", "c3"]
+    assert set(report.records[0]) == set(RESULT_COLUMNS)

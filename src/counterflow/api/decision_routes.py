@@ -51,6 +51,7 @@ def clear_hit(
         analyst=body.analyst,
         actor=caller.actor,
         reason=body.reason,
+        party=state.screener.party(entity.id),
     )
     audit(request, "decision", caller, decision=decision.to_json())
     return decision
@@ -68,7 +69,8 @@ def list_decisions(
     decisions = [
         d
         for d in svc.decisions.all()
-        if (status is None or d.status is status) and (entity_id in (None, d.entity_id))
+        if (status is None or d.status is status)
+        and (entity_id is None or entity_id in d.entity_ids)
     ]
     audit(
         request,

@@ -88,7 +88,22 @@ class EntityExample(BaseModel):
 
 
 class EntityMatchQuery(RequestBody):
+    """yente's match body. ``weights`` and ``config`` tune nomenklatura's scorers; this
+    service's matcher is calibrated as a whole (docs/screening.md), so a request that sets
+    either is refused (400) rather than answered as if they had been applied."""
+
     queries: Annotated[dict[QueryKey, EntityExample], Field(max_length=MAX_QUERIES)]
+    weights: Annotated[dict[PropertyName, float], Field(max_length=MAX_PROPERTIES)] = {}
+    config: Annotated[dict[PropertyName, Any], Field(max_length=MAX_PROPERTIES)] = {}
+
+
+class ListingOut(BaseModel):
+    """One list's entry for the party: a party on several lists is one result with one
+    listing per list, the entry that matched first."""
+
+    list: str
+    list_ref: str
+    entity_id: str
 
 
 class EntityResponse(BaseModel):
@@ -96,9 +111,11 @@ class EntityResponse(BaseModel):
     caption: str
     schema_: str = Field(alias="schema", serialization_alias="schema")
     properties: dict[str, list[str]]
+    #: the lists the party is on (yente's field): those of ``listings``
     datasets: list[str]
     referents: list[str] = []
     target: bool = True
+    listings: list[ListingOut] = []
 
     model_config = ConfigDict(populate_by_name=True)
 
@@ -176,8 +193,14 @@ class ReloadResponse(BaseModel):
 
 
 class Algorithm(BaseModel):
+    """A name ``algorithm`` accepts. Every one runs counterflow's matcher (``runs``); yente's
+    names are accepted so that its clients work, and ``uses`` says what of the query each
+    takes into account."""
+
     name: str
     description: str
+    runs: str
+    uses: list[str]
 
 
 class AlgorithmsResponse(BaseModel):

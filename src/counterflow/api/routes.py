@@ -7,8 +7,12 @@ catalogue or an error, get one from the guard).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Callable
+import re
+import threading
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
@@ -26,22 +30,118 @@ from counterflow.api.models import (
     EntityMatchQuery,
     EntityMatchResponse,
     EntityResponse,
+    ListingOut,
     ScoredEntityResponse,
     SearchResponse,
     TotalSpec,
 )
 from counterflow.api.security import ScreenCaller, ServiceDep, audit
-from counterflow.api.state import ScreenerState
+from counterflow.api.state import ScreenerState, Service
 from counterflow.cases import Clearance
 from counterflow.cases.hits import MAX_AUDITED_NAME, REQUEST_ID_HEADER, new_request_id
-from counterflow.errors import DataError, NotFoundError
+from counterflow.errors import ConfigError, DataError, NotFoundError
 from counterflow.lists.formats.ftm import entity_to_ftm
+from counterflow.lists.store import content_dates
 from counterflow.model import Entity
-from counterflow.screening import DEFAULT_THRESHOLD, Match
+from counterflow.model.schema import SCHEMATA
+from counterflow.screening import DEFAULT_THRESHOLD, Listing, Match
 from counterflow.screening import Query as ScreeningQuery
 
 ALGORITHM = "counterflow-v1"
 DEFAULT_DATASET = "default"
+#: the scopes that mean every loaded list: yente's ``default`` and ``sanctions`` collections
+ALL_LISTS = (DEFAULT_DATASET, "sanctions")
+#: what each algorithm takes of a query into account
+_EVERYTHING = ["name", "birthDate", "country", "gender", "identifier"]
+_NAMES_ONLY = ["name"]
+
+
+@dataclass(frozen=True)
+class AlgorithmSpec:
+    """How a yente algorithm name is served: always by counterflow's matcher, on the whole
+    query or (``name-based``) on its names alone, since that is what the name promises."""
+
+    name: str
+    description: str
+    uses: tuple[str, ...]
+
+    def narrowed(self, query: ScreeningQuery) -> ScreeningQuery:
+        """The query as this algorithm scores it."""
+        if "birthDate" in self.uses:
+            return query
+        return dataclasses.replace(query, birth_dates=(), countries=(), gender=None, identifiers=())
+
+
+_NATIVE = (
+    "counterflow's multilingual name matcher with date of birth, country, gender and "
+    "identifier evidence (docs/screening.md)"
+)
+#: every name ``algorithm`` accepts; yente's (nomenklatura's) names run counterflow's matcher
+ALGORITHMS: dict[str, AlgorithmSpec] = {
+    spec.name: spec
+    for spec in (
+        AlgorithmSpec(ALGORITHM, f"{_NATIVE}; the default", tuple(_EVERYTHING)),
+        *(
+            AlgorithmSpec(name, f"yente's {name}, served by {ALGORITHM}: {_NATIVE}", tuple(uses))
+            for name, uses in (
+                ("logic-v1", _EVERYTHING),
+                ("logic-v2", _EVERYTHING),
+                ("name-qualified", _EVERYTHING),
+                ("regression-v1", _EVERYTHING),
+                ("regression-v2", _EVERYTHING),
+                ("name-based", _NAMES_ONLY),
+            )
+        ),
+    )
+}
+ALGORITHMS["name-based"] = dataclasses.replace(
+    ALGORITHMS["name-based"],
+    description=f"yente's name-based, served by {ALGORITHM} on the query's names alone: "
+    "dates of birth, countries, gender and identifiers are left out of the score",
+)
+#: yente's aliases for its configured default and best algorithm
+ALGORITHM_ALIASES = {"default": ALGORITHM, "best": ALGORITHM}
+#: the topics entries carry (FtM topic names): every entry is a listing on a sanctions list
+#: (``sanction``); terrorism listings also carry ``crime.terror`` (see :func:`topics_of`)
+TOPICS = ("sanction", "crime.terror")
+#: a programme naming terrorism: UN ISIL (Da'esh) & Al-Qaida, OFAC SDGT / SDT / FTO, UK and
+#: EU counter-terrorism regimes
+_TERROR_PROGRAMME = re.compile(
+    r"al-?qa[i']?da|isil|da'?esh|terroris|\b(?:SDGT|SDT|FTO)\b", re.IGNORECASE
+)
+#: UN reference numbers of the ISIL (Da'esh) & Al-Qaida list: QDi.* and QDe.*
+_UN_TERROR_REF = re.compile(r"QD[ie]\.", re.IGNORECASE)
+#: ``changed_since``: a date, optionally with a time as yente takes it (the day is used)
+_CHANGED_SINCE = re.compile(r"\d{4}-\d{2}-\d{2}([T ][0-9:.]+Z?)?")
+#: the query parameters each screening endpoint takes; any other is refused (400) by name
+MATCH_PARAMETERS = frozenset(
+    {
+        "limit",
+        "threshold",
+        "cutoff",
+        "algorithm",
+        "include_dataset",
+        "exclude_dataset",
+        "exclude_schema",
+        "topics",
+        "changed_since",
+        "exclude_entity_ids",
+    }
+)
+SEARCH_PARAMETERS = frozenset(
+    {
+        "q",
+        "schema",
+        "limit",
+        "include_dataset",
+        "exclude_dataset",
+        "exclude_schema",
+        "topics",
+        "changed_since",
+    }
+)
+#: results screened before filters that the index cannot apply (schema, topic, change date)
+_UNFILTERED = 10_000
 #: the lowest score /match returns unless asked otherwise (yente's default too)
 DEFAULT_CUTOFF = 0.1
 #: batches up to this size are screened on the event loop, larger ones in a worker thread
@@ -60,30 +160,183 @@ StateDep = Annotated[ScreenerState, Depends(_state)]
 DatasetPath = Annotated[
     str,
     Path(
-        description="A list id, or 'default' for every list.",
+        description="A list id, or 'default' or 'sanctions' for every list.",
         examples=["default", "un-sc"],
         max_length=64,
     ),
 ]
+Repeated = Annotated[list[str] | None, Query(max_length=100)]
 
 
 def _lists(state: ScreenerState, dataset: str) -> list[str] | None:
-    if dataset == DEFAULT_DATASET:
+    if dataset in ALL_LISTS:
         return None
     if dataset not in state.editions:
-        known = ", ".join([DEFAULT_DATASET, *sorted(state.editions)])
+        known = ", ".join([*ALL_LISTS, *sorted(state.editions)])
         raise NotFoundError(f"no dataset {dataset!r} (known: {known})")
     return [dataset]
 
 
-def _entity(entity: Entity) -> dict[str, Any]:
+def _only(request: Request, known: Collection[str]) -> None:
+    """Refuse a query parameter the endpoint does not take: a filter the caller believes
+    applied but was dropped would make a screening look cleaner than it is."""
+    for name in request.query_params:
+        if name not in known:
+            raise ConfigError(
+                f"unsupported query parameter {name!r} (this endpoint takes "
+                f"{', '.join(sorted(known))})"
+            )
+
+
+def algorithm_spec(name: str) -> AlgorithmSpec:
+    """The algorithm a name asks for, or a 400 naming it."""
+    spec = ALGORITHMS.get(ALGORITHM_ALIASES.get(name, name))
+    if spec is None:
+        known = ", ".join([*ALGORITHMS, *ALGORITHM_ALIASES])
+        raise ConfigError(f"unknown algorithm {name!r} (this service takes {known})")
+    return spec
+
+
+def topics_of(entity: Entity) -> frozenset[str]:
+    """The FtM topics an entry carries: ``sanction`` always (every list here is a sanctions
+    list), and ``crime.terror`` for a terrorism listing: the UN ISIL (Da'esh) & Al-Qaida list
+    (QDi./QDe.), or a programme naming terrorism (OFAC SDGT, SDT, FTO; UK and EU counter-
+    terrorism and ISIL/Al-Qaida regimes)."""
+    terror = bool(_UN_TERROR_REF.match(entity.ref)) or any(
+        _TERROR_PROGRAMME.search(p) for p in entity.sanction.get("program")
+    )
+    return frozenset(TOPICS if terror else TOPICS[:1])
+
+
+class _ChangeDates:
+    """Per entry, the day its content last changed or first appeared (for ``changed_since``),
+    read from the workspace once per set of active editions and kept until they change."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._key: tuple[str, ...] = ()
+        self._dates: dict[str, str] = {}
+
+    def of(self, svc: Service, state: ScreenerState) -> dict[str, str]:
+        key = tuple(sorted(e.edition_id for e in state.editions.values()))
+        with self._lock:
+            if key != self._key:
+                with svc.holder.workspace.connect(read_only=True) as conn:
+                    self._dates = content_dates(conn, state.editions.values())
+                self._key = key
+            return self._dates
+
+
+_CHANGE_DATES = _ChangeDates()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """yente's result filters, checked against what this service holds: each either narrows
+    the results or is refused (400) naming what cannot be honoured."""
+
+    lists: list[str] | None = None
+    exclude_schema: frozenset[str] = frozenset()
+    topics: frozenset[str] = frozenset()
+    changed_since: str | None = None
+    #: entry id -> day its content last changed (only with ``changed_since``)
+    changed: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def after_screening(self) -> bool:
+        """Whether results are narrowed after screening (so more must be screened first)."""
+        return bool(self.exclude_schema or self.topics or self.changed_since)
+
+    def screen(
+        self, state: ScreenerState, query: ScreeningQuery, limit: int, cutoff: float
+    ) -> list[Match]:
+        """The query screened against the lists left in scope (none when every one was
+        excluded: the screener reads an empty list of lists as all of them)."""
+        if self.lists == []:
+            return []
+        return state.screener.screen(query, limit=limit, threshold=cutoff, lists=self.lists)
+
+    def keep(self, match: Match) -> bool:
+        entity = match.entity
+        if entity.schema.name in self.exclude_schema:
+            return False
+        if self.topics and not self.topics & topics_of(entity):
+            return False
+        if self.changed_since is not None:
+            return self.changed.get(entity.id, "") >= self.changed_since
+        return True
+
+    def audited(self) -> dict[str, Any]:
+        return {
+            "lists": self.lists,
+            "exclude_schema": sorted(self.exclude_schema),
+            "topics": sorted(self.topics),
+            "changed_since": self.changed_since,
+        }
+
+
+def _known(values: Iterable[str], known: Collection[str], what: str, param: str) -> set[str]:
+    given = set(values)
+    unknown = sorted(given - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{param}: unknown {what} {', '.join(map(repr, unknown))} (known: "
+            f"{', '.join(sorted(known))})"
+        )
+    return given
+
+
+async def _filters(
+    svc: Service,
+    state: ScreenerState,
+    dataset: str,
+    include_dataset: list[str] | None,
+    exclude_dataset: list[str] | None,
+    exclude_schema: list[str] | None,
+    topics: list[str] | None,
+    changed_since: str | None,
+) -> Filters:
+    """The lists to screen (the path's scope, narrowed by ``include_dataset`` and
+    ``exclude_dataset``) and the filters on the results, each checked."""
+    scope = _lists(state, dataset)
+    loaded = sorted(state.editions)
+    lists = set(scope or loaded)
+    if include_dataset:
+        lists &= _known(include_dataset, loaded, "list", "include_dataset")
+    if exclude_dataset:
+        lists -= _known(exclude_dataset, loaded, "list", "exclude_dataset")
+    narrowed = None if scope is None and lists == set(loaded) else sorted(lists)
+    since = None
+    changed: dict[str, str] = {}
+    if changed_since is not None:
+        if not _CHANGED_SINCE.fullmatch(changed_since):
+            raise ConfigError(
+                f"changed_since: {changed_since[:40]!r} is not a date (YYYY-MM-DD, optionally "
+                "with a time)"
+            )
+        since = changed_since[:10]
+        changed = await run_in_threadpool(_CHANGE_DATES.of, svc, state)
+    return Filters(
+        lists=narrowed,
+        exclude_schema=frozenset(
+            _known(exclude_schema or (), SCHEMATA, "schema", "exclude_schema")
+        ),
+        topics=frozenset(_known(topics or (), TOPICS, "topic", "topics")),
+        changed_since=since,
+        changed=changed,
+    )
+
+
+def _entity(entity: Entity, listings: Iterable[Listing] | None = None) -> dict[str, Any]:
     ftm = entity_to_ftm(entity)[0]
+    found = list(listings or (Listing.of(entity),))
     return {
         "id": entity.id,
         "caption": entity.caption,
         "schema": entity.schema.name,
         "properties": ftm["properties"],
-        "datasets": [entity.list_id],
+        "datasets": list(dict.fromkeys(x.list_id for x in found)),
+        "listings": [ListingOut(**x.to_json()) for x in found],
     }
 
 
@@ -101,7 +354,7 @@ def _scored(match: Match, clearance: Clearance | None = None) -> ScoredEntityRes
             reason=decision.reason,
         )
     return ScoredEntityResponse(
-        **_entity(match.entity),
+        **_entity(match.entity, match.listings),
         score=match.score,
         match=match.is_match and not (clearance and clearance.cleared),
         features=features,
@@ -126,19 +379,36 @@ async def match(
     limit: Annotated[int, Query(ge=1, le=500)] = 5,
     threshold: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_THRESHOLD,
     cutoff: Annotated[float, Query(ge=0.0, le=1.0)] = DEFAULT_CUTOFF,
-    algorithm: Annotated[str, Query(max_length=50)] = ALGORITHM,
-    exclude_entity_ids: Annotated[list[str] | None, Query(max_length=100)] = None,
+    algorithm: Annotated[
+        str, Query(max_length=50, description="counterflow-v1, or a yente name: GET /algorithms")
+    ] = ALGORITHM,
+    include_dataset: Repeated = None,
+    exclude_dataset: Repeated = None,
+    exclude_schema: Repeated = None,
+    topics: Repeated = None,
+    changed_since: Annotated[str | None, Query(max_length=40, examples=["2026-01-01"])] = None,
+    exclude_entity_ids: Repeated = None,
 ) -> Response:
     """Match each query against the lists, as yente's /match does.
 
     A hit an analyst cleared for this same query (``POST /decisions``) comes back with
-    ``match: false`` and its ``decision``, until the list entry changes.
+    ``match: false`` and its ``decision``, until the list entry changes. Every yente query
+    parameter is either honoured or refused (400, naming it): see docs/service.md.
     """
-    if algorithm not in (ALGORITHM, "best", "default"):
-        raise HTTPException(400, f"unknown algorithm {algorithm!r} (this service has {ALGORITHM})")
-    lists = _lists(state, dataset)
+    _only(request, MATCH_PARAMETERS)
+    spec = algorithm_spec(algorithm)
+    for given, what in ((body.weights, "weights"), (body.config, "config")):
+        if given:
+            raise ConfigError(
+                f"{what} cannot be honoured: counterflow's matcher is calibrated as a whole "
+                "and takes no per-request weights or configuration (docs/screening.md)"
+            )
+    filters = await _filters(
+        svc, state, dataset, include_dataset, exclude_dataset, exclude_schema, topics, changed_since
+    )
     excluded = set(exclude_entity_ids or ())
     queries = {key: _query(key, example) for key, example in body.queries.items()}
+    wanted = _UNFILTERED if filters.after_screening else limit + len(excluded)
 
     names: dict[tuple[str, str], str] = {}  # (query key, entity id): the name that matched
 
@@ -146,18 +416,18 @@ async def match(
         svc.decisions.refresh()
         responses: dict[str, EntityMatches] = {}
         for key, query in queries.items():
-            found = state.screener.screen(
-                query, limit=limit + len(excluded), threshold=cutoff, lists=lists
-            )
+            found = filters.screen(state, spec.narrowed(query), wanted, cutoff)
             fingerprint = query.fingerprint()
             results = []
             for hit in found:
-                if hit.entity.id in excluded:
+                if hit.entity.id in excluded or not filters.keep(hit):
                     continue
                 hit.threshold = threshold  # "match" is judged at the caller's threshold
-                results.append(_scored(hit, svc.decisions.lookup(fingerprint, hit.entity)))
+                party = state.screener.party(hit.entity.id)
+                results.append(_scored(hit, svc.decisions.lookup(fingerprint, hit.entity, party)))
                 names[(key, hit.entity.id)] = hit.matched_name
-            results = results[:limit]
+                if len(results) == limit:
+                    break
             example = body.queries[key]
             responses[key] = EntityMatches(
                 results=results,
@@ -183,7 +453,9 @@ async def match(
             "limit": limit,
             "threshold": threshold,
             "cutoff": cutoff,
+            "algorithm": algorithm,
             "exclude_entity_ids": sorted(excluded),
+            **filters.audited(),
         },
         queries={
             k: {"schema": q.schema_, "properties": q.properties} for k, q in body.queries.items()
@@ -257,12 +529,19 @@ async def search(
     dataset: DatasetPath,
     request: Request,
     caller: ScreenCaller,
+    svc: ServiceDep,
     state: StateDep,
     q: Annotated[str, Query(min_length=1, max_length=1000)],
     schema: Annotated[str | None, Query(max_length=50)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 10,
+    include_dataset: Repeated = None,
+    exclude_dataset: Repeated = None,
+    exclude_schema: Repeated = None,
+    topics: Repeated = None,
+    changed_since: Annotated[str | None, Query(max_length=40, examples=["2026-01-01"])] = None,
 ) -> Response:
-    """Entries whose names look like ``q``, best first."""
+    """Entries whose names look like ``q``, best first, with /match's filters."""
+    _only(request, SEARCH_PARAMETERS)
     try:
         query = ScreeningQuery.make(q, schema=schema)
     except DataError as exc:
@@ -270,9 +549,13 @@ async def search(
     except ValueError as exc:  # the caller's text, not the server, is the cause: never a 500
         log.warning("search %r could not be read", q[:100], exc_info=True)
         raise HTTPException(400, "the search text cannot be screened") from exc
-    lists = _lists(state, dataset)
+    filters = await _filters(
+        svc, state, dataset, include_dataset, exclude_dataset, exclude_schema, topics, changed_since
+    )
+    wanted = _UNFILTERED if filters.after_screening else limit
     found = await _compute(
-        lambda: state.screener.screen(query, limit=limit, threshold=0.5, lists=lists), 1
+        lambda: [m for m in filters.screen(state, query, wanted, 0.5) if filters.keep(m)][:limit],
+        1,
     )
     results = [_scored(m) for m in found]
     editions = state.edition_labels()
@@ -282,7 +565,7 @@ async def search(
         caller,
         dataset=dataset,
         editions=editions,
-        params={"q": q, "schema": schema, "limit": limit},
+        params={"q": q, "schema": schema, "limit": limit, **filters.audited()},
         results=_audited(results),
     )
     return _json(
@@ -321,13 +604,14 @@ def entity(
 
 @router.get("/algorithms", response_model=AlgorithmsResponse, tags=["system"])
 def algorithms(caller: ScreenCaller) -> AlgorithmsResponse:
-    """The scoring algorithm this service uses."""
-    description = (
-        "counterflow's multilingual name matcher with date, country, gender and "
-        "identifier evidence; see docs/screening.md"
-    )
+    """The names ``algorithm`` takes. counterflow-v1 is the default and the best; yente's names
+    are accepted so that its clients work unchanged, and every one runs counterflow's matcher
+    (``name-based`` on the query's names alone)."""
     return AlgorithmsResponse(
-        algorithms=[Algorithm(name=ALGORITHM, description=description)],
+        algorithms=[
+            Algorithm(name=a.name, description=a.description, runs=ALGORITHM, uses=list(a.uses))
+            for a in ALGORITHMS.values()
+        ],
         default=ALGORITHM,
         best=ALGORITHM,
     )

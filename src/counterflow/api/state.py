@@ -1,5 +1,9 @@
 """The service's state: keys, decisions, the audit trail and the screening index.
 
+The screening index is loaded from the file ``lists import`` saves in the workspace (see
+:mod:`counterflow.screening.index_file`), so a start or a reload after an import takes a fraction
+of a second, not the seconds a build over several lists takes.
+
 The settings are the workspace's :class:`counterflow.settings.Settings`, read once by whoever
 started the service (``serve`` hands them to each worker through the environment).
 
@@ -20,7 +24,8 @@ from typing import Any
 from counterflow.api.keys import KeyStore, Principal
 from counterflow.cases import AuditLog, DecisionStore
 from counterflow.errors import CounterflowError, StoreError
-from counterflow.lists.store import Edition, active_editions, active_entities
+from counterflow.lists.resolve import apply_clusters, workspace_basis
+from counterflow.lists.store import Edition, active_editions
 from counterflow.screening import Screener
 from counterflow.settings import Settings
 from counterflow.workspace import Workspace
@@ -50,6 +55,8 @@ class ScreenerHolder:
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self._state: ScreenerState | None = None
+        #: the basis of the parties the screener was grouped by (counterflow.lists.resolve)
+        self._basis: str | None = None
         self._lock = threading.Lock()
 
     @property
@@ -64,19 +71,37 @@ class ScreenerHolder:
         return self._state is not None
 
     def reload(self) -> bool:
-        """Rebuild if the active editions changed; True when a new state was swapped in."""
+        """Load the screener again if the active editions changed; True when a new state was
+        swapped in.
+
+        The screener comes from :meth:`Screener.from_workspace`, which loads the persisted
+        index that ``lists import`` (or any earlier start) saved, and builds it only when there
+        is none for these editions, after the database is let go, so imports are not held up.
+        The state records the editions the screener was actually made from, which may be newer
+        than the ones compared here if an import lands in between.
+        """
         with self._lock:
             with self.workspace.connect(read_only=True) as conn:
                 current = self._state
-                if current is not None and _ids(current.editions) == _ids(active_editions(conn)):
-                    return False
-                editions, entities = active_entities(conn)
-            # the index is built after the database is let go, so imports are not held up
-            labels = {k: v.label for k, v in editions.items()}
-            self._state = ScreenerState(Screener(entities, editions=labels), editions)
-            listed = ", ".join(f"{k} {v}" for k, v in labels.items())
+                same = current is not None and _ids(current.editions) == _ids(active_editions(conn))
+            if current is not None and same:
+                return self._regroup(current.screener)
+            screener = Screener.from_workspace(self.workspace)
+            self._basis = workspace_basis(self.workspace)
+            self._state = ScreenerState(screener, screener.built_from)
+            listed = ", ".join(f"{k} {v}" for k, v in screener.editions.items())
             log.info("screening against %s", listed or "no lists")
             return True
+
+    def _regroup(self, screener: Screener) -> bool:
+        """The same editions, but maybe an analyst's merge or split since (the parties' basis
+        moved): regroup the screener in place, a single assignment requests in flight never
+        see half of. True when it did."""
+        if workspace_basis(self.workspace) == self._basis:
+            return False
+        self._basis = apply_clusters(screener, self.workspace)
+        log.info("the parties across lists changed; screening regrouped")
+        return True
 
 
 def _ids(editions: dict[str, Edition]) -> dict[str, str]:

@@ -8,6 +8,14 @@ the entry (a new alias, a new date of birth), the fingerprint no longer matches 
 raised again, with the old decision shown for context. Any other change to the query (another
 spelling, a date of birth added) makes it a different query.
 
+One party can be listed several times (the UN, OFAC and the UK list Joseph Kony): the screener
+returns it as one match with every listing (:mod:`counterflow.lists.resolve`). A decision then
+records every listing of the party with its fingerprint, and a combined fingerprint of them all:
+a hit of the same query on *any* of those listings is cleared, and a change in any listing (an
+entry changed, a listing added to or removed from the party) raises the hit again as
+``entry_changed``. Decisions written before parties existed name one entry: they clear that entry
+while it is unchanged, whatever it is grouped with.
+
 A hit escalated into a case instead (:mod:`counterflow.cases.hits`) is recorded as an
 ``escalated`` decision whose reason names the case: it is kept and listed beside the clearings
 but never bears on how the hit is reported, and it leaves a clearing of the same hit in force.
@@ -20,11 +28,13 @@ and reads only what was appended since its last look.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
 import threading
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -64,9 +74,34 @@ class Decision:
     query_fingerprint: str
     query: dict[str, Any]
     revoked: str | None = None
+    #: every listing of the party decided on, entity id -> its fingerprint then (empty in
+    #: decisions written before parties existed: they name ``entity_id`` alone)
+    listings: dict[str, str] = field(default_factory=dict)
+    #: :func:`party_fingerprint` of the listings (None in those older decisions)
+    party_fingerprint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def entity_ids(self) -> list[str]:
+        """The listings the decision covers: every listing of the party, or the one entry."""
+        return list(self.listings) or [self.entity_id]
+
+
+def party_fingerprint(entities: Sequence[Entity]) -> str:
+    """One fingerprint for all the listings of a party: it changes when any listing changes,
+    or when a listing joins or leaves the party."""
+    lines = sorted(f"{e.id}={e.fingerprint()}" for e in entities)
+    return hashlib.sha1("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _members(entity: Entity, party: Sequence[Entity] | None) -> list[Entity]:
+    """The entity and the rest of its party, each once, the entity first."""
+    members = {entity.id: entity}
+    for other in party or ():
+        members.setdefault(other.id, other)
+    return list(members.values())
 
 
 @dataclass(frozen=True)
@@ -92,6 +127,8 @@ class DecisionStore:
         self._lines = 0
         self._by_id: dict[str, Decision] = {}
         self._by_hit: dict[tuple[str, str], Decision] = {}
+        #: decision id -> its line number: the latest of several decisions wins
+        self._order: dict[str, int] = {}
         self._file = PrivateAppendFile(self.path)
 
     def clear(
@@ -103,14 +140,18 @@ class DecisionStore:
         analyst: str,
         actor: str,
         reason: str,
+        party: Sequence[Entity] | None = None,
     ) -> Decision:
-        """Record that this query's hit on this entity is a false positive."""
+        """Record that this query's hit on this entity is a false positive.
+
+        ``party`` is every listing of the entity's party (:meth:`Screener.party`): the
+        decision then clears a hit on any of them, until any of them changes."""
         analyst, reason = " ".join(analyst.split()), reason.strip()
         if not analyst or len(analyst) > 200:
             raise ConfigError("a decision needs the analyst's name (1-200 characters)")
         if not reason or len(reason) > MAX_REASON:
             raise ConfigError(f"a decision needs a reason (1-{MAX_REASON} characters)")
-        return self._record(Status.CLEARED, query, entity, edition, analyst, actor, reason)
+        return self._record(Status.CLEARED, query, entity, edition, analyst, actor, reason, party)
 
     def escalate(
         self,
@@ -121,6 +162,7 @@ class DecisionStore:
         analyst: str,
         actor: str,
         case_id: str,
+        party: Sequence[Entity] | None = None,
     ) -> Decision:
         """Record that this query's hit on this entity was escalated into case ``case_id``.
 
@@ -130,7 +172,7 @@ class DecisionStore:
         if not analyst or len(analyst) > 200:
             raise ConfigError("a decision needs the analyst's name (1-200 characters)")
         reason = f"escalated to case {case_id}"
-        return self._record(Status.ESCALATED, query, entity, edition, analyst, actor, reason)
+        return self._record(Status.ESCALATED, query, entity, edition, analyst, actor, reason, party)
 
     def _record(
         self,
@@ -141,7 +183,9 @@ class DecisionStore:
         analyst: str,
         actor: str,
         reason: str,
+        party: Sequence[Entity] | None = None,
     ) -> Decision:
+        members = _members(entity, party)
         decision = Decision(
             decision_id=f"d-{secrets.token_hex(6)}",
             time=now_utc(),
@@ -154,6 +198,8 @@ class DecisionStore:
             edition=edition,
             query_fingerprint=query.fingerprint(),
             query=query.describe(),
+            listings={e.id: e.fingerprint() for e in members},
+            party_fingerprint=party_fingerprint(members),
         )
         self._append(decision.to_json())
         return decision
@@ -188,14 +234,34 @@ class DecisionStore:
         self.refresh()
         return list(self._by_id.values())
 
-    def lookup(self, query_fingerprint: str, entity: Entity) -> Clearance | None:
-        """The live decision on this query and entity, if any, and whether it still holds.
+    def lookup(
+        self,
+        query_fingerprint: str,
+        entity: Entity,
+        party: Sequence[Entity] | None = None,
+    ) -> Clearance | None:
+        """The live decision on this query and entity (or any listing of its party), if any,
+        and whether it still holds.
 
+        ``party`` is every listing of the entity's party now (:meth:`Screener.party`). With
+        it, a decision holds while the party's combined fingerprint is the one decided on; a
+        caller that does not know the party (None) learns whether the entity itself is
+        unchanged since. The latest decision on any of the listings counts.
         Call :meth:`refresh` first (once per request) to see other processes' decisions."""
-        decision = self._by_hit.get((query_fingerprint, entity.id))
-        if decision is None:
+        members = _members(entity, party)
+        found = [d for d in (self._by_hit.get((query_fingerprint, m.id)) for m in members) if d]
+        if not found:
             return None
-        return Clearance(decision, cleared=decision.entity_fingerprint == entity.fingerprint())
+        decision = max(found, key=lambda d: self._order[d.decision_id])
+        by_id = {m.id: m for m in members}
+        if not decision.listings:  # written before parties: that one entry, unchanged
+            decided = by_id.get(decision.entity_id, entity)
+            return Clearance(decision, cleared=decision.entity_fingerprint == decided.fingerprint())
+        if party is None:
+            return Clearance(
+                decision, cleared=decision.listings.get(entity.id) == entity.fingerprint()
+            )
+        return Clearance(decision, cleared=decision.party_fingerprint == party_fingerprint(members))
 
     def refresh(self) -> None:
         """Read what other processes appended since the last look (one stat when nothing did)."""
@@ -208,6 +274,7 @@ class DecisionStore:
         with self._thread_lock:
             if size < self._offset:  # the file was replaced: start over
                 self._offset, self._lines, self._by_id, self._by_hit = 0, 0, {}, {}
+                self._order = {}
             try:
                 data = read_from(self.path, self._offset) or b""
             except DataError as exc:
@@ -227,14 +294,17 @@ class DecisionStore:
                     **{**asdict(old), "status": Status.REVOKED, "revoked": row["time"]}
                 )
                 self._by_id[old.decision_id] = revoked
-                pair = (old.query_fingerprint, old.entity_id)
-                if self._by_hit.get(pair) is old:  # not a later decision on the same hit
-                    del self._by_hit[pair]
+                for entity_id in old.entity_ids:
+                    pair = (old.query_fingerprint, entity_id)
+                    if self._by_hit.get(pair) is old:  # not a later decision on the same hit
+                        del self._by_hit[pair]
             else:
                 decision = Decision(**{**row, "status": Status(row["status"])})
                 self._by_id[decision.decision_id] = decision
+                self._order[decision.decision_id] = number
                 if decision.status is Status.CLEARED:  # only a clearing bears on the hit
-                    self._by_hit[(decision.query_fingerprint, decision.entity_id)] = decision
+                    for entity_id in decision.entity_ids:
+                        self._by_hit[(decision.query_fingerprint, entity_id)] = decision
         except (ValueError, KeyError, TypeError) as exc:
             raise DataError(
                 f"unreadable decision ({exc})", path=self.path, location=f"line {number}"

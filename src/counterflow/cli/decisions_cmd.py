@@ -25,7 +25,7 @@ from counterflow.cli.identity import acting_user, password_stdin_option
 from counterflow.cli.lists_cmd import nothing_imported
 from counterflow.cli.screen_cmd import query_options
 from counterflow.errors import NotFoundError
-from counterflow.lists import store
+from counterflow.lists import resolve, store
 from counterflow.screening import Query
 from counterflow.workspace import Workspace
 
@@ -120,6 +120,15 @@ def clear(
         if not store.active_editions(conn):
             raise nothing_imported(ws, f"no list entry {entity!r}")
         found = store.find_entities(conn, entity)
+        party = (
+            [
+                listed
+                for member in resolve.current(conn).members(found[0][1].id)
+                for _, listed in store.find_entities(conn, member)
+            ]
+            if len(found) == 1
+            else []
+        )
     if len(found) != 1:
         raise NotFoundError(
             f"no list entry {entity!r} in the active editions"
@@ -129,7 +138,13 @@ def clear(
         )
     edition, target = found[0]
     decision = DecisionStore(ws.home).clear(
-        query, target, edition=edition.label, analyst=analyst, actor=actor, reason=reason
+        query,
+        target,
+        edition=edition.label,
+        analyst=analyst,
+        actor=actor,
+        reason=reason,
+        party=party,
     )
     _audit(ws).append("decision", actor, role=role, decision=decision.to_json())
     if state(ctx).json:
@@ -140,7 +155,7 @@ def clear(
 
 @decisions.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include revoked decisions.")
-@click.option("--entity", help="Only decisions on this entity id.")
+@click.option("--entity", help="Only decisions covering this entity id (any listing of the party).")
 @click.pass_context
 def list_cmd(ctx: click.Context, show_all: bool, entity: str | None) -> None:
     """The decisions in force (or all of them), oldest first.
@@ -154,7 +169,7 @@ def list_cmd(ctx: click.Context, show_all: bool, entity: str | None) -> None:
     found = [
         d
         for d in DecisionStore(ws.home).all()
-        if (show_all or d.status is Status.CLEARED) and entity in (None, d.entity_id)
+        if (show_all or d.status is Status.CLEARED) and (entity is None or entity in d.entity_ids)
     ]
     if state(ctx).json:
         emit_json([d.to_json() for d in found])

@@ -6,6 +6,7 @@ workspace; when it is empty they say which folder they looked in.
 
 from __future__ import annotations
 
+import getpass
 import time
 from pathlib import Path
 from typing import Any, TextIO, cast
@@ -27,10 +28,11 @@ from counterflow.cli.console import (
     warn,
 )
 from counterflow.cli.context import Group, output_option, state, workspace
+from counterflow.cli.identity import acting_user, password_stdin_option
 from counterflow.errors import CounterflowError, NotFoundError
 from counterflow.io import STDOUT, atomic_output, is_stdout
 from counterflow.lists import diff as list_diff
-from counterflow.lists import download, store
+from counterflow.lists import download, resolve, store
 from counterflow.lists.formats.ftm import write_ftm
 from counterflow.lists.registry import parsers
 from counterflow.model import NAME_PROPERTIES, PROPERTIES, Entity, PropType
@@ -155,6 +157,9 @@ def import_cmd(ctx: click.Context, path: Path, fmt: str | None, list_id: str | N
         result = store.import_list(
             workspace(ctx), path, fmt=fmt, list_id=list_id, progress=progress
         )
+    _resolve_parties(workspace(ctx))  # even when nothing was new: stores a stale resolution
+    if result.created:
+        _refresh_index(workspace(ctx))
     e = result.edition
     seconds = time.perf_counter() - started
     if state(ctx).json:
@@ -231,6 +236,8 @@ def pin_cmd(ctx: click.Context, list_id: str, edition: str) -> None:
         raise nothing_imported(ws, f"no list {list_id!r}")
     with ws.connect() as conn:
         chosen = store.pin_edition(conn, list_id, edition)
+        resolve.refresh(conn)
+    _refresh_index(ws)
     if state(ctx).json:
         emit_json(_edition_json(chosen, active=True, pinned=True))
         return
@@ -255,6 +262,8 @@ def unpin_cmd(ctx: click.Context, list_id: str) -> None:
         store.resolve_edition(conn, list_id, "latest")  # the list exists, or a clear error
         store.unpin(conn, list_id)
         now = store.active_editions(conn)[list_id]
+        resolve.refresh(conn)
+    _refresh_index(ws)
     if state(ctx).json:
         emit_json(_edition_json(now, active=True, pinned=False))
         return
@@ -294,11 +303,13 @@ def show_cmd(ctx: click.Context, ref: str, list_id: str | None, edition: str | N
                 where += f" of {list_id}"
             raise NotFoundError(f"no entry {ref!r} in {where}")
         seen = {e.id: store.first_seen(conn, e.id) for _, e in found}
+        resolution = None if state(ctx).json else resolve.current(conn)
     if state(ctx).json:
         emit_json([entity.to_json() for _, entity in found])
         return
     for chosen, entity in found:
         _print_entity(entity, chosen, seen.get(entity.id))
+        _print_listings(entity.id, resolution)
 
 
 def _by_ref(conn: duckdb.DuckDBPyConnection, edition: store.Edition, ref: str) -> list[Entity]:
@@ -330,6 +341,195 @@ def _print_entity(entity: Entity, edition: store.Edition, first: store.Edition |
             out.add_row(f"sanction.{prop}" if i == 0 else "", describe(value))
     console.print(out)
     console.print()
+
+
+def _print_listings(entity_id: str, resolution: resolve.Resolution | None) -> None:
+    """The party's other listings under an entry, each with the links that tie it in."""
+    if resolution is None:
+        return
+    others = [m for m in resolution.members(entity_id) if m != entity_id]
+    if not others:
+        return
+    console.print("Also listed as:", style="bold")
+    for link in resolution.links_of(entity_id):
+        console.print(f"  {link.entity_a} = {link.entity_b}: {link.rule}, {link.evidence}")
+    console.print()
+
+
+def _resolve_parties(ws: Workspace) -> None:
+    """Store which entries of the active editions are one party, for the screener to read."""
+    with ws.connect() as conn:
+        resolve.refresh(conn)
+
+
+def _refresh_index(ws: Workspace) -> None:
+    """Rebuild the persisted screening index for the new active editions, so the next screen
+    or service start loads it instead of building it (see docs/screening.md, "Persisted
+    index"). Nothing is rebuilt when the saved index is current (a pin to the active edition).
+    A failure only warns: the lists changed as asked, and the next screen builds the index."""
+    from counterflow.screening.screener import refresh_index  # the matcher loads only here
+
+    try:
+        with counting("Indexing the active list editions for screening"):
+            refresh_index(ws)
+    except CounterflowError as exc:
+        warn(f"the screening index was not rebuilt ({exc}); the next screen will build it")
+
+
+def _acting(ctx: click.Context) -> tuple[str, str, str]:
+    """(analyst, actor, role) of a merge or split: the --user the command acts as."""
+    user = acting_user(ctx)
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):
+        login = "unknown"
+    return user.name, f"user:{user.name} (cli:{login})", str(user.role)
+
+
+def _judge(ctx: click.Context, kind: str, a: str, b: str, reason: str) -> None:
+    analyst, actor, role = _acting(ctx)
+    ws = workspace(ctx)
+    if not ws.exists:
+        raise nothing_imported(ws, f"no list entry {a!r}")
+    with ws.connect() as conn:
+        _require_lists(conn, ws, f"no list entry {a!r}")
+        judgement, resolution = resolve.judge(
+            conn, kind, a, b, analyst=analyst, actor=actor, reason=reason
+        )
+    from counterflow.cases import AuditLog
+
+    AuditLog.for_home(ws.home).append(f"entity-{kind}", actor, role=role, link=judgement.to_json())
+    party = resolution.members(judgement.entity_a)
+    if state(ctx).json:
+        emit_json(
+            {
+                **judgement.to_json(),
+                "party": party,
+                "other_party": resolution.members(judgement.entity_b)
+                if judgement.entity_b not in party
+                else [],
+            }
+        )
+        return
+    if kind == resolve.MERGE:
+        note(
+            f"Merged {judgement.entity_a} and {judgement.entity_b} ({judgement.link_id}): "
+            f"one party listed as {', '.join(party)}."
+        )
+    else:
+        other = resolution.members(judgement.entity_b)
+        note(
+            f"Split {judgement.entity_a} from {judgement.entity_b} ({judgement.link_id}): "
+            f"parties {', '.join(party)} and {', '.join(other)}."
+        )
+
+
+@lists.command("merge")
+@click.argument("entity_a")
+@click.argument("entity_b")
+@click.option("--reason", required=True, help="Why the two entries are one party.")
+@password_stdin_option
+@click.pass_context
+def merge_cmd(ctx: click.Context, entity_a: str, entity_b: str, reason: str) -> None:
+    """Record that two list entries are one party, whatever the automatic rules say.
+
+    ENTITY_A and ENTITY_B are entity ids (un-sc:QDi.006) or LIST:REF. Screening then returns
+    the two as one result, and clearing a hit on one clears the party. A split in force
+    between them (or their parties) is named and the merge refused. Acts as the global --user,
+    and goes to the audit trail.
+
+    \b
+    Example:
+      counterflow --user ana lists merge un-sc:CDi.001 ofac-sdn:15718 --reason "Eric Badege: same name, born 1971, both M23 commanders"
+    """  # noqa: E501 (an example runs as written)
+    _judge(ctx, resolve.MERGE, entity_a, entity_b, reason)
+
+
+@lists.command("split")
+@click.argument("entity_a")
+@click.argument("entity_b")
+@click.option("--reason", required=True, help="Why the two entries are different parties.")
+@password_stdin_option
+@click.pass_context
+def split_cmd(ctx: click.Context, entity_a: str, entity_b: str, reason: str) -> None:
+    """Record that two list entries are different parties: no rule links them again.
+
+    A split beats every automatic rule, and a later merge of the same pair lifts it. Acts as
+    the global --user, and goes to the audit trail.
+
+    \b
+    Example:
+      counterflow --user ana lists split un-sc:CFi.009 ofac-sdn:11018 --reason "checking: keep apart until the UN confirms"
+      counterflow --user ana lists merge un-sc:CFi.009 ofac-sdn:11018 --reason "UN confirmed: same person"
+    """  # noqa: E501 (an example runs as written)
+    _judge(ctx, resolve.SPLIT, entity_a, entity_b, reason)
+
+
+@lists.command("links")
+@click.argument("ref")
+@click.pass_context
+def links_cmd(ctx: click.Context, ref: str) -> None:
+    """The party of a list entry (id or reference): its listings on other lists, the rule and
+    evidence of each link, the links the guards refused, and the analysts' merges and splits.
+
+    \b
+    Example:
+      counterflow lists links un-sc:CFi.009
+      counterflow lists links CFi.009 --json
+    """
+    ws = workspace(ctx)
+    with ws.connect(read_only=True) as conn:
+        _require_lists(conn, ws, f"no entry {ref!r}")
+        found = store.find_entities(conn, ref)
+        if not found:
+            raise NotFoundError(f"no entry {ref!r} in the active editions")
+        resolution = resolve.current(conn)
+        judged = resolve.judgements(conn)
+        captions = {
+            e.id: e.caption
+            for m in {m for _, e in found for m in resolution.members(e.id)}
+            for _, e in store.find_entities(conn, m)
+        }
+    out: list[dict[str, Any]] = []
+    for _, entity in found:
+        members = resolution.members(entity.id)
+        ids = set(members)
+        out.append(
+            {
+                "entity_id": entity.id,
+                "party": [{"entity_id": m, "caption": captions.get(m, "")} for m in members],
+                "links": [link.to_json() for link in resolution.links_of(entity.id)],
+                "refused": [
+                    {**link.to_json(), "why": why} for link, why in resolution.refused_of(entity.id)
+                ],
+                "judgements": [
+                    j.to_json() for j in judged if j.entity_a in ids or j.entity_b in ids
+                ],
+            }
+        )
+    if state(ctx).json:
+        emit_json(out)
+        return
+    for party in out:
+        console.print(f"{party['entity_id']}: one party of {len(party['party'])}", style="bold")
+        for member in party["party"]:
+            console.print(f"  {member['entity_id']:<22} {shorten(member['caption'], 60)}")
+        for link in party["links"]:
+            console.print(
+                f"  linked {link['entity_a']} = {link['entity_b']}: {link['rule']}, "
+                f"{link['evidence']}"
+            )
+        for link in party["refused"]:
+            console.print(
+                f"  not linked {link['entity_a']} = {link['entity_b']} ({link['rule']}, "
+                f"{link['evidence']}): {link['why']}",
+                style="yellow",
+            )
+        for j in party["judgements"]:
+            console.print(
+                f"  {j['kind']} {j['entity_a']} / {j['entity_b']} by {j['analyst']} "
+                f"({j['link_id']}): {j['reason']}"
+            )
 
 
 @lists.command("diff")
@@ -530,6 +730,9 @@ def update_cmd(
         if not state(ctx).json:
             what = "new edition" if result.created else "no change, edition"
             console.print(f"{list_id}: {what} {e.label} ({e.entity_count:,} entries)")
+    if any(r["status"] == "new" for r in report):
+        _resolve_parties(workspace(ctx))
+        _refresh_index(workspace(ctx))
     if state(ctx).json:
         emit_json(report)
     failures = sum(1 for r in report if r["status"] == "failed")

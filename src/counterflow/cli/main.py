@@ -18,6 +18,7 @@ from counterflow.cli.alerts_cmd import alerts
 from counterflow.cli.audit_cmd import audit
 from counterflow.cli.cases_cmd import cases
 from counterflow.cli.context import Group, state
+from counterflow.cli.customers_cmd import customers
 from counterflow.cli.decisions_cmd import decisions
 from counterflow.cli.demo_cmd import demo
 from counterflow.cli.ingest_cmd import ingest, transactions
@@ -25,6 +26,7 @@ from counterflow.cli.keys_cmd import keys
 from counterflow.cli.lists_cmd import lists
 from counterflow.cli.monitor_cmd import evaluate_cmd, monitor, risk
 from counterflow.cli.report_cmd import report
+from counterflow.cli.rescreen_cmd import rescreen_cmd
 from counterflow.cli.screen_cmd import screen
 from counterflow.cli.serve_cmd import serve
 from counterflow.cli.simulate_cmd import simulate
@@ -71,6 +73,8 @@ def main() -> None:
 for command in (
     lists,
     screen,
+    customers,
+    rescreen_cmd,
     decisions,
     ingest,
     transactions,

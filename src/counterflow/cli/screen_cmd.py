@@ -32,6 +32,7 @@ from counterflow.screening import DEFAULT_THRESHOLD, Match, Query, Screener
 from counterflow.screening.batch import (
     PAIR_COLUMNS,
     PAIR_SCHEMA,
+    RESULT_COLUMNS,
     BatchReport,
     score_pairs_file,
     screen_file,
@@ -73,7 +74,8 @@ _DELIMITER = click.option(
     "--delimiter",
     metavar="CHAR",
     callback=_delimiter,
-    help="The CSV input's delimiter: , ; tab or | (default: found from the file).",
+    help="The CSV delimiter, , ; tab or |, of the input (default: found from the file) and of "
+    "the output (default: ,).",
 )
 
 
@@ -160,7 +162,7 @@ def _show_warnings(report: BatchReport) -> None:
         warn(f"… and {len(report.warnings) - _SHOWN_WARNINGS} more rows skipped")
 
 
-def _batch_json(report: BatchReport, input_path: Path, target: str) -> dict[str, Any]:
+def _batch_json(report: BatchReport, input_path: Path, target: str | None) -> dict[str, Any]:
     return {
         "input": str(input_path),
         "read_as": report.read_as,
@@ -181,6 +183,16 @@ def _batch_json(report: BatchReport, input_path: Path, target: str) -> dict[str,
 @_THRESHOLD
 @limit_option(5, "Most results per query.", maximum=100)
 @_LISTS
+@click.option(
+    "--all-rows",
+    is_flag=True,
+    help="With --input: a row (rank 0, hit columns empty) for each party without a hit too.",
+)
+@click.option(
+    "--hide-cleared",
+    is_flag=True,
+    help="With --input: leave out hits an analyst cleared (default: shown as cleared).",
+)
 @click.pass_context
 def screen(
     ctx: click.Context,
@@ -196,6 +208,8 @@ def screen(
     threshold: float,
     limit: int,
     lists: tuple[str, ...],
+    all_rows: bool,
+    hide_cleared: bool,
 ) -> None:
     """Screen names against the lists in the workspace.
 
@@ -204,8 +218,11 @@ def screen(
       counterflow screen [--schema S] [--birth-date D] [--country C] [--list L] NAME
     A file of parties (columns: id, name or full_name, first_name, middle_name, last_name,
     schema, birth_date or date_of_birth, nationality, country, gender, id_number), its
-    delimiter and encoding found out unless --delimiter names it:
-      counterflow screen --input Q.csv -o R.csv [--threshold T] [--limit N]
+    delimiter and encoding found out unless --delimiter names it; one row per hit with the
+    entry's facts, a hit an analyst cleared marked with the decision (or left out with
+    --hide-cleared), and with --all-rows a rank 0 row for each party without a hit (--json
+    without -o: the rows and a summary as JSON):
+      counterflow screen --input Q.csv -o R.csv [--threshold T] [--limit N] [--all-rows]
     Pairs of names scored against each other, without any list:
       counterflow screen pairs --help
     To screen the name "pairs" itself: counterflow screen -- pairs
@@ -217,6 +234,8 @@ def screen(
       counterflow screen --schema Person --birth-date 1951 "Aiman al-Zawahiri"
       counterflow screen "Джебхат ан-Нусра" --limit 3 --json
       counterflow screen --input ../shared/data/screening/positives_un_untreated.csv -o hits.csv
+      counterflow screen --input world/parties.parquet --all-rows --hide-cleared -o daily.csv
+      counterflow screen --input world/parties.parquet --delimiter ";" -o customers-hits.csv
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -227,7 +246,12 @@ def screen(
             "give a NAME to screen, or --input FILE (name pairs: counterflow screen pairs)"
         )
     if input_path is None:
-        for given, option in ((output, "-o/--output"), (delimiter, "--delimiter")):
+        for given, option in (
+            (output, "-o/--output"),
+            (delimiter, "--delimiter"),
+            (all_rows or None, "--all-rows"),
+            (hide_cleared or None, "--hide-cleared"),
+        ):
             if given is not None:
                 raise click.UsageError(f"{option} goes with --input FILE")
         query = Query.make(
@@ -256,7 +280,17 @@ def screen(
             f"{', '.join(described)} describe one NAME; with --input the file gives them per "
             "row (columns schema, birth_date, country, gender, id_number)"
         )
-    _screen_file(ctx, input_path, output or STDOUT, delimiter, threshold, limit, lists)
+    _screen_file(
+        ctx,
+        input_path,
+        output,
+        delimiter,
+        threshold,
+        limit,
+        lists,
+        all_rows=all_rows,
+        hide_cleared=hide_cleared,
+    )
 
 
 def _screen_one(
@@ -269,7 +303,7 @@ def _screen_one(
 ) -> None:
     screener = _screener(ctx, lists, threshold)
     matches = screener.screen(query, limit=limit, threshold=threshold)
-    notes = _decision_notes(DecisionStore(workspace(ctx).home), query, matches)
+    notes = _decision_notes(DecisionStore(workspace(ctx).home), query, matches, screener)
     if state(ctx).json:
         emit_json(
             [
@@ -306,7 +340,9 @@ def _screen_one(
                 f"{m.score:.2f}",
                 m.entity.list_id,
                 m.entity.ref,
-                f"{m.entity.caption} ({m.entity.schema.name})",
+                f"{m.entity.caption} ({m.entity.schema.name})"
+                # the party's other listings (counterflow.lists.resolve)
+                + "".join(f"\nalso {x.list_id} {x.list_ref}" for x in m.listings[1:]),
                 why,
             )
         )
@@ -323,15 +359,25 @@ def _screen_one(
 def _screen_file(
     ctx: click.Context,
     input_path: Path,
-    target: str,
+    output: str | None,
     delimiter: str | None,
     threshold: float,
     limit: int,
     lists: tuple[str, ...],
+    *,
+    all_rows: bool,
+    hide_cleared: bool,
 ) -> None:
+    """Screen a file into ``output`` (CSV on standard output when none). With --json and no
+    ``output`` the rows come back in the JSON answer beside the summary, since standard output
+    cannot carry both."""
     as_json = state(ctx).json
-    if as_json and is_stdout(target):
-        raise click.UsageError("--json prints a summary on standard output: give -o FILE")
+    if as_json and output is not None and is_stdout(output):
+        raise click.UsageError(
+            "--json prints the results and a summary on standard output: give -o FILE, or "
+            "no -o at all"
+        )
+    target = None if as_json and output is None else (output or STDOUT)
     screener = _screener(ctx, lists, threshold)
     started = time.perf_counter()
     with counting(f"Screening {input_path.name}", unit="rows") as progress:
@@ -343,29 +389,46 @@ def _screen_file(
             limit=limit,
             progress=progress,
             csv_options=CsvOptions(delimiter=delimiter) if delimiter else None,
+            decisions=DecisionStore(workspace(ctx).home),
+            hide_cleared=hide_cleared,
+            all_rows=all_rows,
+            delimiter=delimiter or ",",
         )
     _show_warnings(report)
     if as_json:
-        emit_json({**_batch_json(report, input_path, target), "entries": len(screener)})
+        answer = {
+            **_batch_json(report, input_path, target),
+            **report.counts(),
+            "entries": len(screener),
+        }
+        if target is None:
+            answer["columns"] = list(RESULT_COLUMNS)
+            answer["records"] = report.records
+        emit_json(answer)
         return
     elapsed = time.perf_counter() - started
-    written = "standard output" if is_stdout(target) else target
+    written = "standard output" if target is None or is_stdout(target) else target
+    cleared = ""
+    if report.cleared:
+        shown = "left out" if hide_cleared else "marked cleared"
+        cleared = f" ({report.cleared:,} cleared by an analyst, {shown})"
     note(
         f"Screened {report.screened:,} of {report.rows:,} rows ({report.read_as}) against "
         f"{len(screener):,} entries in {elapsed:.1f} s: {report.results:,} results at "
-        f"or above {threshold:.2f} written to {written}."
+        f"or above {threshold:.2f}{cleared} written to {written}."
     )
 
 
 def _decision_notes(
-    decisions: DecisionStore, query: Query, matches: list[Match]
+    decisions: DecisionStore, query: Query, matches: list[Match], screener: Screener
 ) -> list[dict[str, str] | None]:
-    """Analysts' decisions on these hits: cleared, or cleared before the entry changed."""
+    """Analysts' decisions on these hits: cleared, or cleared before the entry changed (a
+    decision on any listing of a match's party counts, see counterflow.cases.decisions)."""
     decisions.refresh()
     fingerprint = query.fingerprint()
     notes: list[dict[str, str] | None] = []
     for m in matches:
-        found = decisions.lookup(fingerprint, m.entity)
+        found = decisions.lookup(fingerprint, m.entity, screener.party(m.entity.id))
         notes.append(
             None
             if found is None
@@ -461,6 +524,7 @@ def _pairs_file(
             threshold=threshold,
             progress=progress,
             csv_options=CsvOptions(delimiter=delimiter) if delimiter else None,
+            delimiter=delimiter or ",",
         )
     _show_warnings(report)
     if as_json:

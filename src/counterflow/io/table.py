@@ -116,11 +116,18 @@ class TableWriter:
     so the rows never all sit in memory."""
 
     def __init__(
-        self, path: str | Path, columns: Sequence[str], *, schema: pa.Schema | None = None
+        self,
+        path: str | Path,
+        columns: Sequence[str],
+        *,
+        schema: pa.Schema | None = None,
+        delimiter: str = ",",
     ) -> None:
         self.path = path
         self.columns = list(columns)
         self.schema = schema
+        #: the CSV output's delimiter (Parquet has none)
+        self.delimiter = delimiter
         self.rows = 0
         self._stack = ExitStack()
         self._csv: Any = None
@@ -133,7 +140,9 @@ class TableWriter:
             self._target = self._stack.enter_context(atomic_path(self.path))
         else:
             out = self._stack.enter_context(atomic_output(self.path))
-            self._csv = csv.DictWriter(out, fieldnames=self.columns, extrasaction="ignore")
+            self._csv = csv.DictWriter(
+                out, fieldnames=self.columns, extrasaction="ignore", delimiter=self.delimiter
+            )
             self._csv.writeheader()
         return self
 

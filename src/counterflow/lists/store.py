@@ -281,12 +281,20 @@ def active_entities(
 
 def iter_entities(conn: duckdb.DuckDBPyConnection, edition_id: str) -> Iterator[Entity]:
     """Every entity of an edition, in reference order."""
+    for body in iter_entity_bodies(conn, edition_id):
+        yield Entity.from_json(json.loads(body))
+
+
+def iter_entity_bodies(conn: duckdb.DuckDBPyConnection, edition_id: str) -> Iterator[str]:
+    """Every entity of an edition in its stored JSON form, in the order of
+    :func:`iter_entities` (the screening index keeps them so, decoding only the few a match
+    returns)."""
     cursor = conn.execute(
         "SELECT body FROM entities WHERE edition_id = ? ORDER BY ref", [edition_id]
     )
     while batch := cursor.fetchmany(2000):
         for (body,) in batch:
-            yield Entity.from_json(json.loads(body))
+            yield str(body)
 
 
 def get_entity(conn: duckdb.DuckDBPyConnection, edition_id: str, entity_id: str) -> Entity | None:
@@ -321,3 +329,42 @@ def first_seen(conn: duckdb.DuckDBPyConnection, entity_id: str) -> Edition | Non
         [entity_id],
     ).fetchall()
     return Edition.from_row(rows[0]) if rows else None
+
+
+def edition_date(edition: Edition) -> str:
+    """The day an edition stands for: its publication date, else the day it was imported."""
+    return (edition.published or "")[:10] or edition.imported_at.date().isoformat()
+
+
+def content_dates(conn: duckdb.DuckDBPyConnection, editions: Iterable[Edition]) -> dict[str, str]:
+    """For each entity of ``editions`` (the active ones), the day (``YYYY-MM-DD``) since which
+    its content has been as it is now: the date of the oldest edition of its list, up to the
+    given one, from which on the entry kept its present fingerprint, i.e. the edition where it
+    first appeared or last changed. ``changed_since`` on the service filters on it."""
+    dates: dict[str, str] = {}
+    for active in editions:
+        history = list_editions(conn, active.list_id)  # newest first
+        ids = [e.edition_id for e in history]
+        older = history[ids.index(active.edition_id) :] if active.edition_id in ids else [active]
+        placeholders = ", ".join("?" for _ in older)
+        rows = conn.execute(
+            "SELECT edition_id, entity_id, fingerprint FROM entities "
+            f"WHERE edition_id IN ({placeholders})",
+            [e.edition_id for e in older],
+        ).fetchall()
+        prints: dict[str, dict[str, str]] = {}
+        for edition_id, entity_id, fingerprint in rows:
+            prints.setdefault(str(edition_id), {})[str(entity_id)] = str(fingerprint)
+        current = prints.get(active.edition_id, {})
+        since = dict.fromkeys(current, edition_date(active))
+        unchanged = set(current)
+        for edition in older[1:]:
+            then = prints.get(edition.edition_id, {})
+            unchanged = {e for e in unchanged if then.get(e) == current[e]}
+            if not unchanged:
+                break
+            day = edition_date(edition)
+            for entity_id in unchanged:
+                since[entity_id] = day
+        dates.update(since)
+    return dates

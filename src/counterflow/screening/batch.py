@@ -10,23 +10,40 @@ skipped with a warning naming its line. A file that cannot be read (no name colu
 quote, a row of the wrong width, a name that runs over several lines) fails with one error
 naming the file and the line: a batch never goes on past rows it could not see. Output is
 written whole or not at all (:class:`counterflow.io.TableWriter`).
+
+A batch is meant to be run again every day over the same customers, so it honours analysts'
+decisions (:class:`counterflow.cases.DecisionStore`) the way ``screen NAME`` and the service do:
+a hit cleared for this same query comes back marked ``cleared`` with the decision (or is left
+out), instead of being raised again each morning; one whose list entry changed since is raised
+and marked ``entry_changed``. Each hit row carries the entry's facts (dates of birth, countries,
+programmes, listing date, the party's other listings) so that a reviewer can tell a namesake
+from the listed party without looking each entry up.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from counterflow.errors import DataError
 from counterflow.io import CsvOptions, Table, TableRow, TableWriter, open_table
+from counterflow.model import Entity
+from counterflow.model.schema import COUNTRY_PROPERTIES
 from counterflow.screening.pairs import score_pair
 from counterflow.screening.query import MAX_QUERY_NAME, Query
-from counterflow.screening.screener import DEFAULT_THRESHOLD, Screener
+from counterflow.screening.screener import DEFAULT_THRESHOLD, Match, Screener
 
+if TYPE_CHECKING:  # cases imports screening: only the type is needed here
+    from counterflow.cases.decisions import Clearance, DecisionStore
+
+#: the columns of a batch's results, in this order (the contract in docs/screening.md); the
+#: first ten are the original ones, the rest were added after them so readers by position
+#: keep working
 RESULT_COLUMNS = (
     "query_id",
     "rank",
@@ -38,6 +55,16 @@ RESULT_COLUMNS = (
     "matched_name",
     "schema",
     "explanation",
+    "birth_dates",
+    "countries",
+    "programs",
+    "listing_date",
+    "other_refs",
+    "decision",
+    "decision_id",
+    "decided_by",
+    "decided_at",
+    "decision_reason",
 )
 RESULT_SCHEMA = pa.schema(
     [
@@ -45,6 +72,12 @@ RESULT_SCHEMA = pa.schema(
         for c in RESULT_COLUMNS
     ]
 )
+#: how several values share one cell (dates of birth, countries, programmes, other listings)
+VALUE_SEPARATOR = "; "
+#: ``decision`` of a hit an analyst cleared for this query, still in force
+CLEARED = "cleared"
+#: ``decision`` of a cleared hit whose list entry changed since: raised again
+ENTRY_CHANGED = "entry_changed"
 PAIR_COLUMNS = ("name1", "name2", "schema", "score", "is_match")
 PAIR_SCHEMA = pa.schema(
     [
@@ -64,10 +97,33 @@ Progress = Callable[[int], None]
 class BatchReport:
     rows: int = 0
     screened: int = 0
+    #: hit rows written (cleared ones included unless hidden)
     results: int = 0
     warnings: list[str] = field(default_factory=list)
     #: how the input was read (``semicolon-separated cp1252``, ``Parquet``)
     read_as: str = ""
+    #: hits an analyst cleared for the same query, entry unchanged (written or hidden)
+    cleared: int = 0
+    #: cleared hits left out (``hide_cleared``)
+    hidden: int = 0
+    #: hits raised again because the entry changed since they were cleared
+    entry_changed: int = 0
+    #: queries with no hit row written (each gets a ``rank`` 0 row with ``all_rows``)
+    without_hits: int = 0
+    #: the rows themselves, when no output file was asked for (``output_path=None``)
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        """The figures a summary shows, by name."""
+        return {
+            "rows": self.rows,
+            "screened": self.screened,
+            "results": self.results,
+            "cleared": self.cleared,
+            "hidden": self.hidden,
+            "entry_changed": self.entry_changed,
+            "without_hits": self.without_hits,
+        }
 
 
 def _lowered(row: TableRow) -> dict[str, Any]:
@@ -103,21 +159,102 @@ def _single_line(
             )
 
 
+def _joined(values: Iterable[str]) -> str:
+    """Distinct values in their order, in one cell."""
+    return VALUE_SEPARATOR.join(dict.fromkeys(v for v in values if v))
+
+
+def entry_facts(match: Match) -> dict[str, str]:
+    """What a reviewer needs to tell the listed party from a namesake, one cell each:
+    dates of birth, countries (nationality, citizenship, residence, …), programmes, the
+    listing date, and the party's listings on other lists (``ofac-sdn:11018; uk:13344``)."""
+    entity: Entity = match.entity
+    listed = entity.sanction.first("listingDate") or entity.sanction.first("startDate")
+    return {
+        "birth_dates": _joined(entity.get("birthDate")),
+        "countries": _joined(c for p in COUNTRY_PROPERTIES for c in entity.get(p)),
+        "programs": _joined(entity.sanction.get("program")),
+        "listing_date": listed or "",
+        "other_refs": _joined(f"{x.list_id}:{x.list_ref}" for x in match.listings[1:]),
+    }
+
+
+def decision_columns(clearance: Clearance | None) -> dict[str, str]:
+    """The decision columns of a hit row: empty without a decision in force."""
+    if clearance is None:
+        return {c: "" for c in RESULT_COLUMNS[-5:]}
+    decision = clearance.decision
+    return {
+        "decision": CLEARED if clearance.cleared else ENTRY_CHANGED,
+        "decision_id": decision.decision_id,
+        "decided_by": decision.analyst,
+        "decided_at": decision.time,
+        "decision_reason": decision.reason,
+    }
+
+
+def result_row(
+    query: Query, rank: int, match: Match, clearance: Clearance | None = None
+) -> dict[str, Any]:
+    """One hit as a row of :data:`RESULT_COLUMNS` (the CSV, Parquet and JSON shape)."""
+    return {
+        "query_id": query.id,
+        "rank": rank,
+        "score": match.score,
+        "entity_id": match.entity.id,
+        "list": match.entity.list_id,
+        "list_ref": match.entity.ref,
+        "caption": match.entity.caption,
+        "matched_name": match.matched_name,
+        "schema": match.entity.schema.name,
+        "explanation": match.summary(),
+        **entry_facts(match),
+        **decision_columns(clearance),
+    }
+
+
+def unmatched_row(query: Query) -> dict[str, Any]:
+    """The ``rank`` 0 row of a query without a hit: the record that it was screened."""
+    row: dict[str, Any] = {c: "" for c in RESULT_COLUMNS}
+    row.update(query_id=query.id, rank=0, score=None)
+    return row
+
+
 def screen_file(
     screener: Screener,
     input_path: Path,
-    output_path: str | Path,
+    output_path: str | Path | None,
     *,
     threshold: float | None = None,
     limit: int = 5,
     progress: Progress | None = None,
     csv_options: CsvOptions | None = None,
+    decisions: DecisionStore | None = None,
+    hide_cleared: bool = False,
+    all_rows: bool = False,
+    delimiter: str = ",",
 ) -> BatchReport:
-    """Screen every row of ``input_path``; one output row per result at or above threshold."""
+    """Screen every row of ``input_path``; one output row per result at or above threshold.
+
+    ``decisions``: analysts' decisions to honour (a cleared hit is marked ``cleared`` with its
+    decision, or left out with ``hide_cleared``). ``all_rows``: a ``rank`` 0 row with empty hit
+    columns for each query that has no hit row, so the output shows every customer was
+    screened. ``output_path`` None keeps the rows in :attr:`BatchReport.records` instead of
+    writing a file (for a JSON answer); ``delimiter`` is the CSV output's.
+    """
     table = open_table(input_path, csv_options)
     _require(table, _NAME_COLUMNS, "name")
     report = BatchReport(read_as=table.described)
-    with TableWriter(output_path, RESULT_COLUMNS, schema=RESULT_SCHEMA) as writer:
+    if decisions is not None:
+        decisions.refresh()
+    with ExitStack() as stack:
+        write: Callable[[dict[str, Any]], None] = (
+            stack.enter_context(
+                TableWriter(output_path, RESULT_COLUMNS, schema=RESULT_SCHEMA, delimiter=delimiter)
+            ).write
+            if output_path is not None
+            else report.records.append
+        )
         for row in table.rows:
             report.rows += 1
             values = _lowered(row)
@@ -128,24 +265,30 @@ def screen_file(
                 report.warnings.append(f"{input_path}, {row.location}: {exc.problem}; skipped")
                 continue
             report.screened += 1
+            fingerprint = query.fingerprint() if decisions is not None else ""
+            written = 0
             for rank, match in enumerate(
                 screener.screen(query, limit=limit, threshold=threshold), start=1
             ):
-                report.results += 1
-                writer.write(
-                    {
-                        "query_id": query.id,
-                        "rank": rank,
-                        "score": match.score,
-                        "entity_id": match.entity.id,
-                        "list": match.entity.list_id,
-                        "list_ref": match.entity.ref,
-                        "caption": match.entity.caption,
-                        "matched_name": match.matched_name,
-                        "schema": match.entity.schema.name,
-                        "explanation": match.summary(),
-                    }
+                clearance = (
+                    decisions.lookup(fingerprint, match.entity, screener.party(match.entity.id))
+                    if decisions is not None
+                    else None
                 )
+                if clearance is not None and clearance.cleared:
+                    report.cleared += 1
+                    if hide_cleared:
+                        report.hidden += 1
+                        continue
+                elif clearance is not None:
+                    report.entry_changed += 1
+                report.results += 1
+                written += 1
+                write(result_row(query, rank, match, clearance))
+            if not written:
+                report.without_hits += 1
+                if all_rows:
+                    write(unmatched_row(query))
             if progress and report.rows % 100 == 0:
                 progress(report.rows)
     if progress:
@@ -160,13 +303,15 @@ def score_pairs_file(
     threshold: float | None = None,
     progress: Progress | None = None,
     csv_options: CsvOptions | None = None,
+    delimiter: str = ",",
 ) -> BatchReport:
-    """Score every ``name1, name2[, schema]`` row of ``input_path``."""
+    """Score every ``name1, name2[, schema]`` row of ``input_path``; ``delimiter`` is the CSV
+    output's."""
     table = open_table(input_path, csv_options)
     _require(table, ("name1", "name2"), "name pairs", every=True)
     report = BatchReport(read_as=table.described)
     cutoff = DEFAULT_THRESHOLD if threshold is None else threshold
-    with TableWriter(output_path, PAIR_COLUMNS, schema=PAIR_SCHEMA) as writer:
+    with TableWriter(output_path, PAIR_COLUMNS, schema=PAIR_SCHEMA, delimiter=delimiter) as writer:
         for row in table.rows:
             report.rows += 1
             values = _lowered(row)

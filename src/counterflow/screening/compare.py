@@ -19,13 +19,15 @@ than their weight.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from rapidfuzz.distance import Indel, JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, Indel, JaroWinkler, Levenshtein
 
 from counterflow.screening.names import AnalyzedName, Kind, Token
-from counterflow.screening.phonetic import broad
+from counterflow.screening.phonetic import broad, phonetic
+from counterflow.screening.tables import nickname_groups
 
 #: share of Levenshtein similarity blended into Jaro-Winkler for Latin spellings
 LEVENSHTEIN_SHARE = 0.25
@@ -50,7 +52,13 @@ MIN_INFORMATION = 0.8
 MIN_CORPUS = 5000
 #: share of a token's weight that an initial ("A." for "Ayman") carries
 INITIAL_WEIGHT = 0.3
-KIND_WEIGHT = {Kind.NAME: 1.0, Kind.PARTICLE: 0.2, Kind.PREFIX: 0.6, Kind.GENERIC: 0.3}
+KIND_WEIGHT = {
+    Kind.NAME: 1.0,
+    Kind.PARTICLE: 0.2,
+    Kind.PREFIX: 0.6,
+    Kind.GENERIC: 0.3,
+    Kind.NUMBER: 1.0,
+}
 
 Weigher = Callable[[Token], float]
 Established = Callable[[Token], bool]
@@ -62,6 +70,20 @@ DISTINCT_NAMES = 0.75
 CROSS_SCRIPT = 0.9
 #: extra weight, as a share of a token's, that a pair of two different names costs the match
 DISTINCT_PENALTY = 1.5
+#: similarity of a given name and its short form (Robert / Bob), see tables/nicknames.csv
+NICKNAME = 0.9
+#: similarity of a Russian name and its Latvian or Lithuanian form (Lavrov / Lavrovs)
+BALTIC_ENDING = 0.95
+#: highest score of two names that carry different numbers (Fund III / Fund IV)
+NUMBER_CONFLICT = 0.45
+#: factor on a name score that rests mostly on syllables transliterated from Han, Hangul or
+#: another syllabic script matched against Latin: a name of two or three syllables from a small
+#: pool says less than a Latin name of as many words, and the syllables were romanised by a
+#: table, not by the person (a conflicting date of birth then takes it below the threshold)
+SYLLABIC_CROSS_SCRIPT = 0.85
+#: a common name word and a word it is not (Mohamed / Muayyad) below this similarity are two
+#: different names, not a typo of one
+COMMON_TYPO = 0.9
 
 
 def uniform_weight(token: Token) -> float:
@@ -92,7 +114,12 @@ def token_similarity(
     ``established`` tells whether a token is a word the corpus knows well. Two different
     established words are two different names (Khalid and Khalil, Jamal and Kamal), however
     alike they look; a typo is rarely an established word, so it keeps its spelling similarity.
+    A common name and a word that is not a close spelling of it are two names as well
+    (Mohamed / Muayyad). Numbers compare equal or not at all, and so do syllables transliterated
+    from a syllabic script: "jian" and "jiang" are two characters, not a typo.
     """
+    if a.kind is Kind.NUMBER or b.kind is Kind.NUMBER:
+        return (1.0, "equal") if a.phon == b.phon else (0.0, "number")
     if a.initial or b.initial:
         if a.text[0] == b.text[0] and not (a.initial and b.initial):
             return 0.9, "initial"
@@ -105,8 +132,15 @@ def token_similarity(
         if broad(a.skel) == broad(b.skel) and len(a.skel) >= 3:
             return 0.93, "skeleton"
         return 0.9 * Indel.normalized_similarity(a.skel, b.skel), "skeleton"
+    if a.syllabic or b.syllabic:
+        return 0.0, "syllables"
+    if _nicknames(a.text, b.text):
+        return NICKNAME, "nickname"
     if a.vclass == b.vclass and abs(len(a.phon) - len(b.phon)) <= 1:
         return VOWEL_VARIANT, "vowels"
+    ending = _baltic_ending(a.phon, b.phon)
+    if ending:
+        return ending, "ending"
     similarity = JaroWinkler.similarity(a.phon, b.phon)
     if LEVENSHTEIN_SHARE:
         # Jaro-Winkler rewards a shared beginning generously (Carter / Kakorere); blending in
@@ -120,9 +154,52 @@ def token_similarity(
     if shorter < LENGTH_RATIO * longer:
         # Jaro-Winkler forgives a long tail after a shared start (Kuni / Kuningam)
         similarity *= shorter / (LENGTH_RATIO * longer)
-    if established is not None and established(a) and established(b):
-        return min(similarity, DISTINCT_NAMES), "distinct"
+    if established is not None:
+        known_a, known_b = established(a), established(b)
+        if known_a and known_b:
+            return min(similarity, DISTINCT_NAMES), "distinct"
+        if (known_a or known_b) and similarity < COMMON_TYPO and not _typo(a.text, b.text):
+            return min(similarity, DISTINCT_NAMES), "distinct"
     return similarity, "spelling"
+
+
+def _typo(a: str, b: str) -> bool:
+    """Whether two words as written are a slip of the keyboard apart: one edit in a short
+    word, two in a longer one (a swap of neighbours counts as one)."""
+    return OSA.distance(a, b) <= (1 if min(len(a), len(b)) <= 5 else 2)
+
+
+def _nicknames(a: str, b: str) -> bool:
+    """Whether two given names are one name and its short form (Robert / Bob, Ted / Edward)."""
+    groups = nickname_groups()
+    first, second = groups.get(a), groups.get(b)
+    return bool(first and second and first & second)
+
+
+#: nominative endings Latvian and Lithuanian add to foreign names (Lavrovs, Lavrovas, Igoris),
+#: in phonetic spelling, longest first
+_BALTIC_ENDINGS = ("ijus", "ius", "jus", "ijs", "js", "as", "is", "us", "s")
+#: stems after which a bare "-s" is a Baltic ending, not an English surname's (Peters)
+_SLAVIC_STEM = re.compile(r"(?:uv|av|in|ij|aj|ai|ui|ii|sk|ski|ki|ku|ix|uk|ar|ur|ig|ag|ug|is)$")
+
+
+def _baltic_ending(a: str, b: str) -> float | None:
+    """The similarity of a name and its Latvian or Lithuanian form, or None when the longer
+    word is not the shorter one plus such an ending (Lavrov / Lavrovs, Igor / Igoris, Sergei /
+    Sergejs: the j of the Baltic stem is the Russian i)."""
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    if longer[-1] != "s" or len(shorter) < 4 or not longer.startswith(shorter[:3]):
+        return None
+    for ending in _BALTIC_ENDINGS:
+        if not longer.endswith(ending) or len(longer) - len(ending) < 3:
+            continue
+        stem = longer[: -len(ending)]
+        if ending == "s" and not _SLAVIC_STEM.search(stem):
+            continue
+        joined_j = ending.startswith(("j", "ij")) and shorter in (stem + "i", stem + "ii")
+        if stem == shorter or joined_j or (stem.endswith("j") and stem[:-1] + "i" == shorter):
+            return BALTIC_ENDING
+    return None
 
 
 def _credit(similarity: float) -> float:
@@ -165,8 +242,13 @@ def compare_names(
     q, c = query.tokens, listed.tokens
     if not q or not c:
         return NameComparison(0.0, (), tuple(t.text for t in q), tuple(t.text for t in c))
+    if len(q) != len(c):
+        # a word split or joined (Abbes Khaled / Abbeskhaled, Hyok Chol / Hyok-chol)
+        q, c = _rejoined(q, c), _rejoined(c, q)
+    if any(_glued(t) for t in q) or any(_glued(t) for t in c):
+        q, c = _unglued(q, c), _unglued(c, q)
     aligned = _align(q, c, established)
-    earned = agreed = disagreed = cross_script = 0.0
+    earned = agreed = disagreed = cross_script = syllabic = 0.0
     for sim, i, j, how in aligned:
         w = (weight(q[i]) + weight(c[j])) / 2
         if how == "initial":  # "A." agrees with "Ayman" but says little: it weighs less
@@ -181,10 +263,19 @@ def compare_names(
             agreed += w
             if q[i].abjad != c[j].abjad:
                 cross_script += w
+            if q[i].syllabic != c[j].syllabic:
+                syllabic += w
     used_q = {i for _, i, _, _ in aligned}
     used_c = {j for _, _, j, _ in aligned}
     missing_q = [t for i, t in enumerate(q) if i not in used_q]
     missing_c = [(j, t) for j, t in enumerate(c) if j not in used_c]
+    # one middle word replaced by another (… Abdul Karim … / … Wali Karim …): in a chain of
+    # given name, father's and grandfather's names that is another person, not an omission
+    for i, j in _substitutions(q, c, aligned):
+        w = max(weight(q[i]), weight(c[j]), KIND_WEIGHT[q[i].kind])
+        disagreed += w * (1.0 + DISTINCT_PENALTY)
+        missing_q = [t for t in missing_q if t is not q[i]]
+        missing_c = [(k, t) for k, t in missing_c if k != j]
     edges = (0, len(c) - 1)
     denominator = (
         agreed
@@ -202,11 +293,17 @@ def compare_names(
         # a Latin name found only through an Arabic-script one (or the reverse) rests on a
         # consonant skeleton: short vowels are unknown, so the match is less certain
         score *= CROSS_SCRIPT
+    if syllabic > agreed / 2:
+        score *= SYLLABIC_CROSS_SCRIPT
     if agreed < MIN_INFORMATION:  # only common words agree: "Muhammad" = "Muhammad"
         score *= agreed / MIN_INFORMATION
+    if any(t.kind is Kind.NUMBER for t in missing_q) and any(
+        t.kind is Kind.NUMBER for _, t in missing_c
+    ):
+        score = min(score, NUMBER_CONFLICT)  # Fund III / Fund IV: two of a series
     if len(q) != len(c):  # a word joined or split ("Alnusra" / "al Nusra"): compare whole
         whole = Indel.normalized_similarity("".join(t.phon for t in q), "".join(t.phon for t in c))
-        if whole >= 0.95:
+        if whole >= 0.95 and not _numbers_differ(q, c) and not any(t.syllabic for t in q + c):
             score = max(score, 0.95 * _credit(whole))
     return NameComparison(
         round(min(score, 1.0), 4),
@@ -214,6 +311,89 @@ def compare_names(
         tuple(t.text for t in missing_q),
         tuple(t.text for _, t in missing_c),
     )
+
+
+def _glued(token: Token) -> bool:
+    return token.phon[:2] in ("al", "ul", "ar", "as", "ad", "at", "an") and len(token.phon) > 5
+
+
+def _unglued(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[Token, ...]:
+    """``tokens`` with an article glued to its word (Almuhajir, Arrahman) taken off where the
+    other name writes the word without it (al Muhajir, Rahman)."""
+    others = {t.phon: t for t in other if not t.abjad}
+    return tuple(
+        replace(others[t.phon[2:]], text=t.text, syllabic=t.syllabic)
+        if _glued(t) and t.phon not in others and t.phon[2:] in others
+        else t
+        for t in tokens
+    )
+
+
+def _numbers_differ(q: tuple[Token, ...], c: tuple[Token, ...]) -> bool:
+    numbers_q = sorted(t.phon for t in q if t.kind is Kind.NUMBER)
+    numbers_c = sorted(t.phon for t in c if t.kind is Kind.NUMBER)
+    return bool(numbers_q and numbers_c and numbers_q != numbers_c)
+
+
+def _rejoined(tokens: tuple[Token, ...], other: tuple[Token, ...]) -> tuple[Token, ...]:
+    """``tokens`` with two neighbours joined where the other name writes them as one word
+    (Abbes Khaled / Abbeskhaled, Gotsan Yuk / Gotsanyuk). Only words with no equal of their
+    own in the other name are joined, so "Abu Bakr" never swallows a matching "Bakr"."""
+    if len(tokens) < 2:
+        return tokens
+    own = {t.phon for t in tokens}
+    others = {
+        t.phon: t
+        for t in other
+        if not t.abjad and t.kind is Kind.NAME and len(t.phon) >= 4 and t.phon not in own
+    }
+    if not others:
+        return tokens
+    own = {t.phon for t in other}
+    out = list(tokens)
+    i = 0
+    while i < len(out) - 1:
+        a, b = out[i], out[i + 1]
+        if (
+            not a.abjad
+            and not b.abjad
+            and a.kind is not Kind.NUMBER
+            and b.kind is not Kind.NUMBER
+            and not (a.phon in own and b.phon in own)
+        ):
+            joined = phonetic(a.text + b.text)
+            match = others.get(joined)
+            if match is not None:
+                # the joined word is this name's own: it keeps this side's script
+                out[i : i + 2] = [replace(match, text=a.text + b.text, syllabic=a.syllabic)]
+                continue
+        i += 1
+    return tuple(out)
+
+
+def _substitutions(
+    q: tuple[Token, ...], c: tuple[Token, ...], aligned: list[tuple[float, int, int, str]]
+) -> list[tuple[int, int]]:
+    """Unmatched name words that take the same place in both names, between two aligned
+    neighbours: (query index, list index) pairs."""
+    pairs_of = {i: j for _, i, j, how in aligned if how != "distinct"}
+    used_c = {j for _, _, j, _ in aligned}
+    if len(pairs_of) < 2 or len(q) < 3 or len(c) < 3:
+        return []
+    out = []
+    for i in range(1, len(q) - 1):
+        if i in pairs_of or q[i].kind not in (Kind.NAME, Kind.PREFIX):
+            continue
+        before, after = pairs_of.get(i - 1), pairs_of.get(i + 1)
+        if before is None or after is None or after != before + 2:
+            continue
+        j = before + 1
+        if j in used_c or c[j].kind not in (Kind.NAME, Kind.PREFIX) or c[j].initial:
+            continue
+        if q[i].initial or q[i].abjad or c[j].abjad or _typo(q[i].text, c[j].text):
+            continue  # a typo or a skeleton is no evidence of another word
+        out.append((i, j))
+    return out
 
 
 def idf_weigher(phonetic_df: dict[str, int], skeleton_df: dict[str, int], total: int) -> Weigher:

@@ -16,11 +16,14 @@ from counterflow.model.dates import year_span
 
 DATE_SAME_DAY = 0.06
 DATE_SAME_YEAR = 0.03
+# Dates of birth on lists are often uncertain by a year or two (hence the tolerance and the
+# lists' own "approximately"), but not by five: a gap that large is another person, and it must
+# take a perfect name match well below the threshold (1.0 - 0.45 < 0.7 - 0.1).
 DATE_NEAR_CONFLICT = -0.05
-DATE_CONFLICT = -0.15
-DATE_FAR_CONFLICT = -0.25
-DATE_VERY_FAR_CONFLICT = -0.3
-DATE_EXACT_CONFLICT = -0.4
+DATE_CONFLICT = -0.3
+DATE_FAR_CONFLICT = -0.45
+DATE_VERY_FAR_CONFLICT = -0.55
+DATE_EXACT_CONFLICT = -0.5
 COUNTRY_MATCH = 0.02
 GENDER_CONFLICT = -0.12
 #: the most that evidence beyond the name can add to a score
@@ -59,7 +62,10 @@ def _date_score(q: str, value: str, approximate: bool) -> float:
     if q == value or ("/" not in value + q and q[: len(value)] == value[: len(q)]):
         return DATE_SAME_DAY if exact else DATE_SAME_YEAR  # equal at the shared precision
     if exact and q[:4] == value[:4]:
-        return 0.0  # two full dates in one year: a slip in the day or month, or two people
+        month_q, day_q, month, day = q[5:7], q[8:10], value[5:7], value[8:10]
+        if month_q == month or day_q == day or (month_q, day_q) == (day, month):
+            return 0.0  # one slip in the day or the month, or the two swapped
+        return DATE_CONFLICT  # day and month both differ: two people born the same year
     if not exact and q_first <= last and first <= q_last:
         return DATE_SAME_YEAR  # the years or ranges overlap
     gap = min(abs(q_first - last), abs(first - q_last))

@@ -8,8 +8,14 @@ anyascii) and classified:
 - particles are canonical and weigh little: bin / ibn / ben / ould → bin, abu / abou → abu,
   abd / abdul / abdel / abdur → abd (and "Abdulrahman" is split into abd + rahman);
 - honorifics and titles (Sheikh, Mullah, Hajji, Maulavi, Dr, …) are dropped from person names;
-- legal forms (Ltd, LLC, GmbH, …) are dropped from organisation names, and generic words
-  (Front, Organization, Foundation, Islamic, of, the, …) weigh little.
+- legal forms, abbreviated or written out in any language of ``tables/legal_forms.csv`` (Ltd,
+  L.L.C., Gesellschaft mit beschränkter Haftung, OAO, …), and connecting words (and, &) are
+  dropped from organisation names, and generic words (Front, Organization, Foundation,
+  Islamic, of, the, …) weigh little;
+- numbers, in digits or Roman numerals, are ``NUMBER`` tokens: they tell one of a series from
+  another (Fund III, Trust 2004-1);
+- Korean and Chinese syllables take one romanisation (``tables/romanisation.csv``), and words
+  in Han or Hangul are romanised syllable by syllable and flagged ``syllabic``.
 
 Every token keeps its phonetic form (see :mod:`.phonetic`) and consonant skeleton; tokens from
 scripts without short vowels are flagged ``abjad`` and compared by skeleton.
@@ -22,6 +28,7 @@ inside a word ("La\u200bden", "d\u0335") never splits it.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -29,6 +36,7 @@ from functools import lru_cache
 from anyascii import anyascii
 
 from counterflow.screening.phonetic import phonetic, skeleton, vowel_class
+from counterflow.screening.tables import legal_forms, longest_legal_form, romanisation
 from counterflow.screening.transliterate import arabic_word, is_abjad
 from counterflow.text import WORD, clean_name
 
@@ -41,6 +49,7 @@ class Kind(StrEnum):
     PARTICLE = "particle"  # bin, ibn, ould: connects a name to a father's
     PREFIX = "prefix"  # abd, abu, umm: forms a name with the next word (Abu Bakr is not Bakr)
     GENERIC = "generic"
+    NUMBER = "number"  # 3, III, 2004: identifies one of a series (Fund III is not Fund IV)
 
 
 class NameClass(StrEnum):
@@ -75,12 +84,17 @@ _HONORIFICS = {
     "mr", "mrs", "ms", "miss", "mme", "mlle", "sir", "prof", "professor", "eng", "engineer",
     "gen", "general", "col", "colonel", "capt", "captain", "lt", "brig", "sgt", "sayyidi",
 }  # fmt: skip
-_LEGAL_FORMS = {
-    "ltd", "limited", "llc", "inc", "incorporated", "co", "corp", "corporation", "plc", "gmbh",
-    "ag", "sa", "sarl", "sas", "spa", "srl", "bv", "nv", "jsc", "ojsc", "cjsc", "pjsc", "ooo",
-    "zao", "oao", "llp", "lp", "pte", "pvt", "sdn", "bhd", "fze", "fzco", "fzc", "fzllc", "kft",
-    "doo", "ab", "as", "oy", "sl", "sae", "wll", "tic", "ltda", "cia",
+#: words that join the parts of an organisation's name and say nothing about it
+_ORG_CONNECTORS = {"and", "und", "et", "y", "n"}
+#: Roman numerals read as numbers: never the first word of a name, and the ones that are also
+#: names or initials (I, V, X, Vi, Xi, Li) only at the end of an organisation's name
+_ROMAN = {
+    "ii": 2, "iii": 3, "iv": 4, "vii": 7, "viii": 8, "ix": 9, "xii": 12, "xiii": 13,
+    "xiv": 14, "xv": 15, "xvi": 16, "xvii": 17, "xviii": 18, "xix": 19, "xx": 20,
 }  # fmt: skip
+_ROMAN_ORG_END = {"i": 1, "v": 5, "vi": 6, "x": 10, "xi": 11}
+#: a dotted abbreviation: L.L.C., S.A.R.L., G.m.b.H., S.a. (joined into one word before lookup)
+_DOTTED = re.compile(r"(?<![^\W\d_])(?:[^\W\d_]{1,2}\.){1,}[^\W\d_]{1,2}(?![^\W\d_])\.?")
 _GENERIC = {
     "the", "of", "for", "and", "in", "on", "at", "to", "de", "du", "des", "la", "le", "les",
     "wa", "fi", "front", "organization", "organisation", "organizations", "group", "foundation",
@@ -130,6 +144,9 @@ class Token:
     kind: Kind
     abjad: bool  # from a script without short vowels: compare by skeleton
     initial: bool  # a single Latin letter as written ("A."), not a one-letter transliteration
+    #: transliterated from a syllabic script (Han, Hangul, kana, Thai, Khmer, …): short
+    #: syllables that only compare equal or not at all
+    syllabic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,36 +168,141 @@ def _join_syllables(match: re.Match[str]) -> str:
     word = first.lower() if first.isascii() else anyascii(first).lower()
     if word in _ARTICLES or word in _SUN_ARTICLES or word in _PARTICLES or word in _CONNECTORS:
         return match.group(0)
-    return first + match.group(2)
+    second = match.group(2)
+    table = romanisation()
+    canonical = [table.get(w.lower(), w.lower()) for w in (first, second) if w.isascii()]
+    if len(canonical) == 2:  # Hyok-Chol / Hyok-Cheol: each syllable in its usual spelling
+        return canonical[0].capitalize() + canonical[1]
+    return first + second
 
 
-def _words(text: str) -> list[tuple[str, bool]]:
-    """Lower-case Latin words with an abjad flag; Arabic words keep their article split off.
+_SYLLABIC_SCRIPTS = ("CJK", "HANGUL", "HIRAGANA", "KATAKANA", "THAI", "KHMER", "LAO", "MYANMAR")
+_ABUGIDAS = ("THAI", "KHMER", "LAO", "MYANMAR")
+_HEBREW = re.compile(r"^[\u0590-\u05ff]")
+
+
+def _script_of(char: str) -> str:
+    name = unicodedata.name(char, "")
+    for script in _SYLLABIC_SCRIPTS:
+        if name.startswith(script):
+            return script
+    return ""
+
+
+def _syllabic_words(raw: str, script: str, alone: bool) -> list[str]:
+    """A word of Han or Hangul characters as romanised syllables, a full name cut into family
+    name and given name the way it is written in Latin (张建平 -> zhang jianping)."""
+    if script not in ("CJK", "HANGUL"):
+        return [w.lower() for w in _LATIN_WORD.findall(anyascii(raw))]
+    table = romanisation()
+    syllables = []
+    for char in raw:
+        latin = anyascii(char).lower()
+        if latin.isalpha():
+            syllables.append(table.get(latin, latin))
+    if not syllables:
+        return []
+    count = len(syllables)
+    # one character, one syllable; a whole name written together is family name + given name
+    cut = {2: 1 if script == "CJK" else 0, 3: 1, 4: 2}.get(count, 0) if alone else 0
+    parts = [syllables[:cut], syllables[cut:]] if cut else [syllables]
+    return ["".join(p) for p in parts if p]
+
+
+def _join_dotted(text: str, organisation: bool) -> str:
+    """Dotted abbreviations as one word (L.L.C. -> LLC) where they are a legal form or, in an
+    organisation's name, an acronym; a person's "A.K." stays two initials."""
+
+    def join(match: re.Match[str]) -> str:
+        letters = "".join(ch for ch in match.group(0) if ch != ".")
+        if organisation or (letters.lower(),) in legal_forms():
+            return letters + " "
+        return match.group(0)
+
+    return _DOTTED.sub(join, text)
+
+
+def _words(text: str, name_class: NameClass) -> list[tuple[str, bool, bool]]:
+    """Lower-case Latin words with abjad and syllabic flags; Arabic words keep their article
+    split off.
 
     ``text`` is already cleaned; it is cut only now, so invisible padding cannot push a name
     out of reach."""
     text = _APOSTROPHES.sub("", text[:MAX_NAME_LENGTH])
+    if name_class is not NameClass.PERSON and "." in text:
+        text = _join_dotted(text, name_class is NameClass.ORGANIZATION)
     text = _SYLLABLES.sub(_join_syllables, text)
-    words: list[tuple[str, bool]] = []
+    words: list[tuple[str, bool, bool]] = []
     for raw in WORD.findall(text):
-        if is_abjad(raw):
+        if is_abjad(raw) and not _HEBREW.match(raw):
             latin = arabic_word(raw)
             for part in latin.split("-"):
                 if part:
-                    words.append((part, True))
-        else:
-            foreign = not raw.isascii()
+                    words.append((part, True, False))
+            continue
+        script = "" if raw.isascii() else _script_of(raw[0])
+        if script in _ABUGIDAS or _HEBREW.match(raw):
+            # scripts whose transliteration loses vowels (Thai, Khmer, Hebrew): a skeleton
             for part in _LATIN_WORD.findall(anyascii(raw).lower()):
-                # a one-letter word from another script (Korean 이 -> "i") is a name, not an
-                # initial: written twice it keeps its phonetic form but loses initial status
-                words.append((part * 2 if foreign and len(part) == 1 else part, False))
+                words.append((phonetic(part), True, script in _ABUGIDAS))
+            continue
+        if script:
+            for part in _syllabic_words(raw, script, alone=len(text.split()) == 1):
+                words.append((part * 2 if len(part) == 1 else part, False, True))
+            continue
+        foreign = not raw.isascii()
+        for part in _LATIN_WORD.findall(anyascii(raw).lower()):
+            # a one-letter word from another script (Korean 이 -> "i") is a name, not an
+            # initial: written twice it keeps its phonetic form but loses initial status
+            words.append((part * 2 if foreign and len(part) == 1 else part, False, False))
+    if name_class is not NameClass.PERSON:
+        words = _without_legal_forms(words)
     return words
 
 
-def _token(text: str, abjad: bool, kind: Kind) -> Token:
+def _without_legal_forms(words: list[tuple[str, bool, bool]]) -> list[tuple[str, bool, bool]]:
+    """The words without legal forms (GmbH, Gesellschaft mit beschränkter Haftung, OAO),
+    longest form first; a name that is nothing but a legal form keeps it."""
+    forms, longest = legal_forms(), longest_legal_form()
+    kept: list[tuple[str, bool, bool]] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 0, -1):
+            span = words[i : i + size]
+            if not any(abjad for _, abjad, _ in span) and tuple(w for w, _, _ in span) in forms:
+                following = words[i + size][0] if i + size < len(words) else ""
+                sun = _SUN_ARTICLES.get(span[0][0]) if size == 1 else None
+                if not (sun and following.startswith(sun)):  # "as-Sahab" is an article
+                    i += size
+                    break
+        else:
+            kept.append(words[i])
+            i += 1
+    return kept if kept else words
+
+
+def _token(text: str, abjad: bool, kind: Kind, syllabic: bool = False) -> Token:
+    if kind is Kind.NUMBER:
+        return Token(text, text, text, text, kind, False, False)
+    if not abjad and not syllabic and 2 <= len(text) <= 6:
+        text = romanisation().get(text, text)  # Choi / Choe, Lee / Ri: one spelling
     phon = text if abjad else phonetic(text)
     initial = len(text) == 1 and not abjad
-    return Token(text, phon, skeleton(phon), vowel_class(phon), kind, abjad, initial)
+    return Token(text, phon, skeleton(phon), vowel_class(phon), kind, abjad, initial, syllabic)
+
+
+def _number(word: str, position: int, last: bool, name_class: NameClass) -> str | None:
+    """The number a word stands for (12, XII), or None when it is no number."""
+    if word.isdigit():
+        return str(int(word)) if len(word) <= 12 else word
+    if position == 0:
+        return None
+    value = _ROMAN.get(word)
+    if value is not None and (last or name_class is not NameClass.PERSON):
+        return str(value)
+    if last and name_class is NameClass.ORGANIZATION and word in _ROMAN_ORG_END:
+        return str(_ROMAN_ORG_END[word])
+    return None
 
 
 @lru_cache(maxsize=500_000)
@@ -189,20 +311,31 @@ def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
     text = clean_name(name)
     inverted = _INVERTED.match(text)
     # "AL-ZAWAHIRI, Ayman" (family name first, as OFAC writes) reads "Ayman AL-ZAWAHIRI"
-    words = _words(f"{inverted.group(2)} {inverted.group(1)}" if inverted else text)
+    words = _words(f"{inverted.group(2)} {inverted.group(1)}" if inverted else text, name_class)
     tokens: list[Token] = []
-    for i, (word, abjad) in enumerate(words):
+    for i, (word, abjad, syllabic) in enumerate(words):
         following = words[i + 1][0] if i + 1 < len(words) else ""
+        if syllabic:
+            tokens.append(_token(word, abjad, Kind.NAME, syllabic=True))
+            continue
         if word in _ARTICLES and following:
             continue
         if word in _CONNECTORS and 0 < i < len(words) - 1 and len(words[i - 1][0]) > 1:
             continue  # an ezafe between two words, not an initial
+        if (
+            name_class is not NameClass.PERSON
+            and word in _ORG_CONNECTORS
+            and 0 < i < len(words) - 1
+        ):
+            continue  # "Trading and Contracting", "Proyectos y Soluciones"
         sun = _SUN_ARTICLES.get(word)
         if sun and following.startswith(sun):
             continue  # "ash Sham", "an Nusra": the article assimilated to a sun letter
         if name_class is not NameClass.ORGANIZATION and word in _HONORIFICS and len(words) > 1:
             continue
-        if name_class is not NameClass.PERSON and word in _LEGAL_FORMS and len(words) > 1:
+        number = None if abjad else _number(word, i, i == len(words) - 1, name_class)
+        if number is not None:
+            tokens.append(_token(number, False, Kind.NUMBER))
             continue
         if word in _PARTICLES:
             canonical = _PARTICLES[word]
@@ -212,7 +345,7 @@ def analyze(name: str, name_class: NameClass = NameClass.ANY) -> AnalyzedName:
         kind = Kind.GENERIC if generic else Kind.NAME
         tokens.extend(_compound(word, abjad, kind, name_class))
     if not tokens and words:  # a name made only of particles or generic words keeps them
-        tokens = [_token(w, a, Kind.NAME) for w, a in words]
+        tokens = [_token(w, a, Kind.NAME, syllabic=y) for w, a, y in words]
     return AnalyzedName(name, tuple(tokens))
 
 

@@ -48,6 +48,7 @@ _DOUBLES = re.compile(r"(.)\1+")
 #: the French mute e of Maghreb spellings (Abderrahmane, Slimane, Othmane)
 _MUTE_E = re.compile(r"(?<=[bdfgklmnprstvz])e$")
 _FINAL_H = re.compile(r"(?<=[aiu])h$")
+_PINYIN_X = re.compile(r"^x[aeiouy]")
 _SKELETON_DROP = re.compile(r"[aiuv]")
 
 
@@ -55,6 +56,8 @@ _SKELETON_DROP = re.compile(r"[aiuv]")
 def phonetic(token: str) -> str:
     """The canonical spelling of one lower-case ASCII token ("mokhammed" -> "muhamad")."""
     out = _MUTE_E.sub("", token) if len(token) >= 5 else token
+    if _PINYIN_X.match(out):
+        out = "sh" + out[1:]  # pinyin x before a vowel is a hushing s: Xi / Shi, Xu / Shu
     for pattern, replacement in _RULES:
         if pattern in out:
             out = out.replace(pattern, replacement)

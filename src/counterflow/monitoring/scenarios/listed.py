@@ -11,9 +11,12 @@ This scenario runs in Python (``engine = "python"``): the name matcher is not a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pyarrow as pa
 
@@ -22,6 +25,33 @@ from counterflow.errors import DataError
 from counterflow.lists.store import active_entities
 from counterflow.monitoring.scenario import Param, Scenario, ScenarioSkipped
 from counterflow.screening import Query, Screener
+from counterflow.workspace import Workspace
+
+
+class _RunWorkspace(Workspace):
+    """The workspace, read through the monitoring run's own (writing) connection: DuckDB refuses
+    a second connection of another kind to the same file in one process, and the run holds one
+    until its alerts are stored."""
+
+    def __init__(self, home: Path, connection: duckdb.DuckDBPyConnection) -> None:
+        super().__init__(home)
+        self._connection = connection
+
+    @contextmanager
+    def connect(self, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        yield self._connection  # borrowed: the run closes it
+
+
+def _screener(connection: duckdb.DuckDBPyConnection) -> Screener:
+    """The workspace's screener, from its persisted index when that is current (see
+    :meth:`Screener.from_workspace`), read through the run's connection."""
+    row = connection.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if not row or not row[0]:  # an in-memory database: no folder to keep an index in
+        editions, entities = active_entities(connection)
+        return Screener(entities, editions={k: e.label for k, e in editions.items()})
+    return Screener.from_workspace(_RunWorkspace(Path(row[0]).parent, connection))
 
 
 def _names(t: DatasetTables) -> ibis.Table:
@@ -61,12 +91,11 @@ def _close(screener: Screener, name: str, threshold: float, lists: list[str] | N
 
 
 def _logic(t: DatasetTables, p: Mapping[str, Any]) -> pa.Table:
-    editions, entities = active_entities(t.connection)
-    if not entities:
+    screener = _screener(t.connection)
+    if not len(screener):
         raise ScenarioSkipped(
             "no lists to screen against: import one first ('counterflow lists import PATH')"
         )
-    screener = Screener(entities, editions={k: e.label for k, e in editions.items()})
     threshold = float(p["threshold"])
     lists = list(p["lists"]) or None
     best: dict[str, tuple[float, str, Any]] = {}
