@@ -86,6 +86,24 @@ def test_a_un_reference_of_the_old_numbering_links_to_the_renumbered_entry() -> 
     assert [link.rule for link in resolution.links_of("uk:7409")] == ["un-reference"]
 
 
+def test_the_same_name_and_the_very_same_birth_dates_link_without_a_country() -> None:
+    un = _person("un-sc", "QDi.999", "ABDULLAH ANSHORI", birthDate="1958")
+    ofac = _person("ofac-sdn", "9617", "ANSHORI, Abdullah", birthDate="1958")
+    resolution = resolve.resolve([un, ofac])
+    assert resolution.members("un-sc:QDi.999") == ["ofac-sdn:9617", "un-sc:QDi.999"]
+    assert [x.rule for x in resolution.links_of("ofac-sdn:9617")] == ["name-birth-dates"]
+    # another date, another single-word name, or a namesake twice on one list: no link
+    other_year = _person("ofac-sdn", "9618", "ANSHORI, Abdullah", birthDate="1959")
+    assert resolve.resolve([un, other_year]).clusters == {}
+    one_word = [
+        _person("un-sc", "X1", "ANSHORI", birthDate="1958"),
+        _person("uk", "X2", "Anshori", birthDate="1958"),
+    ]
+    assert resolve.resolve(one_word).clusters == {}
+    twice = _person("ofac-sdn", "9619", "ABDULLAH ANSHORI", birthDate="1958")
+    assert resolve.resolve([un, ofac, twice]).clusters == {}
+
+
 def test_a_key_two_entries_of_one_list_share_links_neither() -> None:
     a = _person("ofac-sdn", "1", "Ivan Example", passportNumber="X1234567")
     b = _person("ofac-sdn", "2", "Ivan Other", passportNumber="X1234567")

@@ -24,6 +24,10 @@ Automatic rules, strongest first (each link records its rule and the evidence):
     ``YYYY-MM-DD`` that no list calls approximate. The country is any country the entries give
     (nationality, citizenship, birth country, country). Evidence:
     ``name 'Joseph Kony', born 1964-09-18, country ug on both``.
+``name-birth-dates`` (people)
+    The same strong name of two words or more and the very same set of dates of birth, at the
+    precision the lists give (``1958``; ``1972``, ``1975``), with or without a country: the
+    OFAC entries of 2021 often give none. Evidence: ``name 'ANSHORI, Abdullah', born 1958``.
 ``name-country`` (organisations)
     The same strong name (by key) and a shared country. (A shared identifier is the first rule.)
 
@@ -87,7 +91,15 @@ RULE_IDENTIFIER = "identifier"
 RULE_UN_REFERENCE = "un-reference"
 RULE_NAME_BIRTH = "name-birth-country"
 RULE_NAME_COUNTRY = "name-country"
-RULES = (RULE_ANALYST, RULE_IDENTIFIER, RULE_UN_REFERENCE, RULE_NAME_BIRTH, RULE_NAME_COUNTRY)
+RULE_NAME_DATES = "name-birth-dates"
+RULES = (
+    RULE_ANALYST,
+    RULE_IDENTIFIER,
+    RULE_UN_REFERENCE,
+    RULE_NAME_BIRTH,
+    RULE_NAME_DATES,
+    RULE_NAME_COUNTRY,
+)
 _RANK = {rule: i for i, rule in enumerate(RULES)}
 
 #: identifiers that name one party: a person's papers, a company's or a ship's registration
@@ -301,6 +313,16 @@ def _full_dates(entity: Entity) -> set[str]:
     }
 
 
+def _all_dates(entity: Entity) -> tuple[str, ...]:
+    """Every date of birth the entry gives, at the precision given, sorted: the set must be
+    the same on both entries. An entry with a date it calls approximate gives none here (an
+    approximate date is no evidence of identity, as in ``name-birth-country``)."""
+    values = entity.properties.get("birthDate", ())
+    if any(v.qualifier == APPROXIMATE for v in values):
+        return ()
+    return tuple(sorted({v.value for v in values}))
+
+
 #: countries that say most about who a party is come first, so evidence names them
 _TELLING = ("nationality", "citizenship", "birthCountry", "jurisdiction")
 _COUNTRY_ORDER = (*_TELLING, *(p for p in COUNTRY_PROPERTIES if p not in _TELLING))
@@ -396,10 +418,18 @@ def find_links(entities: Iterable[Entity]) -> tuple[list[Link], list[tuple[Link,
             candidates.add(RULE_UN_REFERENCE, key, entry, f"{'own' if own else 'cites'} {ref}")
         if family in ("vessel", "airplane"):
             continue
+        names = _strong_name_keys(entity)
+        dates = _all_dates(entity)
+        if family == "person" and dates:
+            # lists that give no country (OFAC's 2021 entries often do not) still give the
+            # same name and the very same dates of birth for one person
+            for key, name in names.items():
+                if " " in key:
+                    what = f"name {name!r}, born {' / '.join(dates)}"
+                    candidates.add(RULE_NAME_DATES, f"{key}|{'/'.join(dates)}", entry, what)
         countries = _countries(entity)
         if not countries:
             continue
-        names = _strong_name_keys(entity)
         if family == "person":
             for day in sorted(_full_dates(entity)):
                 for key, name in names.items():
