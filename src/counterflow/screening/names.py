@@ -168,12 +168,11 @@ def _join_syllables(match: re.Match[str]) -> str:
     word = first.lower() if first.isascii() else anyascii(first).lower()
     if word in _ARTICLES or word in _SUN_ARTICLES or word in _PARTICLES or word in _CONNECTORS:
         return match.group(0)
-    second = match.group(2)
+    # Hyok-Chol / Hyok-Cheol: each syllable in its usual spelling (accents gone first, so
+    # that "Dáe-Dóng" and "Dae-Dong" are cut and spelled alike)
     table = romanisation()
-    canonical = [table.get(w.lower(), w.lower()) for w in (first, second) if w.isascii()]
-    if len(canonical) == 2:  # Hyok-Chol / Hyok-Cheol: each syllable in its usual spelling
-        return canonical[0].capitalize() + canonical[1]
-    return first + second
+    a, b = (anyascii(w).lower() for w in (first, match.group(2)))
+    return table.get(a, a).capitalize() + table.get(b, b)
 
 
 _SYLLABIC_SCRIPTS = ("CJK", "HANGUL", "HIRAGANA", "KATAKANA", "THAI", "KHMER", "LAO", "MYANMAR")
