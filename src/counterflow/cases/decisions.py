@@ -146,9 +146,7 @@ class DecisionStore:
 
         ``party`` is every listing of the entity's party (:meth:`Screener.party`): the
         decision then clears a hit on any of them, until any of them changes."""
-        analyst, reason = " ".join(analyst.split()), reason.strip()
-        if not analyst or len(analyst) > 200:
-            raise ConfigError("a decision needs the analyst's name (1-200 characters)")
+        reason = reason.strip()
         if not reason or len(reason) > MAX_REASON:
             raise ConfigError(f"a decision needs a reason (1-{MAX_REASON} characters)")
         return self._record(Status.CLEARED, query, entity, edition, analyst, actor, reason, party)
@@ -168,9 +166,6 @@ class DecisionStore:
 
         Unlike a clearing it does not change how the hit is reported: the hit stays raised
         (and a clearing in force on the same pair stays in force)."""
-        analyst = " ".join(analyst.split())
-        if not analyst or len(analyst) > 200:
-            raise ConfigError("a decision needs the analyst's name (1-200 characters)")
         reason = f"escalated to case {case_id}"
         return self._record(Status.ESCALATED, query, entity, edition, analyst, actor, reason, party)
 
@@ -185,6 +180,9 @@ class DecisionStore:
         reason: str,
         party: Sequence[Entity] | None = None,
     ) -> Decision:
+        analyst = " ".join(analyst.split())
+        if not analyst or len(analyst) > 200:
+            raise ConfigError("a decision needs the analyst's name (1-200 characters)")
         members = _members(entity, party)
         decision = Decision(
             decision_id=f"d-{secrets.token_hex(6)}",
