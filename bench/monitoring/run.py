@@ -7,10 +7,13 @@ Three parts, each optional:
   enough instances to count. The whole pack runs; precision and recall per typology, by
   transaction and by party (``counterflow.monitoring.evaluate``); then the party ranking, by
   rules and by the learned ranker (time and party split), scored by average precision.
-- ``amlsim``: the real AMLSim runs in ../shared/data, each alone: the pack (with the parameters
-  of ``amlsim.toml``: AMLSim's patterns span months and small amounts), then the ranking
-  (rules and learned) against the account labels: precision, recall and F1 in the top k
-  (k = the labelled positives ranked) and average precision.
+- ``amlsim``: the real AMLSim runs in ../shared/data, each alone, the whole pack at its
+  **default parameters** (nothing tuned to AMLSim): alerts by scenario, alerted-account
+  precision, instance recall of the planted patterns (instances derived from the labelled
+  pattern payments: :func:`counterflow.monitoring.evaluate.derived_instances`), then the
+  rankings (rules without labels, learned on held-out accounts and the later period) beside
+  chance, in-degree, out-degree and PageRank: precision, recall and F1 in the top k (k = the
+  labelled positives ranked) and average precision.
 - ``speed``: the pack over about 10,000,000 simulated transactions (200,000 parties × 365
   days), wall time and peak memory, against one plain DuckDB scan-and-aggregate of the same
   table in the same run (``GROUP BY payer_party`` with sums and counts).
@@ -34,13 +37,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from counterflow.cli.ingest_cmd import parquet_files
 from counterflow.engines import open_dataset
 from counterflow.io import atomic_output
-from counterflow.monitoring import PACK, SCENARIOS, run_scenarios
-from counterflow.monitoring.evaluate import evaluate
-from counterflow.monitoring.params import load_params
+from counterflow.monitoring import SCENARIOS, run_scenarios
+from counterflow.monitoring.evaluate import evaluate, instance_recall
 from counterflow.monitoring.risk import (
+    RankedParty,
     Ranking,
     average_precision,
     party_features,
@@ -57,7 +62,6 @@ SHARED = ROOT.parent / "shared" / "data"
 UN = SHARED / "lists" / "un_sc" / "un_sc_2026-02-27.xml"
 AMLSIM = SHARED / "transactions" / "amlsim"
 OUT = ROOT / "bench" / "results" / "monitoring.json"
-AMLSIM_PARAMS = Path(__file__).resolve().parent / "amlsim.toml"
 
 
 def peak_rss_mib() -> float:
@@ -100,17 +104,34 @@ def _ranking_scores(ranking: Ranking, positives: set[str]) -> dict[str, Any]:
     }
 
 
-def _rankings(ws: Workspace, dataset: str) -> list[dict[str, Any]]:
+def _rankings(ws: Workspace, dataset: str, seed: int) -> list[dict[str, Any]]:
+    """The rules and learned rankings, beside the simple baselines measured on the same
+    parties: chance (a seeded shuffle), in-degree, out-degree and PageRank."""
     with open_dataset(ws, dataset) as (tables, conn):
         labels = conn.execute(
             "SELECT party_id, typology, role FROM party_labels WHERE dataset = ? AND is_suspicious",
             [dataset],
         ).fetchall()
-        rules = rank_by_rules(party_features(tables))
-        learned = rank_learned(tables)
+        features = party_features(tables)
+        rules = rank_by_rules(features)
+        learned = rank_learned(tables, seed=seed)
     positives = {party for party, _, _ in labels}
+    parties = features["party"].to_pylist()
+    baselines = {
+        "chance": list(np.random.default_rng(seed).random(len(parties))),
+        "in-degree": features["in_parties"].to_pylist(),
+        "out-degree": features["out_parties"].to_pylist(),
+        "pagerank": features["pagerank"].to_pylist(),
+    }
+    rankings = [rules, learned]
+    for method, values in baselines.items():
+        ranked = [RankedParty(p, float(v), 0) for p, v in zip(parties, values, strict=True)]
+        ranked.sort(key=lambda r: (-r.score, r.party_id))
+        for rank, party in enumerate(ranked, start=1):
+            party.rank = rank
+        rankings.append(Ranking(ranked, method))
     out = []
-    for ranking in (rules, learned):
+    for ranking in rankings:
         scores = _ranking_scores(ranking, positives)
         scores["typologies"] = _per_typology(ranking, labels, scores["positives"])
         out.append(scores)
@@ -143,18 +164,20 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         with ws.connect(read_only=True) as conn:
             scores = evaluate(conn, "world")
-        rankings = _rankings(ws, "world")
+        rankings = _rankings(ws, "world", args.seed)
     print(f"\n### Simulated world: {transactions:,} transactions, density ×{args.density:g}\n")
     print(
         "| typology | alerts | planted tx | tx precision | tx recall | planted parties "
-        "| party precision | party recall | key-party recall |"
+        "| party precision | party recall | key-party recall | instances | found "
+        "| instance recall |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in scores:
         print(
             f"| {s.typology} | {s.alerts:,} | {s.planted_transactions:,} | {_f(s.tx_precision)} | "
             f"{_f(s.tx_recall)} | {s.planted_parties:,} | {_f(s.party_precision)} | "
-            f"{_f(s.party_recall)} | {_f(s.key_recall)} |"
+            f"{_f(s.party_recall)} | {_f(s.key_recall)} | {s.instances} | "
+            f"{s.instances_found} | {_f(s.instance_recall)} |"
         )
     _print_rankings(rankings)
     print("\n| typology | rules: in top k / ranked | learned: in top k / ranked |")
@@ -178,27 +201,63 @@ def quality(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def amlsim(args: argparse.Namespace) -> dict[str, Any]:
+    """Each shared AMLSim set alone, the whole pack at its default parameters."""
     out: dict[str, Any] = {}
     for name in ("20K_fanin200", "20K_cycle200"):
         with tempfile.TemporaryDirectory(prefix="counterflow-amlsim-") as tmp:
             ws = Workspace(Path(tmp) / "home")
             store.ingest(ws, AMLSIM / name, AmlsimReader(), dataset=name)
-            params = load_params(AMLSIM_PARAMS, PACK)
-            report = run_scenarios(ws, name, SCENARIOS, params)
+            report = run_scenarios(ws, name, SCENARIOS)
             with ws.connect(read_only=True) as conn:
                 found = conn.execute(
-                    "SELECT a.typology, count(DISTINCT a.subject_id), "
+                    "SELECT a.scenario, count(DISTINCT a.subject_id), "
                     "count(DISTINCT a.subject_id) FILTER (l.is_suspicious) "
                     "FROM alerts a LEFT JOIN party_labels l ON l.dataset = a.dataset "
-                    "AND l.party_id = a.subject_id GROUP BY a.typology ORDER BY 1"
+                    "AND l.party_id = a.subject_id WHERE a.dataset = ? "
+                    "GROUP BY a.scenario ORDER BY 1",
+                    [name],
                 ).fetchall()
-            rankings = _rankings(ws, name)
-        print(f"\n### AMLSim {name} ({report.alerts:,} alerts)\n")
-        print("| alerts of | subjects | of them labelled fraud |\n|---|---:|---:|")
-        for typology, subjects, fraud in found:
-            print(f"| {typology} | {subjects:,} | {fraud:,} |")
+                alerted = conn.execute(
+                    "SELECT count(DISTINCT a.subject_id), "
+                    "count(DISTINCT a.subject_id) FILTER (l.is_suspicious) "
+                    "FROM alerts a LEFT JOIN party_labels l ON l.dataset = a.dataset "
+                    "AND l.party_id = a.subject_id WHERE a.dataset = ?",
+                    [name],
+                ).fetchone()
+                typology = conn.execute(
+                    "SELECT any_value(typology) FROM party_labels WHERE dataset = ? "
+                    "AND is_suspicious",
+                    [name],
+                ).fetchone()[0]
+                shape = {typology: [typology]}  # the shape's own scenario is named after it
+                every = {typology: [s.id for s in SCENARIOS]}
+                own = instance_recall(conn, name, shape)[typology]
+                any_alert = instance_recall(conn, name, every)[typology]
+            rankings = _rankings(ws, name, args.seed)
+        assert alerted is not None
+        print(f"\n### AMLSim {name} ({report.alerts:,} alerts, default parameters)\n")
+        print("| scenario | alerted accounts | of them labelled fraud |\n|---|---:|---:|")
+        for scenario, subjects, fraud in found:
+            print(f"| {scenario} | {subjects:,} | {fraud:,} |")
+        precision = alerted[1] / alerted[0] if alerted[0] else None
+        print(
+            f"\nAlerted accounts: {alerted[0]:,}, of them fraud {alerted[1]:,} "
+            f"(precision {_f(precision)}). Planted {typology} instances (derived from the "
+            f"labelled pattern payments): {any_alert.instances}; found by any alert "
+            f"{any_alert.found} (recall {_f(any_alert.recall)}), by {typology} itself "
+            f"{own.found} (recall {_f(own.recall)})."
+        )
         _print_rankings(rankings)
-        out[name] = {"alerts": report.alerts, "subjects": found, "rankings": rankings}
+        out[name] = {
+            "alerts": report.alerts,
+            "subjects": found,
+            "alerted_accounts": alerted[0],
+            "alerted_fraud": alerted[1],
+            "instances": any_alert.instances,
+            "instances_found_any_alert": any_alert.found,
+            "instances_found_own_scenario": own.found,
+            "rankings": rankings,
+        }
     return out
 
 

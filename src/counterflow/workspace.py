@@ -180,6 +180,16 @@ MIGRATIONS: tuple[str, ...] = (
         matched_name VARCHAR, explanation VARCHAR, decision_id VARCHAR
     );
     """,
+    # v7: detection on data counterflow did not make (issue 13). A planted pattern's instance
+    # in the truth (several parties, one fan-in), and each dataset's profile (amounts, rhythm,
+    # degrees), which the scenarios' relative defaults resolve against, kept with the run.
+    """
+    ALTER TABLE party_labels ADD COLUMN instance VARCHAR;
+    CREATE TABLE dataset_profiles (
+        dataset VARCHAR PRIMARY KEY, profile VARCHAR NOT NULL, computed_at TIMESTAMP NOT NULL
+    );
+    ALTER TABLE monitor_runs ADD COLUMN profile VARCHAR;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

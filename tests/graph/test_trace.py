@@ -271,7 +271,7 @@ def test_trace_command(home: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "#1 to listed, USD 5,000" in result.output
-    assert "Katibat al-Rayah & Co <Ltd> (L) [listed]" in result.output
+    assert "Katibat al-Rayah & Co <Ltd> (L) [listed 0.90]" in result.output
     assert "8,000.00" in result.output and "2025-03-11" in result.output
     assert ftm.exists() and graphml.exists()
     none = runner.invoke(main, ["--home", str(home), "trace", "E", "--dataset", "d", "--to-listed"])

@@ -181,3 +181,16 @@ def test_at_equal_scores_the_listed_name_outranks_a_weak_alias() -> None:
     assert [m.entity.ref for m in matches][:1] == ["QDe.004"]
     # and the weak alias counts for less than the same match on a strong name
     assert matches[-1].score < matches[0].score
+
+
+@pytest.mark.shared_data
+def test_a_bracketed_acronym_does_not_sink_the_name(un: Screener) -> None:
+    """UN captions carry acronyms in brackets ("JUND AL-KHILAFAH IN TUNISIA (JAK-T)"); a
+    query with the acronym garbled is screened without it too, and the bracketed part alone
+    is not a name."""
+    garbled = Query.make("JUND AL-KHILAFAH IN TUNISSIA (AJK-T)")
+    assert _top(un, garbled) == "QDe.167"
+    assert un.screen(garbled, limit=1)[0].explanation["query_name"] == (
+        "JUND AL-KHILAFAH IN TUNISSIA"
+    )
+    assert un.screen(Query.make("Smith Trading (JAK-T)")) == []

@@ -226,7 +226,7 @@ def test_a_database_error_while_loading_parquet_is_a_store_error(
 ) -> None:
     bad = tmp_path / "transactions.parquet"
     duckdb.connect().execute(f"COPY (SELECT 1 AS tx_id) TO '{bad}' (FORMAT parquet)")
-    monkeypatch.setattr(store, "check_parquet", lambda path, table: None)
+    monkeypatch.setattr(store, "check_parquet", lambda path, table: frozenset())
     ws = Workspace(home)
     with pytest.raises(StoreError) as caught:
         store.load_parquet(ws, "p", {"transactions": [bad]}, fmt="counterflow-parquet", source="t")

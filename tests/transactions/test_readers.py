@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from counterflow.errors import ConfigError, DataError
-from counterflow.transactions.formats.amlsim import AmlsimReader
+from counterflow.transactions.formats.amlsim import AmlsimReader, typology_name
 from counterflow.transactions.formats.amlworld import AmlworldReader
 from counterflow.transactions.formats.base import (
     Batch,
@@ -60,13 +60,20 @@ def test_amlsim_graph_layout(shared_data: Path) -> None:
     assert len(whole.parties) == len(whole.accounts) == len(whole.party_labels) == 20_000
     suspicious = [label for label in whole.party_labels if label["is_suspicious"]]
     assert len(suspicious) == 954  # metadata.txt: 954 fraud nodes
-    assert {label["typology"] for label in suspicious} == {"fan-in"}
+    assert {label["typology"] for label in suspicious} == {"layering-fan-in"}
+    assert {label["instance"] for label in whole.party_labels} == {None}  # the layout has none
     first = whole.transactions[0]
     assert (first["payer_account"], first["beneficiary_account"]) == ("360", "18984")
     assert first["amount"] == 103.55 and first["currency"] == "USD"
     assert first["timestamp"] == datetime(2017, 1, 1, tzinfo=UTC) and first["channel"] == "wire"
     last_day = max(t["timestamp"] for t in whole.transactions)
     assert last_day == datetime(2017, 5, 29, tzinfo=UTC)  # step 149
+    # a pattern payment: from a fraud account, at its fraudStep, to another fraud account
+    planted = [t for t in whole.transactions if t["is_suspicious"]]
+    assert len(planted) == 1_824 and {t["typology"] for t in planted} == {"layering-fan-in"}
+    fraud = {label["party_id"] for label in suspicious}
+    assert all(t["payer_party"] in fraud and t["beneficiary_party"] in fraud for t in planted)
+    assert not first["is_suspicious"] and first["typology"] is None
 
 
 @pytest.mark.shared_data
@@ -85,8 +92,11 @@ def test_amlsim_full_output_schema(shared_data: Path) -> None:
     assert cash_out["channel"] == "cash" and cash_out["payer_account"] == "0"
     assert cash_out["beneficiary_account"] is None and cash_out["location"] == "branch 11"
     labels = {label["party_id"]: label for label in whole.party_labels}
-    assert labels["25"]["is_suspicious"] and labels["25"]["typology"] == "cycle"
+    assert labels["25"]["is_suspicious"] and labels["25"]["typology"] == "layering-cycle"
     assert not labels["0"]["is_suspicious"]
+    # alerts.csv's ALERT_KEY is the instance (one alert per injected pattern)
+    assert (labels["25"]["instance"], labels["24"]["instance"]) == ("0", "1")
+    assert labels["0"]["instance"] is None
     assert {p["country"] for p in whole.parties} == {"US"}
 
 
@@ -108,8 +118,32 @@ def test_amlworld_reads_both_account_columns_and_the_patterns(fixtures: Path) ->
     assert tx["10"]["typology"] is None  # same accounts and amount, another minute
     labels = {label["party_id"]: label["typology"] for label in whole.party_labels}
     assert labels["800737690"] == "fan-out" and labels["8002E1B60"] == "gather-scatter"
+    # each block of the patterns file is an instance; 80011F990, in both blocks, keeps the
+    # first a transaction put it in
+    instances = {label["party_id"]: label["instance"] for label in whole.party_labels}
+    assert instances == {
+        "800737690": "fan-out/1",
+        "80011F990": "fan-out/1",
+        "8001A0C30": "fan-out/1",
+        "8001E4A70": "fan-out/1",
+        "8002E1B60": "gather-scatter/1",
+    }
     accounts = [a["account_id"] for a in whole.accounts]
     assert len(accounts) == len(set(accounts)) == 12
+
+
+def test_amlworld_blocks_of_one_typology_are_numbered(fixtures: Path, tmp_path: Path) -> None:
+    source = fixtures / "transactions" / "amlworld"
+    trans = tmp_path / "Two_Trans.csv"
+    trans.write_bytes((source / "Tiny_Trans.csv").read_bytes())
+    lines = (source / "Tiny_Patterns.txt").read_text(encoding="utf-8").splitlines()
+    # the fan-out block split in two attempts: its first payment, then the other two
+    split = [*lines[:2], lines[4], "", lines[0], *lines[2:]]
+    (tmp_path / "Two_Patterns.txt").write_text("\n".join(split) + "\n", encoding="utf-8")
+    whole = _all(list(AmlworldReader().read(trans)))
+    instances = {label["party_id"]: label["instance"] for label in whole.party_labels}
+    assert instances["80011F990"] == "fan-out/1" and instances["8001A0C30"] == "fan-out/2"
+    assert instances["800737690"] == "fan-out/1"  # its first payment is in the first block
 
 
 def test_amlworld_patterns_file_errors_name_the_line(fixtures: Path, tmp_path: Path) -> None:
@@ -177,3 +211,17 @@ def test_a_mapping_that_does_not_fit_the_file_says_so(fixtures: Path, tmp_path: 
         list(reader.read(fixtures / "transactions" / "bank" / "export.csv"))
     assert "the column 'Ref' (for tx_id) is not in the file" in str(caught.value)
     assert "nothing feeds the required column(s) amount, currency, channel" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("amlsim", "ours"),
+    [
+        ("fan_in", "layering-fan-in"),
+        ("CYCLE", "layering-cycle"),
+        ("cycles", "layering-cycle"),  # metadata.txt: "patterns: 200 cycles"
+        ("scatter_gather", "layering-scatter-gather"),
+        ("random", "random"),
+    ],
+)
+def test_amlsim_typologies_are_named_as_the_scenarios_name_them(amlsim: str, ours: str) -> None:
+    assert typology_name(amlsim) == ours

@@ -16,7 +16,7 @@ from counterflow.transactions.formats.amlsim import AmlsimReader
 from counterflow.transactions.formats.base import Batch, transaction_row
 from counterflow.transactions.formats.tabular import ColumnMapping, TableReader
 from counterflow.transactions.rates import Rates
-from counterflow.transactions.schema import TRANSACTIONS
+from counterflow.transactions.schema import PARTY_LABELS, TRANSACTIONS
 from counterflow.workspace import Workspace
 
 
@@ -163,3 +163,83 @@ def test_parquet_of_the_wrong_shape_is_refused(home: Path, tmp_path: Path) -> No
         store.load_parquet(
             Workspace(home), "x", {"transactions": [bad]}, fmt="counterflow-parquet", source="t"
         )
+
+
+def _labels(path: Path, rows: list[tuple[str, bool, str | None, str | None]], *, old: bool) -> Path:
+    """A party_labels file; ``old``: as written before labels named instances (no column)."""
+    fields = [f for f in PARTY_LABELS if not (old and f.name == "instance")]
+    table = pa.Table.from_pylist(
+        [
+            {"party_id": p, "is_suspicious": s, "typology": t, "role": None, "instance": i}
+            for p, s, t, i in rows
+        ],
+        schema=pa.schema(fields),
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def _transactions(path: Path) -> Path:
+    pq.write_table(pa.Table.from_pylist([], schema=TRANSACTIONS), path)
+    return path
+
+
+def test_party_labels_written_before_instances_still_load(home: Path, tmp_path: Path) -> None:
+    ws = Workspace(home)
+    old = _labels(tmp_path / "old.parquet", [("P1", True, "oil", None)], old=True)
+    new = _labels(
+        tmp_path / "new.parquet",
+        [("P2", True, "oil", "oil/1"), ("P3", False, None, None)],
+        old=False,
+    )
+    txs = [_transactions(tmp_path / "tx.parquet")]
+    store.load_parquet(ws, "old", {"transactions": txs, "party_labels": [old]}, fmt="t", source="t")
+    # old and new files in one load: each read with what it has
+    store.load_parquet(
+        ws, "both", {"transactions": txs, "party_labels": [old, new]}, fmt="t", source="t"
+    )
+    with ws.connect(read_only=True) as conn:
+        found = conn.execute(
+            "SELECT dataset, party_id, typology, instance FROM party_labels ORDER BY 1, 2"
+        ).fetchall()
+    assert found == [
+        ("both", "P1", "oil", None),
+        ("both", "P2", "oil", "oil/1"),
+        ("both", "P3", None, None),
+        ("old", "P1", "oil", None),
+    ]
+    # exported, the labels carry the column again
+    written = store.export_dataset(ws, "both", tmp_path / "out")
+    assert pq.read_schema(written["party_labels"]).field("instance").type == pa.string()
+
+
+def test_a_mistyped_instance_column_is_refused(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "labels.parquet"
+    columns = {f.name: pa.array([], f.type) for f in PARTY_LABELS}
+    columns["instance"] = pa.array([], pa.int64())
+    pq.write_table(pa.table(columns), bad)
+    with pytest.raises(DataError, match="column 'instance' is int64, the party_labels schema"):
+        store.load_parquet(
+            Workspace(home),
+            "x",
+            {"transactions": [_transactions(tmp_path / "tx.parquet")], "party_labels": [bad]},
+            fmt="t",
+            source="t",
+        )
+
+
+def test_reader_labels_without_an_instance_import_with_none(home: Path) -> None:
+    """A reader's label rows may leave the instance out (older readers, most formats)."""
+
+    class _Labels(TableReader):
+        def read(self, path: Path) -> Iterator[Batch]:
+            batch = Batch()
+            batch.party_labels.append({"party_id": "P", "is_suspicious": True, "typology": "x"})
+            yield batch
+
+    ws = Workspace(home)
+    store.ingest(ws, home / "none.csv", _Labels(), dataset="labels")
+    with ws.connect(read_only=True) as conn:
+        assert conn.execute("SELECT party_id, instance FROM party_labels").fetchall() == [
+            ("P", None)
+        ]

@@ -31,6 +31,7 @@ from counterflow.cli.screen_cmd import screen
 from counterflow.cli.serve_cmd import serve
 from counterflow.cli.simulate_cmd import simulate
 from counterflow.cli.trace_cmd import trace
+from counterflow.cli.tune_cmd import tune
 from counterflow.cli.users_cmd import users
 from counterflow.errors import CounterflowError, NotFoundError, StoreError
 
@@ -83,6 +84,7 @@ for command in (
     alerts,
     evaluate_cmd,
     risk,
+    tune,
     trace,
     report,
     serve,

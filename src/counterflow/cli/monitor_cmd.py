@@ -7,8 +7,9 @@ every other command starts without them."""
 from __future__ import annotations
 
 import csv
+import json
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
     from counterflow.monitoring.evaluate import TypologyScore
     from counterflow.monitoring.risk import RankedParty, Ranking
     from counterflow.monitoring.runner import RunReport
+    from counterflow.monitoring.scenario import Scenario
+    from counterflow.workspace import Workspace
 
 
 def fits(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> bool:
@@ -62,6 +65,13 @@ def fits(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> bool:
 )
 @click.option("--list", "list_only", is_flag=True, help="List the scenarios and stop.")
 @click.option("--show-params", is_flag=True, help="Write every parameter as an editable TOML.")
+@click.option(
+    "--profile",
+    "show_profile",
+    is_flag=True,
+    help="Measure the dataset's profile (what 'auto' parameters resolve against), show it "
+    "with each scenario's resolved values, and stop.",
+)
 @output_option("With --show-params: the TOML file to write (default: standard output).")
 @click.pass_context
 def monitor(
@@ -71,6 +81,7 @@ def monitor(
     params_path: Path | None,
     list_only: bool,
     show_params: bool,
+    show_profile: bool,
     output: str | None,
 ) -> None:
     """Run the monitoring scenarios over a dataset and store their alerts (re-runs replace them).
@@ -80,6 +91,7 @@ def monitor(
       counterflow monitor --list
       counterflow monitor --show-params -o params.toml
       counterflow monitor --dataset world --params params.toml --scenarios ransom-payment
+      counterflow monitor --dataset world --profile --scenarios layering-cycle
     """
     from counterflow.monitoring.pack import PACK, select
     from counterflow.monitoring.params import describe, load_params
@@ -116,6 +128,9 @@ def monitor(
     params = load_params(params_path, PACK) if params_path else {}
     ws = workspace(ctx)
     name = resolve_dataset(ctx, dataset)
+    if show_profile:
+        _show_profile(ctx, ws, name, chosen, params)
+        return
     started = time.perf_counter()
     with console.counting(f"Monitoring {name}", unit="scenarios") as progress:
         done = 0
@@ -127,6 +142,55 @@ def monitor(
 
         report = run_scenarios(ws, name, chosen, params, progress=advance)
     _monitor_report(ctx, report, time.perf_counter() - started)
+
+
+def _show_profile(
+    ctx: click.Context,
+    ws: Workspace,
+    dataset: str,
+    chosen: Sequence[Scenario],
+    params: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """The dataset's profile, and the value each chosen scenario's "auto" parameters take."""
+    from counterflow.engines import open_dataset
+    from counterflow.monitoring.profile import dataset_profile, describe_profile
+    from counterflow.monitoring.runner import check_run, prepare
+
+    plan = check_run(chosen, params)
+    with open_dataset(ws, dataset) as (tables, _):
+        resolved = [(s, prepare(s, values, tables)) for s, values in plan]
+        profile = dataset_profile(tables)
+    if state(ctx).json:
+        console.emit_json(
+            {
+                "profile": json.loads(profile.to_json()),
+                "resolved": {
+                    s.id: {k: {"value": v[k], "how": how} for k, how in notes.items()}
+                    for s, (v, notes) in resolved
+                    if notes
+                },
+            }
+        )
+        return
+    columns = [Column("profile", "key"), Column("value", "text")]
+    console.console.print(console.table(columns, describe_profile(profile)))
+    rows = [
+        [s.id, name, _value(values[name]), how]
+        for s, (values, notes) in resolved
+        for name, how in notes.items()
+    ]
+    if rows:
+        columns = [
+            Column("scenario", "key"),
+            Column("parameter", "key"),
+            Column("value", "number"),
+            Column("how", "text"),
+        ]
+        console.console.print(console.table(columns, rows))
+
+
+def _value(value: Any) -> str:
+    return f"{value:,.2f}" if isinstance(value, float) else str(value)
 
 
 def _monitor_report(ctx: click.Context, report: RunReport, seconds: float) -> None:
@@ -194,7 +258,8 @@ def _monitor_report(ctx: click.Context, report: RunReport, seconds: float) -> No
 @click.pass_context
 def evaluate_cmd(ctx: click.Context, dataset: str | None) -> None:
     """Score the stored alerts against the dataset's ground truth (simulated worlds, AMLSim,
-    AMLworld): precision and recall per typology, by transaction and by party.
+    AMLworld): precision and recall per typology, by transaction, by party and by instance
+    (planted pattern; derived from the transactions where the labels name none).
 
     \b
     Example:
@@ -222,6 +287,9 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None) -> None:
         Column("party precision", "number"),
         Column("party recall", "number"),
         Column("key-party recall", "number"),
+        Column("instances", "number"),
+        Column("found", "number"),
+        Column("instance recall", "number"),
     ]
     rows = [
         [
@@ -234,22 +302,40 @@ def evaluate_cmd(ctx: click.Context, dataset: str | None) -> None:
             _pct(s.party_precision),
             _pct(s.party_recall),
             _pct(s.key_recall),
+            _instances(s),
+            f"{s.instances_found:,}",
+            _pct(s.instance_recall),
         ]
         for s in scores
     ]
     out = console.console
     if fits(whole, rows):
         out.print(console.table(whole, rows))
+        _derived_note(scores)
         return
-    # too wide for the terminal: the same numbers in two tables, typology names whole
-    halves = (
+    # too wide for the terminal: the same numbers in three tables, typology names whole
+    parts = (
         ("By transaction:", [0, 1, 2, 3, 4], ["alerts", "planted", "precision", "recall"]),
         ("By party:", [0, 5, 6, 7, 8], ["planted", "precision", "recall", "key-party\nrecall"]),
+        ("By instance:", [0, 9, 10, 11, 6], ["instances", "found", "recall", "party\nprecision"]),
     )
-    for title, picked, titles in halves:
+    for title, picked, titles in parts:
         out.print(title)
         columns = [whole[0], *(Column(t, "number") for t in titles)]
         out.print(console.table(columns, [[row[i] for i in picked] for row in rows]))
+    _derived_note(scores)
+
+
+def _instances(score: TypologyScore) -> str:
+    """The instance count, marked ``*`` where some were derived from the transactions."""
+    return f"{score.instances:,}{'*' if score.derived_instances else ''}"
+
+
+def _derived_note(scores: Sequence[TypologyScore]) -> None:
+    """Say what ``*`` means: derived instances are a guess from the payments, and read
+    otherwise than the labels' own (docs/monitoring.md, Evaluation)."""
+    if any(s.derived_instances for s in scores):
+        console.console.print("* derived from the transactions: the labels name no instance.")
 
 
 def _score_record(s: TypologyScore) -> dict[str, Any]:
@@ -263,6 +349,10 @@ def _score_record(s: TypologyScore) -> dict[str, Any]:
         "key_party_recall": s.key_recall,
         "planted_transactions": s.planted_transactions,
         "planted_parties": s.planted_parties,
+        "instances": s.instances,
+        "instances_found": s.instances_found,
+        "instance_recall": s.instance_recall,
+        "derived_instances": s.derived_instances,
     }
 
 

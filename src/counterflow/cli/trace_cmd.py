@@ -96,9 +96,11 @@ def trace(
     """Follow the money between PARTY and the listed parties of a dataset: every chain of
     payments up to --hops long, with the amount and dates of each hop, strongest first.
 
-    Listed parties are those the dataset's listed-counterparty alerts name (or, when it has
-    none, those of any alert), so run the monitoring scenarios first. A path's amount is its
-    bottleneck: no more than that can have gone all the way.
+    Listed parties are those the dataset's listed-counterparty alerts name as confirmed hits
+    (or, when it has none, those of any alert), so run the monitoring scenarios first. Their
+    unconfirmed hits are traced to as well, marked "possible match" with the hit's score, and
+    exported without the sanction.linked topic. A path's amount is its bottleneck: no more
+    than that can have gone all the way.
 
     \b
     Example:
@@ -151,6 +153,7 @@ def _record(result: Trace, to_listed: bool, written: list[dict[str, Any]]) -> di
         "hops": result.hops,
         "direction": "to listed" if to_listed else "both",
         "listed": sorted(result.listed),
+        "possible_matches": dict(sorted(result.possible.items())),
         "listed_from": result.listed_from,
         "found": result.found,
         "paths": [
@@ -174,7 +177,14 @@ def _record(result: Trace, to_listed: bool, written: list[dict[str, Any]]) -> di
             for path in result.paths
         ],
         "parties": {
-            p.party_id: {"name": p.name, "kind": p.kind, "country": p.country, "listed": p.listed}
+            p.party_id: {
+                "name": p.name,
+                "kind": p.kind,
+                "country": p.country,
+                "listed": p.listed,
+                "hit_score": p.hit_score,
+                "confirmation": p.confirmation,
+            }
             for p in result.parties.values()
         },
         "written": [{k: v for k, v in w.items() if k != "message"} for w in written],
@@ -182,19 +192,26 @@ def _record(result: Trace, to_listed: bool, written: list[dict[str, Any]]) -> di
 
 
 def _label(result: Trace, party: str) -> str:
+    """The party's name and id, with its mark: ``[listed 0.97]`` for a confirmed hit,
+    ``[possible match 0.87]`` for an unconfirmed one."""
     found = result.parties.get(party)
     name = found.name if found and found.name else None
-    mark = " [listed]" if party in result.listed else ""
+    if found is not None:
+        mark = f" [{found.mark}]" if found.mark else ""
+    else:
+        mark = " [listed]" if party in result.listed else ""
     return f"{name} ({party}){mark}" if name else f"{party}{mark}"
 
 
 def _print(result: Trace, to_listed: bool) -> None:
     out = console.console
     which = "its money to them" if to_listed else "both ways"
+    count = len(result.possible)
+    possible = f" and {count:,} possible match{'es' if count != 1 else ''}" if count else ""
     out.print(
         f"Money paths between {_label(result, result.party)} and the listed parties of "
         f"dataset {result.dataset} ({which}), up to {result.hops} hops; "
-        f"{len(result.listed):,} listed parties, from {result.listed_from}."
+        f"{len(result.listed):,} listed parties{possible}, from {result.listed_from}."
     )
     if not result.paths:
         out.print("No path found.")

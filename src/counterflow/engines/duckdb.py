@@ -40,6 +40,7 @@ class DatasetTables:
     #: the workspace connection underneath, for steps that are not queries (the lists)
     connection: duckdb.DuckDBPyConnection
     _cache: dict[Hashable, ibis.Table] = field(default_factory=dict)
+    _values: dict[Hashable, Any] = field(default_factory=dict)
     #: the engine's memory cap, named when a query runs out of it
     memory_limit: str | None = None
 
@@ -49,6 +50,13 @@ class DatasetTables:
         if key not in self._cache:
             self._cache[key] = ibis.memtable(self.execute(build()))
         return self._cache[key]
+
+    def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """``build()`` computed once per run: plain values several scenarios share (the
+        dataset's profile)."""
+        if key not in self._values:
+            self._values[key] = build()
+        return self._values[key]
 
     def execute(self, expression: ibis.Table) -> pa.Table:
         """Run an expression to an Arrow table; an engine failure is an :class:`EngineError`."""

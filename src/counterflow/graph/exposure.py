@@ -4,8 +4,8 @@ could have flowed between them.
 UNSC resolutions 2199 and 2253 forbid making funds available to listed parties *directly or
 indirectly*, so a bank wants to know which customers deal with a listed party's
 counterparties, not only with the listed party itself. Starting from seed parties (those a
-``listed-counterparty`` alert names, or any given), each hop joins the parties reached so far
-with the payments in or out of them:
+``listed-counterparty`` alert names as a *confirmed* hit, or any given), each hop joins the
+parties reached so far with the payments in or out of them:
 
 - *towards* a seed: the party's money can reach the seed (it paid someone who paid the seed);
 - *from* a seed: the seed's money can reach the party.
@@ -25,8 +25,10 @@ alerts (``listed-counterparty-exposure``) lives with the other scenarios, in
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
@@ -34,7 +36,7 @@ import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
 from counterflow.engines import DatasetTables
-from counterflow.errors import ConfigError
+from counterflow.errors import ConfigError, DataError
 
 #: the scenario whose alerts name the listed parties exposure starts from (read from the alerts
 #: table by its id: the graph functions do not depend on the monitoring package)
@@ -82,12 +84,63 @@ def alerted_parties(t: DatasetTables, scenario: str | None = LISTED_SCENARIO) ->
     return found.select(party=found.subject_id.cast("string")).distinct()
 
 
+#: what an alert stored before hits had levels says (it has no ``confirmed`` fact): it was
+#: raised as a listed party and stays one until the scenario runs again
+LEGACY_CONFIRMATION = "confirmed: alert from before confirmation levels"
+
+
+@dataclass(frozen=True)
+class ListedHit:
+    """A party a ``listed-counterparty`` alert names: the hit's score and whether it is
+    confirmed (``confirmed: score``, ``confirmed: analyst decision d-…``) or not
+    (``unconfirmed``: a possible match)."""
+
+    party: str
+    score: float
+    confirmation: str
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmation.startswith("confirmed")
+
+
+def listed_hits(t: DatasetTables) -> dict[str, ListedHit]:
+    """The dataset's listed-counterparty alerts by party (none when there are none). The
+    alerts are few (one per party hit), so they are read whole and their facts parsed here."""
+    try:
+        alerts = t.backend.table("alerts")
+    except TableNotFound:  # a workspace from before alerts existed
+        return {}
+    found = alerts.filter(
+        [
+            alerts.dataset == t.dataset,
+            alerts.subject_kind == "party",
+            alerts.scenario == LISTED_SCENARIO,
+        ]
+    ).select("subject_id", "score", "explanation")
+    hits: dict[str, ListedHit] = {}
+    for row in t.execute(found).to_pylist():
+        try:
+            facts = json.loads(row["explanation"] or "{}").get("facts") or {}
+        except (ValueError, AttributeError) as exc:
+            raise DataError(
+                f"alert on party {row['subject_id']}: unreadable facts ({exc})"
+            ) from exc
+        confirmation = facts.get("confirmed") if isinstance(facts, dict) else None
+        party = str(row["subject_id"])
+        hits[party] = ListedHit(
+            party, float(row["score"] or 0.0), str(confirmation or LEGACY_CONFIRMATION)
+        )
+    return hits
+
+
 def seed_parties(t: DatasetTables, seeds: Sequence[str] = ()) -> ir.Table:
-    """The seeds as a one-column table ``party``: the ids given, else the parties named by the
-    dataset's ``listed-counterparty`` alerts (none when there are none)."""
+    """The seeds as a one-column table ``party``: the ids given, else the parties the
+    dataset's ``listed-counterparty`` alerts name as confirmed hits (none when there are none).
+    A possible match (``unconfirmed``) is no seed: exposure to a namesake is no exposure."""
     if seeds:
         return id_table(seeds)
-    return alerted_parties(t, LISTED_SCENARIO)
+    return id_table(p for p, hit in listed_hits(t).items() if hit.confirmed)
 
 
 def exposure(

@@ -2,9 +2,12 @@
 few hops, with the amounts and dates of each hop; exported as FollowTheMoney entities or as
 GraphML.
 
-*Listed* parties are those a ``listed-counterparty`` alert names in the dataset; when the
-dataset has none, those of any alert (so a trace also works from a hub or a fan found by the
-layering scenarios).
+*Listed* parties are those a ``listed-counterparty`` alert names in the dataset as a confirmed
+hit; the alerts' unconfirmed hits (possible matches: a namesake until an analyst or a stronger
+score says otherwise) are traced to as well, but shown as possible matches with their score,
+never as listed, and exported without the ``sanction.linked`` topic. When the dataset has no
+listed-counterparty alert, the parties of any alert are the listed ones (so a trace also works
+from a hub or a fan found by the layering scenarios).
 
 Only the part of the graph that can hold a path is fetched: the distances from the party
 (along the money) and to the listed parties (against it) are grown by one join per hop in the
@@ -31,7 +34,14 @@ import ibis.expr.types as ir
 
 from counterflow.engines import DatasetTables, open_dataset
 from counterflow.errors import ConfigError, DataError, NotFoundError
-from counterflow.graph.exposure import LISTED_SCENARIO, alerted_parties, flows, id_table
+from counterflow.graph.exposure import (
+    LISTED_SCENARIO,
+    ListedHit,
+    alerted_parties,
+    flows,
+    id_table,
+    listed_hits,
+)
 from counterflow.io import atomic_output, atomic_path, is_stdout
 from counterflow.workspace import Workspace
 
@@ -53,7 +63,33 @@ class Party:
     name: str | None
     kind: str | None
     country: str | None
+    #: a confirmed listed party (or, without listed-counterparty alerts, any alert's party)
     listed: bool
+    #: the listed-counterparty hit's score, confirmed or not (None: no such alert)
+    hit_score: float | None = None
+    #: the alert's ``confirmed`` fact: ``confirmed: …`` or ``unconfirmed``
+    confirmation: str | None = None
+
+    @property
+    def possible_match(self) -> bool:
+        """Hit by the listed-counterparty scenario but not confirmed: maybe a namesake."""
+        return self.hit_score is not None and not self.listed
+
+    @property
+    def mark(self) -> str:
+        """How the party is shown: ``listed 0.97``, ``possible match 0.87``, ``listed`` (an
+        alert's party with no hit score), or empty."""
+        if self.hit_score is None:
+            return "listed" if self.listed else ""
+        if self.listed:
+            return f"listed {self.hit_score:.2f}"
+        return f"possible match {_floor2(self.hit_score):.2f}"
+
+
+def _floor2(score: float) -> float:
+    """A score cut (not rounded) to two decimals: a possible match at 0.946 must not read as
+    the 0.95 that confirms."""
+    return math.floor(round(score * 100, 6)) / 100
 
 
 @dataclass(frozen=True)
@@ -105,8 +141,11 @@ class Trace:
     party: str
     hops: int
     listed_from: str  # "listed-counterparty alerts" or "alerts of any scenario"
+    #: the confirmed listed parties
     listed: set[str]
     paths: list[MoneyPath]
+    #: unconfirmed hits traced to as well: party -> hit score
+    possible: dict[str, float] = field(default_factory=dict)
     #: every party on a path
     parties: dict[str, Party] = field(default_factory=dict)
     #: every transaction on a path: id → row of the transactions table
@@ -116,11 +155,18 @@ class Trace:
 
 
 def listed_parties(t: DatasetTables) -> tuple[set[str], str]:
-    """The listed parties of a dataset and where they come from."""
-    listed = _ids(t, alerted_parties(t, LISTED_SCENARIO))
-    if listed:
-        return listed, f"{LISTED_SCENARIO} alerts"
-    return _ids(t, alerted_parties(t, None)), "alerts of any scenario"
+    """The confirmed listed parties of a dataset and where they come from."""
+    hits, origin = _targets(t)
+    return {p for p, hit in hits.items() if hit is None or hit.confirmed}, origin
+
+
+def _targets(t: DatasetTables) -> tuple[dict[str, ListedHit | None], str]:
+    """Every party a trace goes to, with its listed-counterparty hit (None for the party of
+    another scenario's alert), and where they come from."""
+    hits = listed_hits(t)
+    if hits:
+        return dict(hits), f"{LISTED_SCENARIO} alerts"
+    return dict.fromkeys(_ids(t, alerted_parties(t, None))), "alerts of any scenario"
 
 
 def _ids(t: DatasetTables, table: ir.Table) -> set[str]:
@@ -151,8 +197,9 @@ def trace(
     with open_dataset(workspace, dataset) as (t, _):
         if not _known(t, party):
             raise NotFoundError(f"no party {party!r} in dataset {dataset!r}")
-        listed, origin = listed_parties(t)
-        if not listed:
+        hits, origin = _targets(t)
+        targets = set(hits)
+        if not targets:
             raise NotFoundError(
                 f"dataset {dataset!r} has no alerts, so no listed parties to trace to: run "
                 "the monitoring scenarios first (the listed-counterparty scenario names them)"
@@ -165,14 +212,16 @@ def trace(
         sides = ["to listed"] if to_listed else ["to listed", "from listed"]
         paths: list[MoneyPath] = []
         for side in sides:
-            paths.extend(_paths(t, f, pairs, party, listed, hops, side, ordered))
+            paths.extend(_paths(t, f, pairs, party, targets, hops, side, ordered))
         paths.sort(key=lambda p: (-p.usd, len(p.hops), p.parties))
         found = len(paths)
         if limit:
             paths = paths[:limit]
-        result = Trace(dataset, party, hops, origin, listed, paths, found=found)
+        listed = {p for p, hit in hits.items() if hit is None or hit.confirmed}
+        possible = {p: hit.score for p, hit in hits.items() if hit and not hit.confirmed}
+        result = Trace(dataset, party, hops, origin, listed, paths, possible, found=found)
         on_paths = {party} | {x for p in paths for x in p.parties}
-        result.parties = _describe(t, on_paths, listed)
+        result.parties = _describe(t, on_paths, hits)
         result.transactions = _transactions(t, [x for p in paths for h in p.hops for x in h.tx_ids])
     return result
 
@@ -305,8 +354,11 @@ def _feasible(chain: Sequence[Hop]) -> bool:
     return True
 
 
-def _describe(t: DatasetTables, ids: set[str], listed: set[str]) -> dict[str, Party]:
-    """Name, kind and country of each party: from its record, else from the messages."""
+def _describe(
+    t: DatasetTables, ids: set[str], hits: dict[str, ListedHit | None]
+) -> dict[str, Party]:
+    """Name, kind and country of each party (from its record, else from the messages), and
+    its listed-counterparty hit."""
     p = t.parties
     wanted = id_table(ids)
     rows = t.execute(
@@ -330,16 +382,20 @@ def _describe(t: DatasetTables, ids: set[str], listed: set[str]) -> dict[str, Pa
         )
         for r in t.execute(named).to_pylist():
             found[str(r["party"])] = {"name": r["name"], "kind": None, "country": r["country"]}
-    return {
-        i: Party(
+    out = {}
+    for i in sorted(ids):
+        row = found.get(i, {})
+        hit = hits.get(i)
+        out[i] = Party(
             i,
-            found.get(i, {}).get("name"),
-            found.get(i, {}).get("kind"),
-            found.get(i, {}).get("country"),
-            i in listed,
+            row.get("name"),
+            row.get("kind"),
+            row.get("country"),
+            listed=i in hits and (hit is None or hit.confirmed),
+            hit_score=hit.score if hit else None,
+            confirmation=hit.confirmation if hit else None,
         )
-        for i in sorted(ids)
-    }
+    return out
 
 
 def _transactions(t: DatasetTables, tx_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -376,16 +432,23 @@ def _party_ftm_id(dataset: str, party: str) -> str:
 def ftm_entities(result: Trace) -> list[dict[str, Any]]:
     """The paths as FollowTheMoney entities: a Person, Company, Organization or LegalEntity
     per party, and a Payment per transaction (payer, beneficiary, amount, currency, date,
-    purpose)."""
+    purpose). Only a confirmed listed party carries the ``sanction.linked`` topic; a possible
+    match says so in its ``notes``, so that no tool downstream takes a namesake for a listed
+    party."""
     entities: list[dict[str, Any]] = []
     used = {result.party} | {x for p in result.paths for x in p.parties}
     for pid in sorted(used):
-        party = result.parties.get(pid) or Party(pid, None, None, None, pid in result.listed)
+        party = result.parties.get(pid) or _unknown(result, pid)
         props: dict[str, list[str]] = {"name": [party.name or pid]}
         if party.country:
             props["country"] = [party.country.lower()]
         if party.listed:
             props["topics"] = ["sanction.linked"]
+        elif party.possible_match:
+            props["notes"] = [
+                f"possible sanctions-list match (score {_floor2(party.hit_score or 0):.2f}), "
+                "unconfirmed"
+            ]
         entities.append(
             {
                 "id": _party_ftm_id(result.dataset, pid),
@@ -417,6 +480,12 @@ def ftm_entities(result: Trace) -> list[dict[str, Any]]:
             }
         )
     return entities
+
+
+def _unknown(result: Trace, pid: str) -> Party:
+    """A party on a path with no description (it has none in the dataset)."""
+    score = result.possible.get(pid)
+    return Party(pid, None, None, None, pid in result.listed, score)
 
 
 def _number(value: Any) -> str:
@@ -458,7 +527,13 @@ def write_graphml(result: Trace, path: str | os.PathLike[str]) -> int:
     return len(edges)
 
 
-_NODE_KEYS = (("name", "string"), ("kind", "string"), ("country", "string"), ("listed", "boolean"))
+_NODE_KEYS = (
+    ("name", "string"),
+    ("kind", "string"),
+    ("country", "string"),
+    ("listed", "boolean"),
+    ("match", "string"),
+)
 _EDGE_KEYS = (
     ("amount_usd", "double"),
     ("payments", "int"),
@@ -474,7 +549,7 @@ def _graph_data(result: Trace) -> tuple[list[Node], list[Edge]]:
     used = {result.party} | {x for p in result.paths for x in p.parties}
     nodes = []
     for pid in sorted(used):
-        party = result.parties.get(pid) or Party(pid, None, None, None, pid in result.listed)
+        party = result.parties.get(pid) or _unknown(result, pid)
         nodes.append(
             {
                 "id": pid,
@@ -482,6 +557,7 @@ def _graph_data(result: Trace) -> tuple[list[Node], list[Edge]]:
                 "kind": party.kind or "",
                 "country": party.country or "",
                 "listed": party.listed,
+                "match": party.mark,
             }
         )
     hops = {(h.payer, h.beneficiary): h for p in result.paths for h in p.hops}

@@ -16,6 +16,8 @@ from counterflow.monitoring.scenarios.layering import (
     SCATTER_GATHER,
 )
 from counterflow.monitoring.scenarios.listed import LISTED
+from counterflow.monitoring.scenarios.mesh import BIPARTITE, STACK
+from counterflow.monitoring.scenarios.split import SPLIT
 
 SCENARIOS: tuple[Scenario, ...] = (
     LISTED,
@@ -33,6 +35,9 @@ SCENARIOS: tuple[Scenario, ...] = (
     CYCLE,
     SCATTER_GATHER,
     GATHER_SCATTER,
+    BIPARTITE,
+    STACK,
+    SPLIT,
 )
 PACK: dict[str, Scenario] = {s.id: s for s in SCENARIOS}
 

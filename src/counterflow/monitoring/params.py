@@ -91,7 +91,9 @@ def resolve(scenario: Scenario, given: Mapping[str, Any] | None) -> dict[str, Pa
     values = scenario.defaults()
     for name, value in (given or {}).items():
         param = scenario.param(name)
-        if param is not None and isinstance(param.default, float) and isinstance(value, int):
+        # a relative parameter keeps the number as given (a count stays an int)
+        numeric = param is not None and isinstance(param.default, float)
+        if numeric and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         values[name] = list(value) if isinstance(value, list) else value
     return values
@@ -105,15 +107,16 @@ def describe(scenarios: Sequence[Scenario]) -> str:
         lines.append(f"[{scenario.id}]")
         for param in scenario.params:
             lines.append(f"# {param.doc}")
-            lines.append(f"{param.name} = {_toml(param.default)}")
+            lines.append(f"{param.name} = {toml_value(param.default)}")
     return "\n".join(lines) + "\n"
 
 
-def _toml(value: ParamValue) -> str:
+def toml_value(value: ParamValue) -> str:
+    """A parameter value as TOML writes it (for parameter files written by hand or by tune)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return repr(value)

@@ -51,7 +51,14 @@ FEATURES = (
     "pagerank",
     "alert_score",
     "scenarios",
+    "neighbour_alert",
+    "week_fan_in",
+    "week_fan_out",
+    "burst_payments",
 )
+SHAPE_FEATURES = ("week_fan_in", "week_fan_out", "burst_payments")
+#: the share of the rules score that alerted counterparties can add
+NEIGHBOUR_SHARE = 0.3
 #: the learned ranker's seed unless told otherwise (the command line's default too)
 DEFAULT_SEED = 1
 
@@ -131,13 +138,66 @@ def party_features(t: DatasetTables, since: Any = None, until: Any = None) -> pa
     parties = table["party"].to_pylist()
     ins, outs = table["in_usd"].to_numpy(), table["out_usd"].to_numpy()
     high = np.maximum(np.maximum(ins, outs), 1e-9)
-    return (
+    alert_score = np.array([alerts.get(p, (0.0, 0, []))[0] for p in parties], dtype=float)
+    shape = _shape_features(t, tx, parties)
+    table = (
         table.append_column("pass_through", pa.array(np.minimum(ins, outs) / high))
         .append_column("pagerank", pa.array([ranks.get(p, 0.0) for p in parties]))
-        .append_column("alert_score", pa.array([alerts.get(p, (0.0, 0, []))[0] for p in parties]))
+        .append_column("alert_score", pa.array(alert_score))
         .append_column("scenarios", pa.array([alerts.get(p, (0.0, 0, []))[1] for p in parties]))
         .append_column("alert_reasons", pa.array([alerts.get(p, (0.0, 0, []))[2] for p in parties]))
+        .append_column("neighbour_alert", pa.array(_neighbour_alert(parties, edges, alert_score)))
     )
+    for name in SHAPE_FEATURES:
+        table = table.append_column(name, pa.array(shape[name]))
+    return table
+
+
+def _neighbour_alert(parties: Sequence[str], edges: pa.Table, alert: np.ndarray) -> np.ndarray:
+    """Per party, the noisy-or of its counterparties' alert scores: money to or from alerted
+    parties (a fan's payers, a ring's members, a hub's feeders) counts, in either direction."""
+    index = {p: i for i, p in enumerate(parties)}
+    miss = np.ones(len(parties))
+    for src, dst in zip(edges["src"].to_pylist(), edges["dst"].to_pylist(), strict=True):
+        i, j = index.get(src), index.get(dst)
+        if i is None or j is None or i == j:
+            continue
+        miss[i] *= 1 - alert[j]
+        miss[j] *= 1 - alert[i]
+    return 1 - miss
+
+
+def _shape_features(
+    t: DatasetTables, tx: ibis.Table, parties: Sequence[str]
+) -> dict[str, list[float]]:
+    """Graph features in the spirit of GFP (Altman et al., 2023), per party: the most distinct
+    counterparties paying it (fan-in) and paid by it (fan-out) within one week, and the
+    payments it made or received in bursts (the same pair more than once in one day)."""
+    linked = tx.filter(
+        [
+            tx.payer_party.notnull(),
+            tx.beneficiary_party.notnull(),
+            tx.payer_party != tx.beneficiary_party,
+        ]
+    )
+    week = linked.mutate(week=(linked.timestamp.epoch_seconds() / (7 * 86400)).floor())
+    found: dict[str, dict[str, float]] = {}
+    for name, centre, other in (
+        ("week_fan_in", "beneficiary_party", "payer_party"),
+        ("week_fan_out", "payer_party", "beneficiary_party"),
+    ):
+        cells = week.group_by(party=week[centre], week=week.week).aggregate(n=week[other].nunique())
+        per = cells.group_by("party").aggregate(v=cells.n.max())
+        found[name] = {r["party"]: float(r["v"]) for r in t.execute(per).to_pylist()}
+    day = linked.mutate(day=linked.timestamp.date())
+    cells = day.group_by(["payer_party", "beneficiary_party", "day"]).aggregate(n=day.count())
+    cells = cells.filter(cells.n >= 2)
+    sides = cells.select(party=cells.payer_party, n=cells.n).union(
+        cells.select(party=cells.beneficiary_party, n=cells.n), distinct=False
+    )
+    per = sides.group_by("party").aggregate(v=sides.n.sum())
+    found["burst_payments"] = {r["party"]: float(r["v"]) for r in t.execute(per).to_pylist()}
+    return {name: [values.get(p, 0.0) for p in parties] for name, values in found.items()}
 
 
 def _pagerank(parties: Sequence[str], edges: pa.Table) -> dict[str, float]:
@@ -183,12 +243,25 @@ def rank_by_rules(features: pa.Table) -> Ranking:
     alert = np.asarray(features["alert_score"].to_numpy(zero_copy_only=False), dtype=float)
     pagerank = np.asarray(features["pagerank"].to_numpy(zero_copy_only=False), dtype=float)
     through = np.asarray(features["pass_through"].to_numpy(zero_copy_only=False), dtype=float)
+    near = np.asarray(features["neighbour_alert"].to_numpy(zero_copy_only=False), dtype=float)
     position = _percentile(pagerank) * 0.5 + through * 0.5
-    score = alert + (1 - alert) * GRAPH_SHARE * position
+    score = alert + (1 - alert) * (NEIGHBOUR_SHARE * near + GRAPH_SHARE * position)
     reasons = features["alert_reasons"].to_pylist()
     ranked = [
-        RankedParty(p, float(s), 0, [*r, f"pagerank x{pr:.1f}", f"pass-through {pt:.2f}"])
-        for p, s, r, pr, pt in zip(parties, score, reasons, pagerank, through, strict=True)
+        RankedParty(
+            p,
+            float(s),
+            0,
+            [
+                *r,
+                f"alerted counterparties {nb:.2f}",
+                f"pagerank x{pr:.1f}",
+                f"pass-through {pt:.2f}",
+            ],
+        )
+        for p, s, r, nb, pr, pt in zip(
+            parties, score, reasons, near, pagerank, through, strict=True
+        )
     ]
     return Ranking(_order(ranked), "rules")
 

@@ -34,7 +34,14 @@ from counterflow.errors import DataError
 from counterflow.io import transaction
 from counterflow.monitoring.pack import PACK
 from counterflow.monitoring.params import ParameterError, check_scenario_params, resolve
-from counterflow.monitoring.scenario import ALERT_COLUMNS, ParamValue, Scenario, ScenarioSkipped
+from counterflow.monitoring.profile import DatasetProfile, dataset_profile, store_profile
+from counterflow.monitoring.scenario import (
+    ALERT_COLUMNS,
+    AUTO,
+    ParamValue,
+    Scenario,
+    ScenarioSkipped,
+)
 from counterflow.workspace import Workspace
 
 ALERTS = pa.schema(
@@ -105,13 +112,19 @@ def run_scenarios(
     report = RunReport(dataset)
     keep = referenced_alerts(workspace.settings)
     with open_dataset(workspace, dataset, read_only=False) as (tables, conn):
-        for scenario, values in plan:
+        try:
+            profile = dataset_profile(tables)
+        except ENGINE_FAILURES as exc:
+            raise engine_error(exc, dataset, tables.memory_limit) from exc
+        store_profile(conn, profile)
+        for scenario, given in plan:
             if progress:
                 progress(scenario.id)
+            values, resolved = resolve_relative(scenario, given, profile)
             started = time.perf_counter()
             try:
-                result = _execute(scenario, tables, values)
-                alerts = _alerts(scenario, dataset, result, values, tables, conn)
+                result = execute_scenario(scenario, tables, values)
+                alerts = _alerts(scenario, dataset, result, values, resolved, conn)
             except ScenarioSkipped as skipped:
                 report.runs.append(ScenarioRun(scenario.id, 0, 0.0, skipped=str(skipped)))
                 continue
@@ -127,14 +140,16 @@ def run_scenarios(
             with transaction(conn, what):
                 merged = replace_alerts(conn, dataset, scenario.id, alerts, keep)
                 conn.execute(
-                    "INSERT INTO monitor_runs VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO monitor_runs (dataset, scenario, params, alerts, seconds, "
+                    "run_at, profile) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
                         dataset,
                         scenario.id,
-                        json.dumps(values, sort_keys=True),
+                        json.dumps({**values, "resolved": resolved}, sort_keys=True),
                         alerts.num_rows,
                         seconds,
                         datetime.now(UTC).replace(tzinfo=None),
+                        profile.to_json(),
                     ],
                 )
             report.runs.append(
@@ -196,7 +211,36 @@ def check_run(
     return [(s, resolve(s, given.get(s.id))) for s in chosen]
 
 
-def _execute(scenario: Scenario, tables: DatasetTables, values: Mapping[str, Any]) -> pa.Table:
+def resolve_relative(
+    scenario: Scenario, values: Mapping[str, Any], profile: DatasetProfile
+) -> tuple[dict[str, ParamValue], dict[str, str]]:
+    """``values`` with every relative parameter left at "auto" resolved against ``profile``,
+    in the scenario's order (a later one may build on an earlier one), and for each how it
+    was reached, in words, for the alerts' explanations."""
+    out: dict[str, ParamValue] = dict(values)
+    notes: dict[str, str] = {}
+    for param in scenario.params:
+        if param.relative is not None and out.get(param.name) == AUTO:
+            value, why = param.relative(profile, out)
+            out[param.name] = value
+            notes[param.name] = why
+    return out, notes
+
+
+def prepare(
+    scenario: Scenario, values: Mapping[str, Any], tables: DatasetTables
+) -> tuple[dict[str, ParamValue], dict[str, str]]:
+    """The values a scenario runs with on ``tables``' dataset: relative ones resolved against
+    its profile (measured once per :class:`DatasetTables`). For callers that run a
+    scenario's logic themselves (tuning)."""
+    return resolve_relative(scenario, values, dataset_profile(tables))
+
+
+def execute_scenario(
+    scenario: Scenario, tables: DatasetTables, values: Mapping[str, Any]
+) -> pa.Table:
+    """Run one scenario with ``values`` (already resolved: see :func:`prepare`) to its result
+    table, checked for the columns every alert needs; nothing is stored."""
     out = scenario.logic(tables, values)
     result = out if isinstance(out, pa.Table) else tables.execute(out)
     missing = [c for c in ALERT_COLUMNS if c not in result.column_names]
@@ -210,7 +254,7 @@ def _alerts(
     dataset: str,
     result: pa.Table,
     values: Mapping[str, Any],
-    tables: DatasetTables,
+    resolved: Mapping[str, str],
     conn: duckdb.DuckDBPyConnection,
 ) -> pa.Table:
     rows = _one_per_subject(result.to_pylist())
@@ -226,6 +270,7 @@ def _alerts(
             "facts": {name: _plain(row[name]) for name in facts_of},
             "parameters": dict(values),
             "transactions": len(tx_ids),
+            **({"resolved": dict(resolved)} if resolved else {}),
         }
         out["alert_id"].append(alert_id(dataset, scenario.id, subject))
         out["scenario"].append(scenario.id)

@@ -21,12 +21,15 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import pyarrow as pa
 
 from counterflow.engines import DatasetTables
+
+if TYPE_CHECKING:
+    from counterflow.monitoring.profile import DatasetProfile
 from counterflow.errors import CounterflowError
 
 SEVERITIES = ("low", "medium", "high")
@@ -42,6 +45,11 @@ class ScenarioSkipped(CounterflowError):
 
 ParamValue = int | float | str | bool | list[str]
 Logic = Callable[[DatasetTables, Mapping[str, Any]], "ibis.Table | pa.Table"]
+#: a default said relative to the dataset: from its profile and the scenario's other
+#: (already resolved) parameters, the value and how it was reached, in words
+Relative = Callable[["DatasetProfile", Mapping[str, Any]], tuple[float, str]]
+#: the value a relative parameter takes to be resolved against the dataset's profile
+AUTO = "auto"
 
 
 @dataclass(frozen=True)
@@ -56,9 +64,17 @@ class Param:
     maximum: float | None = None
     #: the values a text parameter may take (None: any text)
     choices: tuple[str, ...] | None = None
+    #: for a number whose default is "auto": how it resolves against the dataset's profile
+    relative: Relative | None = None
 
     def check(self, value: Any) -> str | None:
         """None when ``value`` fits, else the problem."""
+        if self.relative is not None:
+            if value == AUTO:
+                return None
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return f'must be "auto" (relative to the dataset) or a number, not {value!r}'
+            return Param(self.name, 0.0, self.doc, self.minimum, self.maximum).check(value)
         expected = type(self.default)
         if isinstance(self.default, list):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -68,6 +68,8 @@ TYPOLOGY_CHANNELS: dict[str, str] = {
     "travel-funding": "travel",
     "listed-counterparty": "listed",
     "listed-counterparty-exposure": "listed",
+    # split payments move money the way layering does: a laundering method, not a revenue
+    "structuring": "layering",
 }
 #: the goods of the crops scenario: channel, HS headings (first four digits), words of the
 #: goods text (as a regular expression, matched case-insensitively) when there is no HS code

@@ -58,6 +58,24 @@ WEAK_ALIAS_MIN = 0.97
 #: factor on a weak alias's name score: the list itself says such a name identifies weakly
 WEAK_ALIAS_FACTOR = 0.9
 _DOUBLES = re.compile(r"(.)\1+")
+#: a name ending in a bracketed part: an acronym, a former name or a qualifier
+#: ("JUND AL-KHILAFAH IN TUNISIA (JAK-T)", "ACME TRADING (FORMERLY ACME LTD)")
+_BRACKETED = re.compile(r"^(?P<main>.*?\S)\s*[(\[][^()\[\]]*[)\]]\s*$")
+
+
+def _name_forms(names: Sequence[str]) -> list[str]:
+    """The query's names, and each without a bracketed part at its end: an acronym or a
+    qualifier in brackets is a separate name, and a variant of it ("(AJK-T)" for "(JAK-T)")
+    must not sink the main name's match. The bracketed part alone is not screened: a bare
+    acronym matches too much."""
+    forms: list[str] = []
+    for name in names:
+        for form in (name, *(m.group("main") for m in [_BRACKETED.match(name)] if m)):
+            if form not in forms:
+                forms.append(form)
+    return forms
+
+
 #: shortest identifier looked up on its own (shorter ones are too likely to recur by chance)
 MIN_IDENTIFIER = 5
 #: a word found in at least this many indexed names is an established name word
@@ -701,7 +719,7 @@ class Screener:
         wanted_schemata = _COMPATIBLE.get(query.schema or "")
         name_class = name_class_of(query.schema)
         best: dict[int, tuple[float, str, _IndexedName, NameComparison]] = {}
-        for query_name in query.names:
+        for query_name in _name_forms(query.names):
             analyzed = analyze(query_name, name_class)
             if not analyzed.tokens:
                 continue
@@ -842,7 +860,7 @@ class Screener:
             if wanted_schemata is None or self._features[index].schema in wanted_schemata:
                 indices.append(index)
         best: dict[int, tuple[float, str, _IndexedName, NameComparison]] = {}
-        for query_name in query.names:
+        for query_name in _name_forms(query.names):
             analyzed = analyze(query_name, name_class)
             if not analyzed.tokens:
                 continue

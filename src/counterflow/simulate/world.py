@@ -143,7 +143,7 @@ def simulate(
         writer = WorldWriter(folder, pop, accounts, stage.unknown_born)
         writer.parties()
         writer.accounts()
-        writer.labels(stage.labels, stage.lookalikes)
+        writer.labels(stage.labels, stage.lookalikes, stage.instance_of)
         per_day = max(parties * expected_per_party_day(normal_config), 1.0)
         # windows depend on the world's size only, so that part_rows changes the files'
         # boundaries but never the transactions

@@ -182,18 +182,24 @@ class WorldWriter:
         )
 
     def labels(
-        self, labels: dict[int, tuple[str, str]], lookalikes: dict[int, tuple[str, str]]
+        self,
+        labels: dict[int, tuple[str, str]],
+        lookalikes: dict[int, tuple[str, str]],
+        instance_of: dict[int, str] | None = None,
     ) -> None:
-        """One row per party: suspicious ones with typology and role; look-alikes benign,
-        their role naming the typology they imitate."""
+        """One row per party: suspicious ones with typology, role and instance; look-alikes
+        benign, their role naming the typology they imitate, with no instance."""
         n = len(self.pop)
         suspicious = np.zeros(n, dtype=bool)
         typology: list[str | None] = [None] * n
         role: list[str | None] = [None] * n
+        instance: list[str | None] = [None] * n
         for party, (t, r) in labels.items():
             suspicious[party], typology[party], role[party] = True, t, r
         for party, (t, r) in lookalikes.items():
             role[party] = f"look-alike of {t}: {r}"
+        for party, name in (instance_of or {}).items():
+            instance[party] = name
         self.write(
             "party_labels.parquet",
             pa.Table.from_arrays(
@@ -202,6 +208,7 @@ class WorldWriter:
                     pa.array(suspicious),
                     pa.array(typology, pa.string()),
                     pa.array(role, pa.string()),
+                    pa.array(instance, pa.string()),
                 ],
                 schema=PARTY_LABELS,
             ),

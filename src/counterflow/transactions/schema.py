@@ -76,13 +76,16 @@ TRANSACTIONS = pa.schema(
     ]
 )
 
-#: ground truth per party: which typology it takes part in and in what role
+#: ground truth per party: which typology it takes part in, in what role, and in which
+#: instance of it (one planted pattern: "layering-fan-in/3", an AMLworld laundering attempt,
+#: an AMLSim alert), so that recall can count patterns found and not only parties
 PARTY_LABELS = pa.schema(
     [
         pa.field("party_id", pa.string(), nullable=False),
         pa.field("is_suspicious", pa.bool_(), nullable=False),
         pa.field("typology", pa.string()),
         pa.field("role", pa.string()),  # e.g. front company, collector, mule, hub, donor
+        pa.field("instance", pa.string()),  # null where the source names no instance
     ]
 )
 
@@ -92,6 +95,9 @@ TABLES: dict[str, pa.Schema] = {
     "transactions": TRANSACTIONS,
     "party_labels": PARTY_LABELS,
 }
+#: columns added after Parquet files of the table were first written: a file without one still
+#: loads, the column read as null (party labels written before instances existed)
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {"party_labels": frozenset({"instance"})}
 #: each table's key within a dataset
 KEYS = {
     "parties": "party_id",

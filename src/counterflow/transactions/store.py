@@ -27,7 +27,7 @@ from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
 from counterflow.io import TableWriter, atomic_folder, read_parquet_schema, transaction
 from counterflow.transactions.formats.base import Batch, Reject, TransactionReader
 from counterflow.transactions.rates import Rates
-from counterflow.transactions.schema import KEYS, TABLES
+from counterflow.transactions.schema import KEYS, OPTIONAL_COLUMNS, TABLES
 from counterflow.workspace import Workspace
 
 Progress = Callable[[int], None]
@@ -287,28 +287,49 @@ def load_parquet(
     """Load canonical Parquet files (``{"transactions": [...], "parties": [...], …}``) as a
     dataset in one transaction, straight from DuckDB's Parquet reader."""
     check_dataset_name(dataset)
+    # files of one table grouped by the optional columns they lack: each group is read in
+    # one go, the columns it lacks selected as null
+    groups: dict[str, dict[frozenset[str], list[Path]]] = {}
     for table, paths in files.items():
         for path in paths:
-            check_parquet(path, table)
+            lacking = check_parquet(path, table)
+            groups.setdefault(table, {}).setdefault(lacking, []).append(path)
     with workspace.connect() as conn, transaction(conn, f"loading {dataset!r}"):
         _prepare(conn, dataset, mode, base_currency)
-        for table, paths in files.items():
-            if not paths:
-                continue
-            columns = ", ".join(f'"{name}"' for name in TABLES[table].names)
-            conn.execute(
-                f"INSERT INTO {table} (dataset, {columns}) SELECT ?, {columns} "
-                "FROM read_parquet(?)",
-                [dataset, [str(p) for p in paths]],
-            )
+        for table, by_lack in groups.items():
+            schema = TABLES[table]
+            columns = ", ".join(f'"{name}"' for name in schema.names)
+            for lacking, paths in by_lack.items():
+                picks = ", ".join(
+                    f'CAST(NULL AS {_SQL_TYPES[schema.field(name).type]}) AS "{name}"'
+                    if name in lacking
+                    else f'"{name}"'
+                    for name in schema.names
+                )
+                conn.execute(
+                    f"INSERT INTO {table} (dataset, {columns}) SELECT ?, {picks} "
+                    "FROM read_parquet(?)",
+                    [dataset, [str(p) for p in paths]],
+                )
         return _finish(conn, dataset, fmt, source, base_currency)
 
 
-def check_parquet(path: Path, table: str) -> None:
-    """The file has every canonical column of ``table`` with its canonical type."""
+#: SQL types of the optional columns' Arrow types (for the nulls of files that lack them)
+_SQL_TYPES = {pa.string(): "VARCHAR"}
+
+
+def check_parquet(path: Path, table: str) -> frozenset[str]:
+    """The file has every canonical column of ``table`` with its canonical type, except
+    perhaps the table's :data:`~counterflow.transactions.schema.OPTIONAL_COLUMNS`; returns the
+    optional columns it lacks (read as null)."""
     schema = read_parquet_schema(path)
+    optional = OPTIONAL_COLUMNS.get(table, frozenset())
+    lacking: set[str] = set()
     for expected in TABLES[table]:
         if expected.name not in schema.names:
+            if expected.name in optional:
+                lacking.add(expected.name)
+                continue
             raise DataError(f"the {table} file lacks the column {expected.name!r}", path=path)
         actual = schema.field(expected.name).type
         if actual != expected.type:
@@ -316,6 +337,7 @@ def check_parquet(path: Path, table: str) -> None:
                 f"column {expected.name!r} is {actual}, the {table} schema needs {expected.type}",
                 path=path,
             )
+    return frozenset(lacking)
 
 
 def export_dataset(workspace: Workspace, dataset: str, out: Path) -> dict[str, Path]:

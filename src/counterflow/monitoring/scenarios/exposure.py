@@ -4,6 +4,11 @@ hops and the money that could have flowed along the path.
 The expansion itself is :func:`counterflow.graph.exposure.exposure` (one Ibis join per hop);
 this module turns its rows into alerts: a score that decays with every hop and grows with the
 money, and the path as facts.
+
+It starts from *confirmed* hits only (:func:`counterflow.graph.exposure.seed_parties`): with
+large lists most listed-counterparty alerts are possible matches on common names, and the
+counterparties of a namesake are not exposed to anyone. Each alert says how its listed party
+was confirmed (``listed_confirmed``).
 """
 
 from __future__ import annotations
@@ -13,25 +18,43 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from counterflow.engines import DatasetTables
-from counterflow.graph.exposure import DIRECTIONS, exposure, seed_parties
+from counterflow.graph.exposure import DIRECTIONS, exposure, id_table, listed_hits
 from counterflow.monitoring.scenario import Param, Scenario
 
 TYPOLOGY = "listed-counterparty-exposure"
 
 
+#: how a seed given as a parameter is confirmed: by whoever gave it
+GIVEN = "confirmed: given as a seed"
+
+
 def _logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
-    seeds = seed_parties(t, list(p["seed_parties"]))
+    given = [str(s) for s in p["seed_parties"]]
+    if given:
+        why = dict.fromkeys(given, GIVEN)
+    else:  # the seeds seed_parties picks: the confirmed hits
+        why = {s: h.confirmation for s, h in listed_hits(t).items() if h.confirmed}
+    confirmations = ibis.memtable(
+        pa.table(
+            {
+                "c_seed": pa.array(list(why), pa.string()),
+                "listed_confirmed": pa.array(list(why.values()), pa.string()),
+            }
+        )
+    )
     found = exposure(
         t,
-        seeds,
+        id_table(why),
         hops=int(p["hops"]),
         direction=str(p["direction"]),
         min_usd=float(p["min_exposure_usd"]),
         follow_time=bool(p["follow_time"]),
         max_via_counterparties=int(p["max_via_counterparties"]),
     )
+    found = found.left_join(confirmations, found.seed == confirmations.c_seed)
     floor = max(float(p["min_exposure_usd"]), 1.0)
     money = 0.5 + 0.5 * ((found.exposure_usd / floor).log10() / 3).clip(0, 1)
     decay = ibis.literal(float(p["decay"])) ** (found.hops - 1).cast("float64")
@@ -42,6 +65,7 @@ def _logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         hops=found.hops,
         direction=found.direction,
         listed_party=found.seed,
+        listed_confirmed=found.listed_confirmed,
         via=found.via.join(" > ").fill_null(""),
         exposure_usd=found.exposure_usd.round(2),
         payments=found.payments,
@@ -69,7 +93,8 @@ EXPOSURE = Scenario(
             "seed_parties",
             [],
             "Party ids to start from (listed or screening-hit parties). Empty: the parties "
-            "the dataset's listed-counterparty alerts are about.",
+            "the dataset's listed-counterparty alerts name as confirmed hits (a possible "
+            "match on a common name is no seed).",
         ),
         Param("hops", 2, "Most payments between a party and a seed.", minimum=1, maximum=6),
         Param(
@@ -108,6 +133,7 @@ EXPOSURE = Scenario(
             "next one comes before it. False: any dealing counts, whatever the order.",
         ),
     ),
-    description="Parties within hops payments of a listed party, with the path (hop count, "
-    "parties in between) and the money that could have flowed along it.",
+    description="Parties within hops payments of a confirmed listed party, with the path (hop "
+    "count, parties in between), the money that could have flowed along it, and how the "
+    "listed party was confirmed.",
 )

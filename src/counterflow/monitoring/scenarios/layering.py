@@ -20,6 +20,7 @@ expressions run on DuckDB and Spark.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -28,7 +29,8 @@ import ibis.expr.types as ir
 
 from counterflow.engines import DatasetTables
 from counterflow.errors import ConfigError
-from counterflow.monitoring.scenario import Param, Scenario
+from counterflow.monitoring.profile import DatasetProfile
+from counterflow.monitoring.scenario import AUTO, Param, Relative, Scenario
 
 SOURCES = (
     "Altman et al., Realistic Synthetic Financial Transactions for Anti-Money Laundering "
@@ -46,6 +48,38 @@ LAYERING_CHANNELS = ["wire", "cheque", "remittance", "crypto"]
 # ---------------------------------------------------------------------------- parameters
 
 
+def in_steps(steps: float) -> Relative:
+    """A window of ``steps`` time steps of the data, and at least ``steps`` days: a daily
+    export and AMLSim's day-long steps get ``steps`` days, weekly data ``steps`` weeks."""
+
+    def resolve(profile: DatasetProfile, values: Mapping[str, Any]) -> tuple[float, str]:
+        days = max(float(steps), steps * profile.step_days)
+        step = f"{profile.step_days:g} day" if profile.step_days >= 1 else "under a day"
+        return (
+            days,
+            f"{steps:g} time steps of the data (a step is {step}), at least {steps:g} "
+            f"days: {days:g} days",
+        )
+
+    return resolve
+
+
+def transfer_percentile(q: float) -> Relative:
+    """The ``q`` percentile of the dataset's payments over the scenario's ``channels``."""
+
+    def resolve(profile: DatasetProfile, values: Mapping[str, Any]) -> tuple[float, str]:
+        channels = list(values.get("channels") or LAYERING_CHANNELS)
+        found = profile.amount(channels, q)
+        if found is None:
+            return 0.0, f"no payments over {', '.join(channels)} in this dataset: no floor"
+        return found, (
+            f"the {q * 100:g}th percentile of payments by {', '.join(channels)} in this "
+            f"dataset: USD {found:,.2f}"
+        )
+
+    return resolve
+
+
 def _channels() -> Param:
     return Param(
         "channels",
@@ -55,13 +89,13 @@ def _channels() -> Param:
     )
 
 
-def _pair_days() -> Param:
+def _pair_days(default: int = 1, why: str = "") -> Param:
     return Param(
         "max_pair_days",
-        1,
+        default,
         "Most days on which the same payer paid the same beneficiary in the whole dataset "
         "(any channel) for the payment to count. Layering uses one-off counterparties; "
-        "payroll, suppliers and rent repeat every month between the same pair.",
+        "payroll, suppliers and rent repeat every month between the same pair." + why,
         minimum=1,
     )
 
@@ -98,10 +132,12 @@ def _fan_shape_params() -> tuple[Param, ...]:
         ),
         Param(
             "window_days",
-            7,
+            AUTO,
             "Days within which the payments of the fan fall: a step of a laundering pattern "
-            "takes a few days (a weekend or holiday may push a business's payment by two).",
+            "takes a few days (a weekend or holiday may push a business's payment by two). "
+            "auto: 7 time steps of the data, at least 7 days.",
             minimum=0,
+            relative=in_steps(7),
         ),
         _tolerance(0.05),
         _min_total(10_000.0),
@@ -459,14 +495,68 @@ def cycles(e: ir.Table, p: Mapping[str, Any]) -> ir.Table:
         )
     if not found:
         raise ConfigError(f"max_hops ({p['max_hops']}) must be at least min_hops ({p['min_hops']})")
-    union = found[0]
-    for more in found[1:]:
-        union = union.union(more)
-    return union
+    return functools.reduce(ir.Table.union, found)
+
+
+def same_amount_cycles(e: ir.Table, p: Mapping[str, Any]) -> ir.Table:
+    """Rings whose every payment is for the very same amount, to the cent, in any order in
+    time and of any size (no floor): one sum moved round, booked as it came. The same
+    columns as :func:`cycles`; the origin is the smallest party id on the ring.
+
+    Each hop is an equi-join on (party, amount in cents), so the search stays as cheap as
+    the data is varied: ordinary payments almost never repeat an amount to the cent along
+    a chain of new counterparties."""
+    x = e.mutate(cents=(e.usd * 100).round().cast("int64"))
+    paths = x.select(
+        origin=x.src,
+        last=x.dst,
+        cents=x.cents,
+        low_ts=x.ts,
+        high_ts=x.ts,
+        usd=x.usd,
+        members=ibis.array([x.src, x.dst]),
+        tx_ids=ibis.array([x.tx_id]),
+    )
+    paths = paths.filter(paths.last > paths.origin)
+    found: list[ir.Table] = []
+    for hop in range(2, int(p["max_hops"]) + 1):
+        n = x.select(n_tx=x.tx_id, n_src=x.src, n_dst=x.dst, n_ts=x.ts, n_cents=x.cents)
+        step = paths.join(n, [paths.last == n.n_src, paths.cents == n.n_cents])
+        if hop >= int(p["min_hops"]):
+            closed = step.filter(step.n_dst == step.origin)
+            found.append(
+                closed.select(
+                    origin=closed.origin,
+                    hops=ibis.literal(hop, "int64"),
+                    start_ts=ibis.least(closed.low_ts, closed.n_ts),
+                    end_ts=ibis.greatest(closed.high_ts, closed.n_ts),
+                    first_usd=closed.usd,
+                    returned_usd=closed.usd,
+                    members=closed.members,
+                    tx_ids=closed.tx_ids.concat(ibis.array([closed.n_tx])),
+                )
+            )
+        if hop == int(p["max_hops"]):
+            break
+        onward = step.filter([~step.members.contains(step.n_dst), step.n_dst > step.origin])
+        paths = onward.select(
+            origin=onward.origin,
+            last=onward.n_dst,
+            cents=onward.cents,
+            low_ts=ibis.least(onward.low_ts, onward.n_ts),
+            high_ts=ibis.greatest(onward.high_ts, onward.n_ts),
+            usd=onward.usd,
+            members=onward.members.concat(ibis.array([onward.n_dst])),
+            tx_ids=onward.tx_ids.concat(ibis.array([onward.n_tx])),
+        )
+    return functools.reduce(ir.Table.union, found)
 
 
 def _cycle_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
-    found = cycles(transfers(t, p), p)
+    e = transfers(t, p)
+    found = cycles(e, p)
+    if p["same_amount_rings"]:
+        found = found.union(same_amount_cycles(e, p))
     per_origin = found.group_by("origin").aggregate(
         cycles=found.count(),
         hops=found.hops.min(),
@@ -527,9 +617,12 @@ CYCLE = Scenario(
         _tolerance(0.10),
         Param(
             "min_amount_usd",
-            5_000.0,
-            "Least amount of the payment that starts the ring (USD).",
+            AUTO,
+            "Least amount of the payment that starts the ring (USD). auto: the 75th "
+            "percentile of the dataset's payments over the channels: a ring worth running "
+            "moves more than most payments do.",
             minimum=0,
+            relative=transfer_percentile(0.75),
         ),
         Param(
             "ordered",
@@ -537,7 +630,19 @@ CYCLE = Scenario(
             "Each payment after the one before (money handed on). AMLSim's cycles pay round "
             "in no order in time: set false there (the window then spans the whole ring).",
         ),
-        _pair_days(),
+        Param(
+            "same_amount_rings",
+            True,
+            "Also report rings whose every payment is for the very same amount, to the cent, "
+            "in any order in time, any amount and any span: one sum moved round, booked as "
+            "it came (AMLSim's cycles). Ordinary payments almost never repeat an amount to "
+            "the cent round a ring of new counterparties.",
+        ),
+        _pair_days(
+            3,
+            " A ring's members may deal on a few days: AMLSim pays each hop in bursts over "
+            "one or two days, and a ring can go round twice.",
+        ),
         _channels(),
     ),
     description="A party's payment comes back to it through two or more other one-off "

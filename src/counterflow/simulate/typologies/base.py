@@ -3,8 +3,10 @@
 A :class:`Stage` holds the population while the typologies run. ``cast`` takes a party that
 no other channel uses, moves it where the channel needs it (a company to Gaziantep, trading
 oil, its accounts opened a fortnight before its first sale) and records its role; ``pay``
-writes one transaction between parties. Look-alikes go through the same calls with
-``typology=None``: benign, but shaped like the channel they imitate.
+writes one transaction between parties. Each planted pattern is cast inside ``instance``, so
+that every party of it is labelled with the pattern's id (``oil/2``) as well as its role.
+Look-alikes go through the same calls with ``typology=None``: benign, but shaped like the
+channel they imitate, and in no instance.
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ _SOURCE = {
     "crypto": "CRYPTO-TRANSFER",
 }
 KINDS = {"person": PERSON, "company": COMPANY, "npo": NPO}
+
+
+class PlantingError(Exception):
+    """A typology planted a party outside one of its instances: a bug in the typology, not a
+    world too small for it (which is a ``RuntimeError``)."""
 
 
 @dataclass
@@ -76,13 +83,18 @@ class Stage:
     labels: dict[int, tuple[str, str]] = field(default_factory=dict)
     #: party → (typology imitated, role) for benign look-alikes
     lookalikes: dict[int, tuple[str, str]] = field(default_factory=dict)
+    #: planted instances per typology so far
     instances: Counter[str] = field(default_factory=Counter)
+    #: party → the instance it takes part in ("oil/2"), for every party in ``labels``
+    instance_of: dict[int, str] = field(default_factory=dict)
     #: listed-counterparty truth: which listed entry each variant imitates
     listed: list[dict[str, Any]] = field(default_factory=list)
     #: parties whose record holds no date of birth or registration (the bank never learnt it)
     unknown_born: set[int] = field(default_factory=set)
     #: while set, every row paid is a look-alike of this typology
     imitating: str | None = None
+    #: while set, the instance every party cast into a planted role takes part in
+    current: str | None = None
     _queues: dict[tuple[int, int], list[int]] = field(default_factory=dict)
 
     @property
@@ -101,6 +113,21 @@ class Stage:
             yield
         finally:
             self.imitating = None
+
+    @contextmanager
+    def instance(self, typology: str) -> Iterator[str]:
+        """Plant one instance of ``typology`` inside the block: it is counted, and every party
+        cast into one of its roles is labelled with its id, ``<typology>/<n>`` numbering the
+        typology's instances from 1 in planting order (so the same seed gives the same ids).
+        The id lets evaluation count patterns found, not only parties."""
+        if self.current is not None:
+            raise PlantingError(f"instance {self.current} is still being planted")
+        self.instances[typology] += 1
+        self.current = f"{typology}/{self.instances[typology]}"
+        try:
+            yield self.current
+        finally:
+            self.current = None
 
     # ------------------------------------------------------------------ choosing days
 
@@ -203,8 +230,18 @@ class Stage:
             if lookalike:
                 self.lookalikes[party] = (typology, role)
             else:
-                self.labels[party] = (typology, role)
+                self._label(party, typology, role)
         return party
+
+    def _label(self, party: int, typology: str, role: str) -> None:
+        # a planted party belongs to the instance being planted; one cast outside an instance,
+        # or into another typology's, would leave the truth without its pattern
+        if self.current is None or not self.current.startswith(f"{typology}/"):
+            raise PlantingError(
+                f"a {typology} party ({role}) cast outside an instance of {typology}"
+            )
+        self.labels[party] = (typology, role)
+        self.instance_of[party] = self.current
 
     def _place(self, party: int, country: str, city: str | None) -> bool:
         pop = self.pop

@@ -53,8 +53,8 @@ def plant_donations(stage: Stage, params: DonationsParams) -> None:
     corridor and taken out in cash there; look-alike: a charity's appeal paying partners."""
     count = instances(params.instances_per_100k, len(stage.pop))
     for _ in range(count):
-        _campaign(stage, params, suspicious=True)
-        stage.instances["donations"] += 1
+        with stage.instance("donations"):
+            _campaign(stage, params, suspicious=True)
     with stage.lookalike("donations"):
         for _ in range(round(count * params.lookalikes_per_instance)):
             _campaign(stage, params, suspicious=False)
@@ -162,39 +162,39 @@ def plant_ransom(stage: Stage, params: RansomParams) -> None:
     t = "ransom"
     count = instances(params.instances_per_100k, len(stage.pop))
     for _ in range(count):
-        day = stage.window(1, earliest=0.4, tail=12)[0]
-        kind = "person" if stage.rng.random() < 0.7 else "company"
-        payer = stage.cast(kind, t, "ransom payer", countries=_RANSOM_PAYERS)
-        usd = max(
-            stage.uniform(params.amount_usd),
-            params.history_multiple * float(stage.pop.scale[payer]),
-        )
-        recipient = stage.cast(
-            stage.choice(("person", "company")),
-            t,
-            "ransom recipient",
-            city=stage.choice(_RANSOM_PLACES),
-            new_on=day - int(stage.uniform(params.account_age_days)),
-        )
-        day = stage.pay(day, payer, recipient, usd, t, text=stage.choice(_RANSOM_TEXTS)).day
-        parts = stage.integer((2, 4))
-        kept = stage.uniform((0.9, 0.98))
-        for k in range(parts):
-            middle = stage.cast("person", t, "intermediary", city=stage.choice(_CORRIDOR))
-            share = usd * kept / parts
-            when = stage.pay(
-                day + int(stage.rng.integers(1, 6)),
-                recipient,
-                middle,
-                share,
-                t,
-                currency="USD",
-                channel=stage.choice(("wire", "remittance")),
-            ).day
-            stage.pay(
-                when + 1 + k, middle, -1, share * stage.uniform((0.5, 0.9)), t, channel="cash"
+        with stage.instance(t):
+            day = stage.window(1, earliest=0.4, tail=12)[0]
+            kind = "person" if stage.rng.random() < 0.7 else "company"
+            payer = stage.cast(kind, t, "ransom payer", countries=_RANSOM_PAYERS)
+            usd = max(
+                stage.uniform(params.amount_usd),
+                params.history_multiple * float(stage.pop.scale[payer]),
             )
-        stage.instances[t] += 1
+            recipient = stage.cast(
+                stage.choice(("person", "company")),
+                t,
+                "ransom recipient",
+                city=stage.choice(_RANSOM_PLACES),
+                new_on=day - int(stage.uniform(params.account_age_days)),
+            )
+            day = stage.pay(day, payer, recipient, usd, t, text=stage.choice(_RANSOM_TEXTS)).day
+            parts = stage.integer((2, 4))
+            kept = stage.uniform((0.9, 0.98))
+            for k in range(parts):
+                middle = stage.cast("person", t, "intermediary", city=stage.choice(_CORRIDOR))
+                share = usd * kept / parts
+                when = stage.pay(
+                    day + int(stage.rng.integers(1, 6)),
+                    recipient,
+                    middle,
+                    share,
+                    t,
+                    currency="USD",
+                    channel=stage.choice(("wire", "remittance")),
+                ).day
+                stage.pay(
+                    when + 1 + k, middle, -1, share * stage.uniform((0.5, 0.9)), t, channel="cash"
+                )
     with stage.lookalike(t):
         for _ in range(round(count * params.lookalikes_per_instance)):
             _property_purchase(stage)
@@ -237,37 +237,37 @@ def plant_listed(stage: Stage, params: ListedParams, watchlist: Sequence[tuple[s
     count = instances(params.instances_per_100k, len(stage.pop))
     order = stage.rng.permutation(len(watchlist)).tolist()
     for i in range(count):
-        entity_id, name = watchlist[order[i % len(order)]]
-        made = variant(name, stage.rng)
-        kind = listed_kind(name, entity_id)
-        party = stage.cast(
-            kind,
-            t,
-            "listed-name counterparty",
-            countries=_LISTED_COUNTRIES,
-            name=made.name,
-            sector="general trading" if kind == "company" else None,
-        )
-        # known by the name on the messages alone: the bank holds no date of birth for it,
-        # and a made-up one would count against the match the way a namesake's does
-        stage.unknown_born.add(party)
-        message_names = [made.name]
-        if stage.rng.random() < 0.3:
-            message_names.append(variant(name, stage.rng).name)
-        _deal(stage, params, t, party, message_names, customers_role="customer")
-        stage.listed.append(
-            {
-                "party": party,
-                "entity_id": entity_id,
-                "listed_name": name,
-                "variant": made.name,
-                "changes": list(made.changes),
-                "kind": kind,
-                "message_names": message_names,
-                "lookalike": False,
-            }
-        )
-        stage.instances[t] += 1
+        with stage.instance(t):
+            entity_id, name = watchlist[order[i % len(order)]]
+            made = variant(name, stage.rng)
+            kind = listed_kind(name, entity_id)
+            party = stage.cast(
+                kind,
+                t,
+                "listed-name counterparty",
+                countries=_LISTED_COUNTRIES,
+                name=made.name,
+                sector="general trading" if kind == "company" else None,
+            )
+            # known by the name on the messages alone: the bank holds no date of birth for it,
+            # and a made-up one would count against the match the way a namesake's does
+            stage.unknown_born.add(party)
+            message_names = [made.name]
+            if stage.rng.random() < 0.3:
+                message_names.append(variant(name, stage.rng).name)
+            _deal(stage, params, t, party, message_names, customers_role="customer")
+            stage.listed.append(
+                {
+                    "party": party,
+                    "entity_id": entity_id,
+                    "listed_name": name,
+                    "variant": made.name,
+                    "changes": list(made.changes),
+                    "kind": kind,
+                    "message_names": message_names,
+                    "lookalike": False,
+                }
+            )
     with stage.lookalike(t):
         for i in range(round(count * params.lookalikes_per_instance)):
             _namesake(stage, params, watchlist[order[(count + i) % len(order)]])
@@ -359,58 +359,63 @@ def plant_hubs(stage: Stage, params: HubParams) -> None:
     """Accounts that receive from many and pass nearly everything on within days."""
     t = "laundering-hub"
     for _ in range(instances(params.instances_per_100k, len(stage.pop))):
-        start, length = stage.window(stage.uniform(params.duration_days), tail=4)
-        company = stage.rng.random() < 0.7
-        hub = stage.cast(
-            "company" if company else "person",
-            t,
-            "hub",
-            countries=_HUB_COUNTRIES,
-            sector=stage.choice(("general trading", "consulting")) if company else None,
-            new_on=start - int(stage.rng.integers(10, 120)) if stage.rng.random() < 0.5 else None,
-        )
-        feeders = [
-            stage.cast(
-                stage.choice(("person", "company")),
+        with stage.instance(t):
+            start, length = stage.window(stage.uniform(params.duration_days), tail=4)
+            company = stage.rng.random() < 0.7
+            hub = stage.cast(
+                "company" if company else "person",
                 t,
-                "feeder",
-                countries=_DONOR_COUNTRIES + _HUB_COUNTRIES,
+                "hub",
+                countries=_HUB_COUNTRIES,
+                sector=stage.choice(("general trading", "consulting")) if company else None,
+                new_on=start - int(stage.rng.integers(10, 120))
+                if stage.rng.random() < 0.5
+                else None,
             )
-            for _ in range(stage.integer(params.feeders))
-        ]
-        recipients = [
-            stage.cast(
-                stage.choice(("person", "company")), t, "recipient", countries=_RECIPIENT_COUNTRIES
-            )
-            for _ in range(stage.integer(params.recipients))
-        ]
-        for feeder in feeders:
-            for _ in range(stage.integer((1, 3))):
-                day = start + int(stage.rng.integers(0, length + 1))
-                usd = stage.uniform(params.amount_usd)
-                day = stage.pay(
-                    day,
-                    feeder,
-                    hub,
-                    usd,
+            feeders = [
+                stage.cast(
+                    stage.choice(("person", "company")),
                     t,
-                    purpose="SUPP",
-                    text=stage.choice(("Consulting fee", "Settlement", stage.invoice())),
-                ).day
-                out = usd * (1 - stage.uniform(params.retention))
-                splits = stage.integer((1, 2))
-                for _ in range(splits):
-                    stage.pay(
-                        day + int(stage.rng.integers(0, 3)),
+                    "feeder",
+                    countries=_DONOR_COUNTRIES + _HUB_COUNTRIES,
+                )
+                for _ in range(stage.integer(params.feeders))
+            ]
+            recipients = [
+                stage.cast(
+                    stage.choice(("person", "company")),
+                    t,
+                    "recipient",
+                    countries=_RECIPIENT_COUNTRIES,
+                )
+                for _ in range(stage.integer(params.recipients))
+            ]
+            for feeder in feeders:
+                for _ in range(stage.integer((1, 3))):
+                    day = start + int(stage.rng.integers(0, length + 1))
+                    usd = stage.uniform(params.amount_usd)
+                    day = stage.pay(
+                        day,
+                        feeder,
                         hub,
-                        stage.choice(recipients),
-                        out / splits,
+                        usd,
                         t,
-                        currency="USD",
-                        purpose=stage.choice(("SUPP", None)),
-                        text=stage.invoice(),
-                    )
-        stage.instances[t] += 1
+                        purpose="SUPP",
+                        text=stage.choice(("Consulting fee", "Settlement", stage.invoice())),
+                    ).day
+                    out = usd * (1 - stage.uniform(params.retention))
+                    splits = stage.integer((1, 2))
+                    for _ in range(splits):
+                        stage.pay(
+                            day + int(stage.rng.integers(0, 3)),
+                            hub,
+                            stage.choice(recipients),
+                            out / splits,
+                            t,
+                            currency="USD",
+                            purpose=stage.choice(("SUPP", None)),
+                            text=stage.invoice(),
+                        )
 
 
 # --------------------------------------------------------------------------- travel
@@ -424,8 +429,8 @@ def plant_travel(stage: Stage, params: TravelParams) -> None:
     and silence; look-alikes borrow, visit family near the border and come home."""
     count = instances(params.instances_per_100k, len(stage.pop))
     for _ in range(count):
-        _journey(stage, params, suspicious=True)
-        stage.instances["travel-funding"] += 1
+        with stage.instance("travel-funding"):
+            _journey(stage, params, suspicious=True)
     with stage.lookalike("travel-funding"):
         for _ in range(round(count * params.lookalikes_per_instance)):
             _journey(stage, params, suspicious=False)

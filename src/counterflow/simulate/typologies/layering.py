@@ -138,5 +138,5 @@ def plant_layering(stage: Stage, params: LayeringParams) -> None:
     """Every shape, ``instances_per_100k`` times per 100,000 parties (at least once)."""
     for shape in SHAPES:
         for _ in range(instances(params.instances_per_100k, len(stage.pop))):
-            _BUILDERS[shape](_Shape(stage, params, shape))
-            stage.instances[f"layering-{shape}"] += 1
+            with stage.instance(f"layering-{shape}"):
+                _BUILDERS[shape](_Shape(stage, params, shape))

@@ -113,8 +113,8 @@ def plant_commodity(
     """Plant every instance of one commodity channel and its look-alikes."""
     count = instances(params.instances_per_100k, len(stage.pop))
     for _ in range(count):
-        _instance(stage, spec, params, suspicious=True)
-        stage.instances[spec.typology] += 1
+        with stage.instance(spec.typology):
+            _instance(stage, spec, params, suspicious=True)
     with stage.lookalike(spec.typology):
         for _ in range(round(count * params.lookalikes_per_instance)):
             _instance(stage, spec, params, suspicious=False)
@@ -296,8 +296,8 @@ def plant_antiquities(stage: Stage, params: AntiquitiesParams) -> None:
     house to collectors; with look-alike art sales of documented provenance."""
     count = instances(params.instances_per_100k, len(stage.pop))
     for _ in range(count):
-        _antiquities(stage, params)
-        stage.instances["antiquities"] += 1
+        with stage.instance("antiquities"):
+            _antiquities(stage, params)
     with stage.lookalike("antiquities"):
         for _ in range(round(count * params.lookalikes_per_instance)):
             _legit_art(stage, params)

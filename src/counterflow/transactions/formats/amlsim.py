@@ -12,7 +12,11 @@
   TXN_AMOUNT_ORIG,start,end``;
 - ``cash_tx.csv``: ``TXN_ID,ACCOUNT_ID,BRANCH_ID,TXN_SOURCE_TYPE_CODE,tx_count,
   TXN_AMOUNT_ORIG,RUN_DATE,end``, with CASH-IN or CASH-OUT at a branch;
-- ``alerts.csv``: ``ALERT_KEY,ALERT_TEXT,ACCOUNT_ID,CUSTOMER_ID,EVENT_DATE,CHECK_NAME,…``.
+- ``alerts.csv``: ``ALERT_KEY,ALERT_TEXT,ACCOUNT_ID,CUSTOMER_ID,EVENT_DATE,CHECK_NAME,…``;
+  ``ALERT_KEY`` becomes the instance of the account's label.
+
+The graph layout names no instances: evaluation derives them from the transactions
+(:func:`counterflow.monitoring.evaluate.derived_instances`).
 
 AMLSim models accounts, not people, so each account is also its own party: ``party_id`` is the
 AMLSim account id. Steps are days counted from ``start`` (day 1; default 2017-01-01, the first
@@ -98,6 +102,8 @@ class AmlsimReader(TransactionReader):
     def _graph(self, folder: Path) -> Iterator[Batch]:
         typology = _metadata_typology(folder / "metadata.txt")
         batch = Batch()
+        # the step at which each fraud account acted (-1: none), to label its pattern payments
+        fraud_steps: dict[str, str | None] = {}
         for location, row, reject in self._rows(folder / "nodes.csv", _GRAPH_NODES):
             if reject is not None:
                 batch.rejects.append(reject)
@@ -106,6 +112,8 @@ class AmlsimReader(TransactionReader):
             try:
                 node = required(row, "nodeid", "nodeid")
                 suspicious = clean_flag(row.get("isFraud"), "isFraud")
+                if suspicious:
+                    fraud_steps[node] = (row.get("fraudStep") or "").strip() or None
                 batch.parties.append(party_row({"party_id": node}))
                 batch.accounts.append(account_row({"account_id": node, "party_id": node}))
                 batch.party_labels.append(
@@ -126,6 +134,16 @@ class AmlsimReader(TransactionReader):
                 batch = yield from _flush(batch)
                 continue
             number = int(location.split()[-1]) - 1  # the row number: the header is line 1
+            payer, payee = (
+                (row.get("sourceNodeId") or "").strip(),
+                (row.get("targetNodeId") or "").strip(),
+            )
+            # a pattern payment: between two fraud accounts, at the step the payer acted
+            planted = (
+                payer in fraud_steps
+                and payee in fraud_steps
+                and fraud_steps[payer] == (row.get("time") or "").strip()
+            )
             self._add(
                 batch,
                 f"transactions.csv {location}",
@@ -137,6 +155,8 @@ class AmlsimReader(TransactionReader):
                     "amount": row.get("value"),
                     "step": row.get("time"),
                     "source_type": "TRANSFER",
+                    "is_suspicious": planted,
+                    "typology": typology if planted else None,
                 },
             )
             batch = yield from _flush(batch)
@@ -173,12 +193,14 @@ class AmlsimReader(TransactionReader):
                         {"account_id": account, "party_id": account, "country": row.get("country")}
                     )
                 )
+                alert = alerted.get(account)
                 batch.party_labels.append(
                     label_row(
                         {
                             "party_id": account,
                             "is_suspicious": suspicious,
-                            "typology": alerted.get(account),
+                            "typology": alert[0] if alert else None,
+                            "instance": alert[1] if alert else None,
                         }
                     )
                 )
@@ -246,6 +268,8 @@ class AmlsimReader(TransactionReader):
                         "channel": _TYPES.get(source_type, "wire"),
                         "source_type": source_type,
                         "location": tx.get("location"),
+                        "is_suspicious": tx.get("is_suspicious"),
+                        "typology": tx.get("typology"),
                     }
                 )
             )
@@ -274,16 +298,20 @@ class AmlsimReader(TransactionReader):
             else:
                 yield location, {}, width_reject(f"{path.name} {location}", fields, width)
 
-    def _alerts(self, path: Path) -> dict[str, str]:
-        """Accounts named in AMLSim's alerts, with the alert's typology (CHECK_NAME)."""
+    def _alerts(self, path: Path) -> dict[str, tuple[str, str | None]]:
+        """Accounts named in AMLSim's alerts, with the alert's typology (CHECK_NAME) and its
+        ``ALERT_KEY`` as the instance: AMLSim raises one alert per injected pattern, so the
+        key groups the pattern's accounts. An account in several alerts keeps the first."""
         if not path.exists():
             return {}
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, str | None]] = {}
         for location, row, reject in self._rows(path, ["ACCOUNT_ID"]):
             if reject is not None:
                 raise DataError(reject.problem, path=path, location=location)
-            typology = (row.get("CHECK_NAME") or "").lower().replace("_", "-") or "alert"
-            found[row["ACCOUNT_ID"]] = typology
+            typology = typology_name(row.get("CHECK_NAME") or "") or "alert"
+            found.setdefault(
+                row["ACCOUNT_ID"], (typology, (row.get("ALERT_KEY") or "").strip() or None)
+            )
         return found
 
 
@@ -299,4 +327,17 @@ def _metadata_typology(path: Path) -> str | None:
     if not path.exists():
         return None
     found = _PATTERN.search(read_text(path, max_bytes=_METADATA_BYTES))
-    return found.group(1).lower().replace("_", "-") if found else None
+    return typology_name(found.group(1)) if found else None
+
+
+#: AMLSim's own names of its laundering shapes; counterflow's typologies call them layering-*
+_SHAPES = ("fan-in", "fan-out", "cycle", "bipartite", "stack", "scatter-gather", "gather-scatter")
+
+
+def typology_name(amlsim: str) -> str:
+    """AMLSim's typology (``fan_in``, ``CYCLE``) as counterflow's scenarios name it
+    (``layering-fan-in``), so alerts score against it; other names are kept."""
+    name = amlsim.strip().lower().replace("_", "-")
+    if name not in _SHAPES and name.endswith("s") and name[:-1] in _SHAPES:
+        name = name[:-1]  # metadata.txt says "200 cycles"
+    return f"layering-{name}" if name in _SHAPES else name

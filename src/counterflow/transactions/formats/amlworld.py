@@ -21,16 +21,20 @@ automatically) lists laundering attempts as blocks::
     END LAUNDERING ATTEMPT - FAN-OUT
 
 Transactions found in a block get the block's typology (``fan-out``), and their accounts are
-labelled with it. The patterns file must fit in memory (the published ones are a few MB); the
-transactions file streams.
+labelled with it and with the block's instance, ``fan-out/3`` for the third FAN-OUT block of
+the file, so that evaluation can count laundering attempts found and not only accounts. An
+account in several attempts keeps the first one a transaction of the transactions file puts
+it in (a label names one instance). The patterns file must fit in memory (the published ones
+are a few MB); the transactions file streams.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from counterflow.errors import DataError
 from counterflow.io import CsvFile, CsvOptions
@@ -66,6 +70,13 @@ _FORMATS = {"bitcoin": "crypto", "ach": "wire", "wire": "wire", "cheque": "chequ
 Key = tuple[str, ...]
 
 
+class Attempt(NamedTuple):
+    """One laundering attempt (a block of the patterns file): its typology and instance id."""
+
+    typology: str
+    instance: str
+
+
 class AmlworldReader(TransactionReader):
     format = "amlworld"
     title = "IBM AMLworld transactions CSV (with its patterns file)"
@@ -94,8 +105,8 @@ class AmlworldReader(TransactionReader):
                 path=path,
             )
         patterns = self.patterns or _patterns_beside(path)
-        typologies = read_patterns(patterns, csv_file.delimiter) if patterns else {}
-        labelled: dict[str, str] = {}
+        attempts = read_patterns(patterns, csv_file.delimiter) if patterns else {}
+        labelled: dict[str, Attempt] = {}
         seen: set[str] = set()  # accounts already emitted
         batch = Batch()
         for record in csv_file.records():
@@ -106,20 +117,26 @@ class AmlworldReader(TransactionReader):
                     Reject(f"line {record.line}", exc.problem, raw_text(record.fields))
                 )
             else:
-                typology = typologies.get(_key(row)) if typologies else None
-                if typology:
-                    row["typology"] = typology
+                attempt = attempts.get(_key(row)) if attempts else None
+                if attempt:
+                    row["typology"] = attempt.typology
                     for account in (row["payer_account"], row["beneficiary_account"]):
                         if account:
-                            labelled.setdefault(account, typology)
+                            labelled.setdefault(account, attempt)
                 batch.transactions.append(row)
                 add_holders(row, batch, seen)
             if len(batch) >= BATCH_ROWS:
                 yield batch
                 batch = Batch()
         batch.party_labels.extend(
-            {"party_id": account, "is_suspicious": True, "typology": typology, "role": None}
-            for account, typology in labelled.items()
+            {
+                "party_id": account,
+                "is_suspicious": True,
+                "typology": attempt.typology,
+                "role": None,
+                "instance": attempt.instance,
+            }
+            for account, attempt in labelled.items()
         )
         yield batch
 
@@ -169,19 +186,23 @@ def _patterns_beside(path: Path) -> Path | None:
     return candidate if candidate != path and candidate.exists() else None
 
 
-def read_patterns(path: Path, delimiter: str = ",") -> dict[Key, str]:
-    """Each transaction of the patterns file, keyed as in :func:`_key`, with its typology.
+def read_patterns(path: Path, delimiter: str = ",") -> dict[Key, Attempt]:
+    """Each transaction of the patterns file, keyed as in :func:`_key`, with its attempt: the
+    block's typology and an instance id numbering the blocks of that typology from 1.
 
     The file is read as CSV without a header (``delimiter`` as in the transactions file), so
     its transaction lines are split exactly as the transactions file's rows are."""
-    found: dict[Key, str] = {}
-    current: str | None = None
+    found: dict[Key, Attempt] = {}
+    blocks: Counter[str] = Counter()
+    current: Attempt | None = None
     options = CsvOptions(delimiter=delimiter, header=False)
     for record in CsvFile(path, options).records():
         line = delimiter.join(record.fields).strip()
         begin = _BEGIN.match(line)
         if begin:
-            current = begin.group(1).strip().lower().replace(" ", "-")
+            typology = begin.group(1).strip().lower().replace(" ", "-")
+            blocks[typology] += 1
+            current = Attempt(typology, f"{typology}/{blocks[typology]}")
         elif line.startswith("END LAUNDERING ATTEMPT"):
             current = None
         elif current is None:

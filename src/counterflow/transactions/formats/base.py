@@ -408,6 +408,7 @@ def label_row(raw: Mapping[str, Any]) -> Row:
         "is_suspicious": flag,
         "typology": text(raw.get("typology"), 100),
         "role": text(raw.get("role"), 200),
+        "instance": text(raw.get("instance"), 200),
     }
 
 
