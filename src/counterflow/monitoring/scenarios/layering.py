@@ -29,7 +29,7 @@ import ibis.expr.types as ir
 
 from counterflow.engines import DatasetTables
 from counterflow.errors import ConfigError
-from counterflow.monitoring.profile import DatasetProfile
+from counterflow.monitoring.profile import TRANSFER_CHANNELS, DatasetProfile
 from counterflow.monitoring.scenario import AUTO, Param, Relative, Scenario
 
 SOURCES = (
@@ -42,7 +42,7 @@ SOURCES = (
 )
 
 #: channels money is layered through by default: payments from account to account
-LAYERING_CHANNELS = ["wire", "cheque", "remittance", "crypto"]
+LAYERING_CHANNELS = list(TRANSFER_CHANNELS)
 
 
 # ---------------------------------------------------------------------------- parameters

@@ -75,31 +75,24 @@ def _split_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
             cells.total >= p["min_total_usd"],
         ]
     )
-    members = day.semi_join(cells, ["src", "dst", "bucket"])
-    members = members.join(cells, ["src", "dst", "bucket"])
-    sides = members.select(
-        subject=members.src,
-        other=members.dst,
-        side=ibis.literal("paid"),
-        tx_id=members.tx_id,
-        ts=members.ts,
-        usd=members.usd,
-        cell=members.dst + "/" + members.bucket.cast("string"),
-        parts=members.parts,
-        spread=1 - members.smallest / members.largest,
-    ).union(
+    members = day.join(cells, ["src", "dst", "bucket"])
+    members = members.mutate(spread=1 - members.smallest / members.largest)
+    # each split seen from both ends: the payer who split, the beneficiary who collected
+    ends = [
         members.select(
-            subject=members.dst,
-            other=members.src,
-            side=ibis.literal("received"),
+            subject=members[subject],
+            other=members[other],
+            side=ibis.literal(side),
             tx_id=members.tx_id,
             ts=members.ts,
             usd=members.usd,
-            cell=members.src + "/" + members.bucket.cast("string"),
+            cell=members[other] + "/" + members.bucket.cast("string"),
             parts=members.parts,
-            spread=1 - members.smallest / members.largest,
+            spread=members.spread,
         )
-    )
+        for subject, other, side in (("src", "dst", "paid"), ("dst", "src", "received"))
+    ]
+    sides = ends[0].union(ends[1])
     per = sides.group_by("subject").aggregate(
         splits=sides.cell.nunique(),
         counterparties=sides.other.nunique(),
