@@ -190,6 +190,24 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE monitor_runs ADD COLUMN profile VARCHAR;
     """,
+    # v8: the analyst's web UI (issue 14). Each party's payments, one row per side, sorted by
+    # party, so one party's page reads its own blocks only (counterflow.transactions.ledger).
+    """
+    CREATE TABLE party_ledger (
+        dataset VARCHAR NOT NULL, party VARCHAR NOT NULL, counterparty VARCHAR,
+        outgoing BOOLEAN NOT NULL, timestamp TIMESTAMPTZ NOT NULL, usd DOUBLE, name VARCHAR,
+        country VARCHAR, counterparty_name VARCHAR
+    );
+    INSERT INTO party_ledger SELECT * FROM (
+        SELECT dataset, payer_party, beneficiary_party, true, timestamp, base_amount,
+            payer_name, payer_country, beneficiary_name
+        FROM transactions WHERE payer_party IS NOT NULL
+        UNION ALL
+        SELECT dataset, beneficiary_party, payer_party, false, timestamp, base_amount,
+            beneficiary_name, beneficiary_country, payer_name
+        FROM transactions WHERE beneficiary_party IS NOT NULL
+    ) ORDER BY 1, 2, 5;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

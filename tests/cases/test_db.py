@@ -104,6 +104,7 @@ def test_migrations_build_the_schema_the_models_describe(store: CaseStore) -> No
         "case_events",
         "case_evidence",
         "alert_dispositions",
+        "web_sessions",
         VERSION_TABLE,
     }
 

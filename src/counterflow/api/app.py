@@ -23,6 +23,8 @@ from counterflow.api.guard import OPEN_MODE_HEADER, Guard
 from counterflow.api.problems import HANDLERS
 from counterflow.api.state import ReloadWatcher, Service
 from counterflow.settings import Settings
+from counterflow.web import add_ui
+from counterflow.web.errors import ui_handlers
 from counterflow.workspace import Workspace
 
 __all__ = [
@@ -82,7 +84,8 @@ def create_app(workspace: Workspace, settings: Settings | None = None) -> FastAP
     app.include_router(case_routes.router)
     app.include_router(alert_routes.router)
     add_docs(app)
-    handlers: dict[Any, Any] = HANDLERS
+    add_ui(app)
+    handlers: dict[Any, Any] = ui_handlers(HANDLERS)
     for kind, handler in handlers.items():
         app.add_exception_handler(kind, handler)
     return app

@@ -3,12 +3,13 @@
 It does, in this order, what must happen before a request body is read or parsed:
 
 1. **Who is calling.** On every path but the public ones (health, the OpenAPI description, the
-   local docs page and its assets) the API key is checked from the headers alone. No key, a bad
-   or a revoked key: 401 and an audit record, and the body is never read, so an anonymous
-   caller cannot make the server hold 100 MB. A user key's user is looked up in the case
-   store (off the event loop): a disabled or unknown user is refused with 401 too, and the
-   caller takes the user's current role. The caller is left in the request's
-   :class:`~counterflow.api.security.Call` for the routes to check its role.
+   local docs page and its assets, the web UI's static files) and the web UI's pages (which find
+   their user from the session cookie: :mod:`counterflow.web.session`) the API key is checked
+   from the headers alone. No key, a bad or a revoked key: 401 and an audit record, and the
+   body is never read, so an anonymous caller cannot make the server hold 100 MB. A user
+   key's user is looked up in the case store (off the event loop): a disabled or unknown user
+   is refused with 401 too, and the caller takes the user's current role. The caller is left
+   in the request's :class:`~counterflow.api.security.Call` for the routes to check its role.
 2. **The URL is text.** A path or query parameter whose percent-escapes are not UTF-8 (``%ED%A0%80``
    is an encoded lone surrogate) is refused with 422, not screened as replacement characters.
 3. **The body fits.** ``settings.max_body_bytes`` bounds every body: a larger Content-Length is
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -49,6 +51,21 @@ log = logging.getLogger("counterflow.api")
 PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs"})
 #: where the docs page's scripts and styles are served from (public too)
 ASSETS_PREFIX = "/docs/assets/"
+#: the web UI's scripts, styles and vendored libraries (public: no customer data)
+UI_ASSETS_PREFIX = "/ui/static/"
+#: the web UI's own headers on every answer under /ui: scripts and styles from this server
+#: only (no inline script, no eval), no framing, no sniffing, no referrer to other sites
+UI_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+        b"form-action 'self'; frame-ancestors 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
 OPEN_MODE_HEADER = "X-Counterflow-Open-Mode"
 OPEN_MODE_VALUE = "true; no API keys checked"
 _OPEN_MODE = (OPEN_MODE_HEADER.lower().encode(), OPEN_MODE_VALUE.encode())
@@ -60,7 +77,13 @@ class BodyTooLarge(HTTPException):
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(ASSETS_PREFIX)
+    return path in PUBLIC_PATHS or path.startswith((ASSETS_PREFIX, UI_ASSETS_PREFIX))
+
+
+def is_ui(path: str) -> bool:
+    """A page of the web UI: its session cookie says who is calling (:mod:`counterflow.web`),
+    not an API key."""
+    return path == "/ui" or path.startswith("/ui/")
 
 
 class Guard:
@@ -100,6 +123,8 @@ class _Exchange:
         self.limit = service.settings.max_body_bytes
         self.open_mode = service.settings.open_mode
         self.public = is_public(_route_path(scope))
+        self.ui = is_ui(_route_path(scope))
+        self.began = time.perf_counter()
         self.call = Call()
         state = scope.get("state")
         if not isinstance(state, dict):
@@ -124,7 +149,8 @@ class _Exchange:
             elif name == b"transfer-encoding":
                 self.has_body = True
         if not self.public:
-            if not await self._authenticate(authorization):
+            # the UI's pages find their user from the session cookie, in the route
+            if not self.ui and not await self._authenticate(authorization):
                 return
             found = url_problems(self.scope)
             if found:
@@ -204,6 +230,8 @@ class _Exchange:
                     return
             if self.open_mode:
                 message = {**message, "headers": [*message.get("headers", ()), _OPEN_MODE]}
+            if self.ui:
+                message = {**message, "headers": _ui_headers(message, self.began)}
             self.started = True
         await self._send(message)
 
@@ -258,6 +286,18 @@ class _Exchange:
         self.started = True
         await self._send({"type": "http.response.start", "status": status, "headers": raw})
         await self._send({"type": "http.response.body", "body": data})
+
+
+def _ui_headers(message: Message, began: float) -> list[tuple[bytes, bytes]]:
+    """A UI answer's headers with the UI's own added: the security headers (a page that set
+    its own, stricter policy keeps it: the printable case report allows inline styles and no
+    script at all) and how long the page took on the server (devtools show it)."""
+    headers = list(message.get("headers", ()))
+    present = {name.lower() for name, _ in headers}
+    headers += [(name, value) for name, value in UI_HEADERS if name not in present]
+    took = f"app;dur={(time.perf_counter() - began) * 1000:.1f}".encode()
+    headers.append((b"server-timing", took))
+    return headers
 
 
 def url_problems(scope: Scope) -> list[dict[str, Any]]:

@@ -97,6 +97,8 @@ class Principal:
         """Who is calling, as the audit trail and the decisions name them."""
         if self.key_id == "open":
             return "open-mode"
+        if self.key_id == "web" and self.user is not None:
+            return f"user:{self.user} (web session)"
         if self.user is not None:
             return f"user:{self.user} (key {self.key_id})"
         return f"key:{self.key_id} ({self.name})"

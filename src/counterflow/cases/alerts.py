@@ -234,11 +234,57 @@ def list_alerts(
     new: bool = False,
     retired: bool = False,
     limit: int | None = None,
+    window: AlertWindow | None = None,
 ) -> list[Alert]:
     """Alerts of a dataset (of every dataset when None), highest score first; ``among`` keeps
     only those ids, ``outside`` drops them (the alerts in cases, for instance); ``new`` only
     the alerts raised for the first time by their scenario's last run; ``retired`` the alerts
-    no longer raised that were kept, instead of the current ones."""
+    no longer raised that were kept, instead of the current ones; ``window`` a page of them,
+    filtered by score and activity and in another order (:class:`AlertWindow`)."""
+    window = window or AlertWindow()
+    sql, params, views = _selection(
+        dataset, scenario, subject_id, typology, among, outside, new, retired, window
+    )
+    sql += window.order_by()
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    if window.offset:
+        sql += f" OFFSET {int(window.offset)}"
+    return [_alert(row) for row in _fetch(conn, sql, params, views)]
+
+
+def count_alerts(
+    conn: duckdb.DuckDBPyConnection,
+    dataset: str | None,
+    *,
+    scenario: str | None = None,
+    subject_id: str | None = None,
+    typology: str | None = None,
+    among: Collection[str] | None = None,
+    outside: Collection[str] | None = None,
+    new: bool = False,
+    window: AlertWindow | None = None,
+) -> int:
+    """How many alerts :func:`list_alerts` would list with no limit (a queue's total)."""
+    sql, params, views = _selection(
+        dataset, scenario, subject_id, typology, among, outside, new, False, window or AlertWindow()
+    )
+    return int(_fetch(conn, f"SELECT count(*) FROM ({sql})", params, views)[0][0])
+
+
+def _selection(
+    dataset: str | None,
+    scenario: str | None,
+    subject_id: str | None,
+    typology: str | None,
+    among: Collection[str] | None,
+    outside: Collection[str] | None,
+    new: bool,
+    retired: bool,
+    window: AlertWindow,
+) -> tuple[str, list[Any], dict[str, pa.Table]]:
+    """The SELECT of the alerts these filters keep, its parameters, and the id tables it
+    joins (registered by :func:`_fetch`)."""
     where: list[str] = []
     params: list[Any] = []
     for column, value in (
@@ -259,18 +305,56 @@ def list_alerts(
             where.append(f"alert_id {test} (SELECT alert_id FROM {name})")
     if new:
         where.append("created_at = seen_at")
+    window.filter(where, params)
     sql = _RETIRED if retired else f"SELECT {_COLUMNS}, NULL AS retired_at FROM alerts"
     if where:
         sql += f" WHERE {' AND '.join(where)}"
-    sql += " ORDER BY score DESC, alert_id"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
+    return sql, params, views
+
+
+def _fetch(
+    conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any], views: dict[str, pa.Table]
+) -> list[tuple[Any, ...]]:
     # a cursor of its own: the ids' tables are registered on it alone, whatever the caller's
     # connection has under way
     with conn.cursor() as cursor:
         for name, table in views.items():
             cursor.register(name, table)
-        return [_alert(row) for row in cursor.execute(sql, params).fetchall()]
+        return cursor.execute(sql, params).fetchall()
+
+
+@dataclass(frozen=True)
+class AlertWindow:
+    """A page of alerts as a queue shows it: those scoring ``min_score`` or more whose activity
+    (first to last transaction) overlaps ``[active_from, active_until)``, by score or by last
+    activity, ``offset`` rows in; :func:`count_alerts` gives the total. The page and its total
+    come from the database, not from every alert loaded into memory."""
+
+    min_score: float | None = None
+    active_from: datetime | None = None
+    active_until: datetime | None = None
+    by_date: bool = False
+    ascending: bool = False
+    offset: int = 0
+
+    def filter(self, where: list[str], params: list[Any]) -> None:
+        if self.min_score is not None:
+            where.append("score >= ?")
+            params.append(self.min_score)
+        if self.active_from is not None:
+            where.append("coalesce(last_ts, first_ts) >= ?")
+            params.append(self.active_from)
+        if self.active_until is not None:
+            where.append("coalesce(first_ts, last_ts) < ?")
+            params.append(self.active_until)
+
+    def order_by(self) -> str:
+        if not self.by_date and not self.ascending:
+            return " ORDER BY score DESC, alert_id"  # the queue's own order
+        direction = "ASC" if self.ascending else "DESC"
+        key = "last_ts" if self.by_date else "score"
+        nulls = " NULLS LAST" if self.by_date else ""
+        return f" ORDER BY {key} {direction}{nulls}, alert_id {direction}"
 
 
 def get_alerts(conn: duckdb.DuckDBPyConnection, ids: Collection[str]) -> dict[str, Alert]:

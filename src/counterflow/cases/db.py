@@ -424,3 +424,17 @@ class AlertDispositionRow(Base):
     #: the alert's transactions when decided on (canonical JSON list), and its score
     tx_ids: Mapped[str] = mapped_column(sa.Text)
     score: Mapped[float] = mapped_column(sa.Float)
+
+
+class WebSessionRow(Base):
+    """The ``web_sessions`` table (revision 0004): sessions of the web UI, by the SHA-256 of
+    their cookie's token (see :mod:`counterflow.cases.sessions`)."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

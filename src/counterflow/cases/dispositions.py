@@ -26,7 +26,15 @@ import duckdb
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from counterflow.cases.alerts import Alert, compare, get_alert, get_alerts, list_alerts
+from counterflow.cases.alerts import (
+    Alert,
+    AlertWindow,
+    compare,
+    count_alerts,
+    get_alert,
+    get_alerts,
+    list_alerts,
+)
 from counterflow.cases.db import (
     AlertDispositionRow,
     CaseEvidenceRow,
@@ -173,24 +181,14 @@ def list_with_dispositions(
     subject_id: str | None = None,
     typology: str | None = None,
     limit: int | None = None,
+    window: AlertWindow | None = None,
 ) -> list[tuple[Alert, Disposition]]:
     """The current alerts (of ``dataset``, or all), highest score first, each with its
     disposition; ``status`` keeps those in that status, ``new`` those raised for the first
-    time by their scenario's last run."""
-    if status is not None and status not in STATUSES:
-        raise ConfigError(f"no alert status {status!r}: the statuses are {', '.join(STATUSES)}")
-    among: set[str] | None = None
-    outside: set[str] | None = None
-    if status is not None:
-        # the whole sets are needed to filter; the page's own dispositions are read after
-        in_cases = _alerts_in_cases(store)
-        standing = _standing(conn, dismissals(store))
-        if status == "in-case":
-            among = in_cases
-        elif status == "dismissed":
-            among = standing - in_cases
-        else:
-            outside = in_cases | standing
+    time by their scenario's last run; ``window``: one page, filtered and ordered
+    (:class:`~counterflow.cases.alerts.AlertWindow`; :func:`count_with_dispositions` gives
+    its total)."""
+    among, outside = _of_status(store, conn, status)
     found = list_alerts(
         conn,
         dataset,
@@ -201,10 +199,51 @@ def list_with_dispositions(
         outside=outside,
         new=new,
         limit=limit,
+        window=window,
     )
     ids = [alert.alert_id for alert in found]
     cases, dismissed = alert_cases(store, ids), dismissals(store, ids)
     return [(alert, disposition_of(alert, cases, dismissed)) for alert in found]
+
+
+def count_with_dispositions(
+    store: CaseStore,
+    conn: duckdb.DuckDBPyConnection,
+    dataset: str | None,
+    *,
+    status: Status | None = None,
+    typology: str | None = None,
+    window: AlertWindow | None = None,
+) -> int:
+    """How many alerts :func:`list_with_dispositions` would list with no limit."""
+    among, outside = _of_status(store, conn, status)
+    return count_alerts(
+        conn, dataset, typology=typology, among=among, outside=outside, window=window
+    )
+
+
+def _of_status(
+    store: CaseStore, conn: duckdb.DuckDBPyConnection, status: Status | None
+) -> tuple[set[str] | None, set[str] | None]:
+    """The alert ids a status keeps (``among``) or drops (``outside``); None: no filter."""
+    if status is not None and status not in STATUSES:
+        raise ConfigError(f"no alert status {status!r}: the statuses are {', '.join(STATUSES)}")
+    if status is None:
+        return None, None
+    # the whole sets are needed to filter; the page's own dispositions are read after
+    in_cases = _alerts_in_cases(store)
+    standing = _standing(conn, dismissals(store))
+    if status == "in-case":
+        return in_cases, None
+    if status == "dismissed":
+        return standing - in_cases, None
+    return None, in_cases | standing
+
+
+def closed_alerts(store: CaseStore, conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The ids of the alerts that are not open: evidence in a case, or dismissed and unchanged
+    since (the complement of ``status="open"``, for summaries over every alert)."""
+    return _alerts_in_cases(store) | _standing(conn, dismissals(store))
 
 
 def _alerts_in_cases(store: CaseStore) -> set[str]:

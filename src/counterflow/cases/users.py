@@ -185,6 +185,27 @@ def add_user(store: CaseStore, name: str, role: Role | str, password: str | None
         raise
 
 
+def set_password(store: CaseStore, name: str, password: str) -> User:
+    """Give a user a new password (kept as its argon2id hash only). Their web sessions end:
+    whoever signed in with the old password must sign in again."""
+    from counterflow.cases.db import WebSessionRow
+
+    _check_password(password)
+    digest = _hasher.hash(password)
+    if store.empty:
+        raise NotFoundError(f"no user {name!r}: the case store {store.where} has no users yet")
+    with store.session() as session:
+        row = _found(session, name, store)
+        row.password_hash = digest
+        session.execute(
+            sa.update(WebSessionRow)
+            .where(WebSessionRow.user_id == row.id, WebSessionRow.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+        session.flush()
+        return User.of(row)
+
+
 def list_users(store: CaseStore, *, include_disabled: bool = True) -> list[User]:
     """Every user, by name (a store never written has none)."""
     if store.empty:

@@ -165,6 +165,17 @@ def demo(
     )
     console.print(f"     -d '{body}'")
     console.print("   (serve --open skips keys for a local trial; API docs: localhost:8000/docs)")
+    password = _web_password(ws)
+    if password is None:
+        console.print(
+            "   The analyst's web UI: http://localhost:8000/ui/ (give a user a password first: "
+            f"{run} users password NAME)"
+        )
+    else:
+        console.print(
+            f"   The analyst's web UI: http://localhost:8000/ui/ (sign in as {DEMO_ANALYST}, "
+            f"password {password})"
+        )
 
 
 #: the demo's world: about 100,000 transactions, every channel planted densely enough to count
@@ -291,6 +302,28 @@ def _open_a_case(ws: Workspace) -> None:
         f"4. Opened case {case.id} from the oil alert {alert.alert_id} as {DEMO_ANALYST}, "
         f"freezing its evidence ({frozen}); its printable report: {path}"
     )
+
+
+def _web_password(ws: Workspace) -> str | None:
+    """A fresh password for the demo's analyst, to sign in to the web UI with (printed once;
+    ``counterflow users password`` sets another). None in a workspace whose other users work
+    without passwords: one password would make all of them sign in (docs/cases.md), and the
+    demo does not change how a workspace it was pointed at works."""
+    import secrets
+
+    from counterflow.cases.db import CaseStore
+    from counterflow.cases.users import add_user, list_users, set_password
+
+    password = secrets.token_urlsafe(9)
+    with CaseStore.open(ws.settings, write=True) as store:
+        users = list_users(store)
+        others = [u for u in users if u.name != DEMO_ANALYST and u.active]
+        if others and not any(u.has_password for u in others):
+            return None
+        if not any(u.name == DEMO_ANALYST for u in users):
+            add_user(store, DEMO_ANALYST, "analyst")
+        set_password(store, DEMO_ANALYST, password)
+    return password
 
 
 def _share(value: float | None) -> str:

@@ -91,6 +91,31 @@ def add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
     )
 
 
+@users.command("password")
+@click.argument("name")
+@click.pass_context
+def password_cmd(ctx: click.Context, name: str) -> None:
+    """Set a user's password (for the web UI), read from standard input (asked for, twice,
+    on a terminal). Their web sessions end: they sign in again with the new one.
+
+    \b
+    Example:
+      counterflow users password "Rania Saleh" <<< 'a passphrase from a vault'
+    """
+    from counterflow.cases.db import CaseStore
+    from counterflow.cases.users import set_password
+
+    password = _read_password()
+    ws = workspace(ctx)
+    with CaseStore.open(ws.settings, write=True, create=False) as store:
+        user = set_password(store, name, password)
+    _audit(ws).append("user-password", _actor(), role="cli", user=user.name)
+    if state(ctx).json:
+        emit_json(user.to_json())
+        return
+    note(f"Set the password of {user.name!r}; their web sessions have ended.")
+
+
 def _read_password() -> str:
     if sys.stdin.isatty():
         typed: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)

@@ -130,6 +130,12 @@ def _lowered(row: TableRow) -> dict[str, Any]:
     return {str(k).strip().lower(): v for k, v in row.values.items() if k}
 
 
+def require_query_columns(table: Table) -> None:
+    """Refuse a query file without a name column before anything is screened (a
+    :class:`DataError` naming the file, what was expected and what was found)."""
+    _require(table, _NAME_COLUMNS, "name")
+
+
 def _require(table: Table, needed: Sequence[str], what: str, *, every: bool = False) -> None:
     have = {c.strip().lower() for c in table.columns}
     missing = [c for c in needed if c not in have]

@@ -26,6 +26,7 @@ import pyarrow as pa
 from counterflow.errors import ConfigError, DataError, NotFoundError, StoreError
 from counterflow.io import TableWriter, atomic_folder, read_parquet_schema, transaction
 from counterflow.transactions.formats.base import Batch, Reject, TransactionReader
+from counterflow.transactions.ledger import drop_ledger, rebuild_ledger
 from counterflow.transactions.rates import Rates
 from counterflow.transactions.schema import KEYS, OPTIONAL_COLUMNS, TABLES
 from counterflow.workspace import Workspace
@@ -128,6 +129,7 @@ def _prepare(conn: duckdb.DuckDBPyConnection, dataset: str, mode: str, base: str
     if mode == "replace":
         for table in TABLES:
             conn.execute(f"DELETE FROM {table} WHERE dataset = ?", [dataset])
+        drop_ledger(conn, dataset)
         conn.execute("DELETE FROM tx_datasets WHERE dataset = ?", [dataset])
     elif row[0] != base:
         raise ConfigError(
@@ -211,6 +213,7 @@ def _finish(
         )
     for table in ("parties", "accounts", "party_labels"):
         _merge_repeats(conn, table, dataset)
+    rebuild_ledger(conn, dataset)
     counts = {table: _count(conn, table, dataset) for table in TABLES}
     conn.execute("DELETE FROM tx_datasets WHERE dataset = ?", [dataset])
     conn.execute(
