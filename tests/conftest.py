@@ -208,3 +208,23 @@ def postgres() -> Iterator[PostgresServer]:
                 timeout=60,
             )
         shutil.rmtree(folder, ignore_errors=True)
+
+
+REQUIRE_SPARK_ENV = "COUNTERFLOW_REQUIRE_SPARK"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """A Spark session on ``local[2]`` for the whole run (the JVM starts once); skips, saying
+    why, without pyspark or Java, unless COUNTERFLOW_REQUIRE_SPARK=1 (as .ci/run sets)."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from counterflow.engines.spark import spark_available, spark_session
+
+    missing = spark_available() or (None if shutil.which("java") else "Java is not installed")
+    if missing:
+        if os.environ.get(REQUIRE_SPARK_ENV) == "1":
+            pytest.fail(f"{missing}, but {REQUIRE_SPARK_ENV}=1 makes the Spark tests mandatory")
+        pytest.skip(missing)
+    session = spark_session("local[2]")
+    yield session
+    session.stop()

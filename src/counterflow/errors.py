@@ -57,14 +57,16 @@ class StoreError(CounterflowError):
 
 
 class EngineError(CounterflowError):
-    """A query failed in the engine (DuckDB here): out of memory, a query it could not run. The
-    message names what was running (a monitoring scenario, a trace) and the engine's words;
-    ``scenario`` is the monitoring scenario's id when one was running."""
+    """A query failed in the engine (DuckDB or Spark): out of memory, a query it could not run.
+    The message names what was running (a monitoring scenario, a trace) and the engine's words;
+    ``scenario`` is the monitoring scenario's id when one was running, ``sql`` the SQL the engine
+    was given (shown with ``--debug``; never sent to API clients)."""
 
     status = 500
 
-    def __init__(self, message: str, *, scenario: str | None = None) -> None:
+    def __init__(self, message: str, *, scenario: str | None = None, sql: str = "") -> None:
         self.scenario = scenario
+        self.sql = sql
         super().__init__(message)
 
 

@@ -315,17 +315,18 @@ def _configure(conn: duckdb.DuckDBPyConnection) -> None:
 
 def _current_version(conn: duckdb.DuckDBPyConnection) -> int:
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    # fetchall, not fetchone: a result left half-read blocks the connection's next query
+    rows = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
+    return int(rows[0][0]) if rows else 0
 
 
 def _check_version(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
-    row = (
-        conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    rows = (
+        conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         if _has_meta(conn)
-        else None
+        else []
     )
-    version = int(row[0]) if row else 0
+    version = int(rows[0][0]) if rows else 0
     if version != SCHEMA_VERSION:
         raise StoreError(
             f"workspace database {path} is at schema version {version}, this counterflow "
@@ -338,10 +339,10 @@ def _check_version(conn: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 def _has_meta(conn: duckdb.DuckDBPyConnection) -> bool:
-    row = conn.execute(
+    rows = conn.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows and rows[0][0])
 
 
 def _migrate(conn: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -227,7 +227,12 @@ def test_an_engine_failure_names_its_scenario(home: Path) -> None:
         run_scenarios(workspace, "d", [scenario("fine"), scenario("broken", failing_query)])
     error = caught.value
     assert error.scenario == "broken"
-    assert str(error).startswith("scenario 'broken' failed on dataset 'd': ConversionException")
+    assert str(error).startswith(
+        "scenario 'broken' failed on dataset 'd' (duckdb): ConversionException"
+    )
+    assert str(error).endswith("(--debug shows the SQL)")
+    # the SQL the engine was given travels with the error, for --debug
+    assert "CAST" in error.sql and "payer_party" in error.sql
     assert isinstance(error.__cause__, EngineError)  # the query's own error, chained
     assert isinstance(error.__cause__.__cause__, duckdb.ConversionException)
     # the scenario before it kept its alerts; the broken one stored nothing
@@ -240,7 +245,9 @@ def test_running_out_of_memory_says_what_to_change(home: Path) -> None:
     with pytest.raises(EngineError) as caught:
         run_scenarios(workspace, "d", [scenario("greedy", out_of_memory)])
     message = str(caught.value)
-    assert message.startswith("scenario 'greedy' failed on dataset 'd': OutOfMemoryException")
+    assert message.startswith(
+        "scenario 'greedy' failed on dataset 'd' (duckdb): OutOfMemoryException"
+    )
     assert "raise the memory limit (now 512MB)" in message
     assert "COUNTERFLOW_MEMORY_LIMIT" in message
     assert isinstance(caught.value.__cause__, duckdb.OutOfMemoryException)

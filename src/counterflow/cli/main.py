@@ -33,7 +33,7 @@ from counterflow.cli.simulate_cmd import simulate
 from counterflow.cli.trace_cmd import trace
 from counterflow.cli.tune_cmd import tune
 from counterflow.cli.users_cmd import users
-from counterflow.errors import CounterflowError, NotFoundError, StoreError
+from counterflow.errors import CounterflowError, EngineError, NotFoundError, StoreError
 
 
 class _Root(Group):
@@ -46,6 +46,8 @@ class _Root(Group):
         except CounterflowError as exc:
             if cli.debug:
                 traceback.print_exception(exc)
+                if isinstance(exc, EngineError) and exc.sql:
+                    click.echo(f"The SQL the engine was given:\n{exc.sql}", err=True)
             message = str(exc)
             if isinstance(exc, NotFoundError | StoreError) and cli.looked_in is not None:
                 message += f" (workspace: {cli.looked_in})"

@@ -10,6 +10,7 @@ import csv
 import json
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,12 @@ from counterflow.cli.context import (
     seed_option,
     state,
     workspace,
+)
+from counterflow.cli.engine_options import (
+    check_engine_options,
+    engine_options,
+    exported_for_spark,
+    spark_for,
 )
 from counterflow.io import atomic_output, is_stdout
 
@@ -73,6 +80,21 @@ def fits(columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> bool:
     "with each scenario's resolved values, and stop.",
 )
 @output_option("With --show-params: the TOML file to write (default: standard output).")
+@engine_options
+@click.option(
+    "--input",
+    "source",
+    metavar="PATH",
+    help="With --engine spark: the dataset as Parquet (a folder from 'transactions export', "
+    "or catalog:DATABASE for tables in Spark's catalog); default: the workspace's dataset, "
+    "exported for Spark first.",
+)
+@click.option(
+    "--alerts-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the alerts to this Parquet file instead of the workspace (the run then reads "
+    "no stored alerts).",
+)
 @click.pass_context
 def monitor(
     ctx: click.Context,
@@ -83,8 +105,17 @@ def monitor(
     show_params: bool,
     show_profile: bool,
     output: str | None,
+    engine: str,
+    master: str | None,
+    spark_conf: tuple[str, ...],
+    source: str | None,
+    alerts_output: Path | None,
 ) -> None:
     """Run the monitoring scenarios over a dataset and store their alerts (re-runs replace them).
+
+    On DuckDB (the default) the scenarios run in the workspace. With --engine spark they run
+    on Apache Spark (the 'spark' extra; docs/spark.md) over the dataset as Parquet, and the
+    alerts come back to the workspace, or to --alerts-output.
 
     \b
     Example:
@@ -92,7 +123,10 @@ def monitor(
       counterflow monitor --show-params -o params.toml
       counterflow monitor --dataset world --params params.toml --scenarios ransom-payment
       counterflow monitor --dataset world --profile --scenarios layering-cycle
+      counterflow monitor --dataset world --engine spark --scenarios ransom-payment
     """
+    from counterflow.engines import open_dataset
+    from counterflow.engines.spark import CATALOG_PREFIX, spark_opener
     from counterflow.monitoring.pack import PACK, select
     from counterflow.monitoring.params import describe, load_params
     from counterflow.monitoring.runner import run_scenarios
@@ -127,21 +161,40 @@ def monitor(
         return
     params = load_params(params_path, PACK) if params_path else {}
     ws = workspace(ctx)
-    name = resolve_dataset(ctx, dataset)
+    check_engine_options(engine, master, spark_conf, input=source)
+    if engine == "spark" and source is not None and not dataset:
+        name = Path(source.removeprefix(CATALOG_PREFIX)).name or "lake"
+    else:
+        name = resolve_dataset(ctx, dataset)
     if show_profile:
         _show_profile(ctx, ws, name, chosen, params)
         return
     started = time.perf_counter()
-    with console.counting(f"Monitoring {name}", unit="scenarios") as progress:
-        done = 0
+    with ExitStack() as stack:
+        opener: Any = open_dataset
+        if engine == "spark":
+            session = stack.enter_context(spark_for(master, spark_conf))
+            if source is None:
+                source = str(stack.enter_context(exported_for_spark(ws, name)))
+            opener = spark_opener(source, session)
+        with console.counting(f"Monitoring {name} ({engine})", unit="scenarios") as progress:
+            done = 0
 
-        def advance(_: str) -> None:
-            nonlocal done
-            progress(done)
-            done += 1
+            def advance(_: str) -> None:
+                nonlocal done
+                progress(done)
+                done += 1
 
-        report = run_scenarios(ws, name, chosen, params, progress=advance)
-    _monitor_report(ctx, report, time.perf_counter() - started)
+            report = run_scenarios(
+                ws,
+                name,
+                chosen,
+                params,
+                progress=advance,
+                opener=opener,
+                alerts_output=alerts_output,
+            )
+    _monitor_report(ctx, report, time.perf_counter() - started, alerts_output)
 
 
 def _show_profile(
@@ -193,12 +246,15 @@ def _value(value: Any) -> str:
     return f"{value:,.2f}" if isinstance(value, float) else str(value)
 
 
-def _monitor_report(ctx: click.Context, report: RunReport, seconds: float) -> None:
+def _monitor_report(
+    ctx: click.Context, report: RunReport, seconds: float, alerts_output: Path | None = None
+) -> None:
     if state(ctx).json:
         console.emit_json(
             {
                 "dataset": report.dataset,
                 "alerts": report.alerts,
+                "alerts_output": str(alerts_output) if alerts_output else None,
                 "new": report.new,
                 "changed": report.changed,
                 "seconds": round(seconds, 3),
@@ -243,6 +299,12 @@ def _monitor_report(ctx: click.Context, report: RunReport, seconds: float) -> No
             console.note(f"{run.scenario} skipped: {run.skipped}")
     retired = sum(run.retired for run in report.runs)
     kept = f"; {retired:,} no longer raised kept for their cases or dismissals" if retired else ""
+    if alerts_output is not None:
+        console.console.print(
+            f"{report.alerts:,} alerts on {report.dataset} in {seconds:.1f} s, written to "
+            f"{alerts_output} (the workspace's alerts unchanged)."
+        )
+        return
     console.console.print(
         f"{report.alerts:,} alerts on {report.dataset} ({report.new:,} new, "
         f"{report.changed:,} changed{kept}) in {seconds:.1f} s "

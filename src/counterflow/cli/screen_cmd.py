@@ -24,6 +24,7 @@ from counterflow.cli.context import (
     state,
     workspace,
 )
+from counterflow.cli.engine_options import check_engine_options, engine_options, spark_for
 from counterflow.cli.lists_cmd import nothing_imported
 from counterflow.errors import DataError
 from counterflow.io import STDOUT, CsvOptions, TableWriter, is_stdout
@@ -193,6 +194,7 @@ def _batch_json(report: BatchReport, input_path: Path, target: str | None) -> di
     is_flag=True,
     help="With --input: leave out hits an analyst cleared (default: shown as cleared).",
 )
+@engine_options
 @click.pass_context
 def screen(
     ctx: click.Context,
@@ -210,6 +212,9 @@ def screen(
     lists: tuple[str, ...],
     all_rows: bool,
     hide_cleared: bool,
+    engine: str,
+    master: str | None,
+    spark_conf: tuple[str, ...],
 ) -> None:
     """Screen names against the lists in the workspace.
 
@@ -223,6 +228,11 @@ def screen(
     --hide-cleared), and with --all-rows a rank 0 row for each party without a hit (--json
     without -o: the rows and a summary as JSON):
       counterflow screen --input Q.csv -o R.csv [--threshold T] [--limit N] [--all-rows]
+    The same file screened on Apache Spark (the 'spark' extra; docs/spark.md): the index
+    broadcast to the executors, the rows screened there and the results written by Spark,
+    the same rows as without it; -o names a folder of Parquet part files, or one CSV file
+    when it ends in .csv (written by one task); an earlier output is replaced:
+      counterflow screen --input Q.csv --engine spark [--master URL] [--spark-conf K=V] -o OUT
     Pairs of names scored against each other, without any list:
       counterflow screen pairs --help
     To screen the name "pairs" itself: counterflow screen -- pairs
@@ -236,9 +246,13 @@ def screen(
       counterflow screen --input ../shared/data/screening/positives_un_untreated.csv -o hits.csv
       counterflow screen --input world/parties.parquet --all-rows --hide-cleared -o daily.csv
       counterflow screen --input world/parties.parquet --delimiter ";" -o customers-hits.csv
+      counterflow screen --input world/parties.parquet --engine spark -o spark-hits
     """
     if ctx.invoked_subcommand is not None:
         return
+    check_engine_options(engine, master, spark_conf)
+    if engine == "spark" and input_path is None:
+        raise click.UsageError("--engine spark goes with --input FILE")
     if name is not None and input_path is not None:
         raise click.UsageError("give one NAME or --input FILE, not both")
     if name is None and input_path is None:
@@ -280,6 +294,21 @@ def screen(
             f"{', '.join(described)} describe one NAME; with --input the file gives them per "
             "row (columns schema, birth_date, country, gender, id_number)"
         )
+    if engine == "spark":
+        _screen_file_spark(
+            ctx,
+            input_path,
+            output,
+            delimiter,
+            threshold,
+            limit,
+            lists,
+            all_rows=all_rows,
+            hide_cleared=hide_cleared,
+            master=master,
+            spark_conf=spark_conf,
+        )
+        return
     _screen_file(
         ctx,
         input_path,
@@ -416,6 +445,70 @@ def _screen_file(
         f"Screened {report.screened:,} of {report.rows:,} rows ({report.read_as}) against "
         f"{len(screener):,} entries in {elapsed:.1f} s: {report.results:,} results at "
         f"or above {threshold:.2f}{cleared} written to {written}."
+    )
+
+
+def _screen_file_spark(
+    ctx: click.Context,
+    input_path: Path,
+    output: str | None,
+    delimiter: str | None,
+    threshold: float,
+    limit: int,
+    lists: tuple[str, ...],
+    *,
+    all_rows: bool,
+    hide_cleared: bool,
+    master: str | None,
+    spark_conf: tuple[str, ...],
+) -> None:
+    """Screen a file on Spark into ``output`` (a Parquet folder, or one CSV file): Spark
+    writes the results, so there is no standard output and no rows in a JSON answer."""
+    from counterflow.screening.spark_batch import screen_file_spark
+
+    if output is None or is_stdout(output):
+        raise click.UsageError(
+            "with --engine spark, Spark writes the results: give -o FOLDER (Parquet part "
+            "files) or -o FILE.csv"
+        )
+    screener = _screener(ctx, lists, threshold)
+    started = time.perf_counter()
+    with (
+        spark_for(master, spark_conf) as session,
+        counting(f"Screening {input_path.name} on Spark", unit="rows"),
+    ):
+        report = screen_file_spark(
+            session,
+            screener,
+            input_path,
+            output,
+            threshold=threshold,
+            limit=limit,
+            csv_options=CsvOptions(delimiter=delimiter) if delimiter else None,
+            decisions=DecisionStore(workspace(ctx).home),
+            hide_cleared=hide_cleared,
+            all_rows=all_rows,
+            delimiter=delimiter or ",",
+        )
+    _show_warnings(report)
+    if state(ctx).json:
+        emit_json(
+            {
+                **_batch_json(report, input_path, output),
+                **report.counts(),
+                "entries": len(screener),
+                "engine": "spark",
+            }
+        )
+        return
+    cleared = ""
+    if report.cleared:
+        shown = "left out" if hide_cleared else "marked cleared"
+        cleared = f" ({report.cleared:,} cleared by an analyst, {shown})"
+    note(
+        f"Screened {report.screened:,} of {report.rows:,} rows ({report.read_as}) against "
+        f"{len(screener):,} entries on Spark in {time.perf_counter() - started:.1f} s: "
+        f"{report.results:,} results at or above {threshold:.2f}{cleared} written to {output}."
     )
 
 

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
-from ibis.common.exceptions import TableNotFound
 
 from counterflow.engines import DatasetTables
 from counterflow.errors import ConfigError, DataError
@@ -73,11 +72,10 @@ def id_table(ids: Iterable[str], column: str = "party") -> ir.Table:
 def alerted_parties(t: DatasetTables, scenario: str | None = LISTED_SCENARIO) -> ir.Table:
     """Parties the dataset's alerts are about (of ``scenario``, or of any when None), as a
     one-column table ``party``; empty when the workspace has no alerts table or no alerts."""
-    try:
-        alerts = t.backend.table("alerts")
-    except TableNotFound:  # a workspace from before alerts existed
+    alerts = t.alerts()
+    if alerts is None:  # a workspace from before alerts existed
         return id_table([])
-    wanted = [alerts.dataset == t.dataset, alerts.subject_kind == "party"]
+    wanted = [alerts.subject_kind == "party"]
     if scenario is not None:
         wanted.append(alerts.scenario == scenario)
     found = alerts.filter(wanted)
@@ -107,13 +105,11 @@ class ListedHit:
 def listed_hits(t: DatasetTables) -> dict[str, ListedHit]:
     """The dataset's listed-counterparty alerts by party (none when there are none). The
     alerts are few (one per party hit), so they are read whole and their facts parsed here."""
-    try:
-        alerts = t.backend.table("alerts")
-    except TableNotFound:  # a workspace from before alerts existed
+    alerts = t.alerts()
+    if alerts is None:  # a workspace from before alerts existed
         return {}
     found = alerts.filter(
         [
-            alerts.dataset == t.dataset,
             alerts.subject_kind == "party",
             alerts.scenario == LISTED_SCENARIO,
         ]

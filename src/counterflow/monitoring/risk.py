@@ -281,13 +281,22 @@ def _pagerank(parties: Sequence[str], edges: pa.Table) -> dict[str, float]:
 def _alert_summary(t: DatasetTables) -> dict[str, tuple[float, int, list[str]]]:
     """Per subject: the noisy-or of its severity-weighted alert scores, how many scenarios
     alerted, and which."""
-    rows = t.connection.execute(
-        "SELECT subject_id, scenario, severity, max(score) FROM alerts WHERE dataset = ? "
-        "GROUP BY ALL ORDER BY subject_id, scenario, severity",
-        [t.dataset],
-    ).fetchall()
+    alerts = t.alerts()
+    if alerts is None:
+        return {}
+    rows = t.execute(
+        alerts.group_by("subject_id", "scenario", "severity")
+        .aggregate(score=alerts.score.max())
+        .order_by(["subject_id", "scenario", "severity"])
+    ).to_pylist()
     found: dict[str, tuple[float, int, list[str]]] = {}
-    for subject, scenario, severity, score in rows:
+    for row in rows:
+        subject, scenario, severity, score = (
+            row["subject_id"],
+            row["scenario"],
+            row["severity"],
+            row["score"],
+        )
         miss, count, names = found.get(subject, (1.0, 0, []))
         miss *= 1 - score * SEVERITY_WEIGHT.get(severity, 0.5)
         found[subject] = (miss, count + 1, [*names, f"{scenario} {score:.2f}"])

@@ -19,19 +19,20 @@ import json
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from counterflow.cases.alerts import alert_id, replace_alerts
+from counterflow.cases.alerts import MergeCounts, alert_id, replace_alerts
 from counterflow.cases.dispositions import referenced_alerts
-from counterflow.engines import ENGINE_FAILURES, DatasetTables, EngineError, open_dataset
-from counterflow.engines.duckdb import engine_error
+from counterflow.engines import DatasetTables, EngineError, is_engine_failure, open_dataset
 from counterflow.errors import DataError
-from counterflow.io import transaction
+from counterflow.io import atomic_path, transaction
 from counterflow.monitoring.pack import PACK
 from counterflow.monitoring.params import ParameterError, check_scenario_params, resolve
 from counterflow.monitoring.profile import DatasetProfile, dataset_profile, store_profile
@@ -43,6 +44,9 @@ from counterflow.monitoring.scenario import (
     ScenarioSkipped,
 )
 from counterflow.workspace import Workspace
+
+#: opens a dataset's tables on an engine, with the workspace connection results are stored by
+DatasetOpener = Callable[..., AbstractContextManager[tuple[DatasetTables, Any]]]
 
 ALERTS = pa.schema(
     [
@@ -100,9 +104,19 @@ def run_scenarios(
     scenarios: Sequence[Scenario | str],
     params: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[str], None] | None = None,
+    *,
+    opener: DatasetOpener = open_dataset,
+    alerts_output: Path | None = None,
 ) -> RunReport:
     """Run ``scenarios`` (scenarios, or ids of the pack's) over ``dataset``; ``params`` by
-    scenario id override the defaults.
+    scenario id override the defaults. ``opener`` gives the dataset's tables on an engine
+    and the workspace connection the alerts are stored through: DuckDB on the workspace by
+    default, or Spark (:func:`counterflow.engines.spark.spark_opener`).
+
+    With ``alerts_output`` the alerts are written to that Parquet file (all or nothing, when
+    every scenario has run) instead of the workspace, and the run reads no stored alerts:
+    scenarios that build on others' alerts (exposure) see this run's. The run and the
+    dataset's profile are still recorded in the workspace.
 
     Everything is checked first, and every problem raised at once in a
     :class:`ParameterError`; parameters for a pack scenario that is not run are checked and
@@ -111,11 +125,11 @@ def run_scenarios(
     plan = check_run(scenarios, params)
     report = RunReport(dataset)
     keep = referenced_alerts(workspace.settings)
-    with open_dataset(workspace, dataset, read_only=False) as (tables, conn):
-        try:
-            profile = dataset_profile(tables)
-        except ENGINE_FAILURES as exc:
-            raise engine_error(exc, dataset, tables.memory_limit) from exc
+    produced: list[pa.Table] | None = [] if alerts_output is not None else None
+    with opener(workspace, dataset, read_only=False) as (tables, conn):
+        if produced is not None:
+            tables.keep_alerts_of_run()
+        profile = dataset_profile(tables)
         store_profile(conn, profile)
         for scenario, given in plan:
             if progress:
@@ -124,21 +138,23 @@ def run_scenarios(
             started = time.perf_counter()
             try:
                 result = execute_scenario(scenario, tables, values)
-                alerts = _alerts(scenario, dataset, result, values, resolved, conn)
+                alerts = _alerts(scenario, result, values, resolved, tables)
             except ScenarioSkipped as skipped:
                 report.runs.append(ScenarioRun(scenario.id, 0, 0.0, skipped=str(skipped)))
                 continue
-            except EngineError as exc:
-                cause = exc.__cause__ if isinstance(exc.__cause__, ENGINE_FAILURES) else exc
-                raise engine_error(
-                    cause, dataset, tables.memory_limit, scenario=scenario.id
-                ) from exc
-            except ENGINE_FAILURES as exc:
-                raise engine_error(exc, dataset, tables.memory_limit, scenario=scenario.id) from exc
+            except Exception as exc:
+                if not isinstance(exc, EngineError) and not is_engine_failure(exc):
+                    raise
+                raise tables.error(exc, scenario=scenario.id) from exc
             seconds = time.perf_counter() - started
             what = f"storing the alerts of scenario {scenario.id!r} on dataset {dataset!r}"
             with transaction(conn, what):
-                merged = replace_alerts(conn, dataset, scenario.id, alerts, keep)
+                if produced is None:
+                    merged = replace_alerts(conn, dataset, scenario.id, alerts, keep)
+                else:
+                    produced.append(alerts)
+                    tables.add_run_alerts(_with_dataset(alerts, dataset))
+                    merged = MergeCounts(raised=alerts.num_rows, new=alerts.num_rows)
                 conn.execute(
                     "INSERT INTO monitor_runs (dataset, scenario, params, alerts, seconds, "
                     "run_at, profile) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -163,7 +179,20 @@ def run_scenarios(
                     dropped=merged.dropped,
                 )
             )
+    if alerts_output is not None and produced is not None:
+        _write_alerts(alerts_output, dataset, produced)
     return report
+
+
+def _with_dataset(alerts: pa.Table, dataset: str) -> pa.Table:
+    return alerts.append_column("dataset", pa.array([dataset] * alerts.num_rows, pa.string()))
+
+
+def _write_alerts(path: Path, dataset: str, parts: list[pa.Table]) -> None:
+    """The run's alerts as one Parquet file (the workspace's columns, with ``dataset``)."""
+    table = pa.concat_tables(parts) if parts else ALERTS.empty_table()
+    with atomic_path(path) as tmp:
+        pq.write_table(_with_dataset(table, dataset), tmp)
 
 
 def check_run(
@@ -251,14 +280,14 @@ def execute_scenario(
 
 def _alerts(
     scenario: Scenario,
-    dataset: str,
     result: pa.Table,
     values: Mapping[str, Any],
     resolved: Mapping[str, str],
-    conn: duckdb.DuckDBPyConnection,
+    tables: DatasetTables,
 ) -> pa.Table:
+    dataset = tables.dataset
     rows = _one_per_subject(result.to_pylist())
-    spans = _spans(conn, dataset, {t for row in rows for t in row["tx_ids"] or ()})
+    spans = _spans(tables, {t for row in rows for t in row["tx_ids"] or ()})
     facts_of = [c for c in result.column_names if c not in ALERT_COLUMNS]
     out: dict[str, list[Any]] = {name: [] for name in ALERTS.names}
     for row in rows:
@@ -304,21 +333,14 @@ def _one_per_subject(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
-def _spans(conn: duckdb.DuckDBPyConnection, dataset: str, tx_ids: set[str]) -> dict[str, Any]:
-    """The timestamp of each transaction an alert names (one query for the whole run)."""
+def _spans(tables: DatasetTables, tx_ids: set[str]) -> dict[str, Any]:
+    """The timestamp of each transaction an alert names (one query for the scenario)."""
     if not tx_ids:
         return {}
-    ids = pa.table({"tx_id": sorted(tx_ids)})
-    conn.register("alert_tx_ids", ids)
-    try:
-        rows = conn.execute(
-            "SELECT t.tx_id, t.timestamp FROM transactions t JOIN alert_tx_ids USING (tx_id) "
-            "WHERE t.dataset = ?",
-            [dataset],
-        ).fetchall()
-    finally:
-        conn.unregister("alert_tx_ids")
-    return dict(rows)
+    ids = tables.ids(pa.table({"tx_id": pa.array(sorted(tx_ids), pa.string())}), "cf_alert_tx")
+    tx = tables.transactions
+    found = tables.execute(tx.semi_join(ids, "tx_id").select("tx_id", "timestamp"))
+    return dict(zip(found["tx_id"].to_pylist(), found["timestamp"].to_pylist(), strict=True))
 
 
 def _plain(value: Any) -> Any:

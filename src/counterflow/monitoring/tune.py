@@ -33,8 +33,7 @@ from datetime import datetime
 from typing import Any
 
 from counterflow import __version__
-from counterflow.engines import ENGINE_FAILURES, DatasetTables, EngineError, open_dataset
-from counterflow.engines.duckdb import engine_error
+from counterflow.engines import DatasetTables, EngineError, is_engine_failure, open_dataset
 from counterflow.errors import ConfigError, DataError
 from counterflow.monitoring.params import ParameterError, toml_value
 from counterflow.monitoring.runner import check_run, execute_scenario, prepare
@@ -396,11 +395,10 @@ def _run(
         result = execute_scenario(scenario, tables, ready)
     except ScenarioSkipped as skipped:
         raise DataError(f"scenario {scenario.id} cannot run on {dataset!r}: {skipped}") from None
-    except EngineError as exc:
-        cause = exc.__cause__ if isinstance(exc.__cause__, ENGINE_FAILURES) else exc
-        raise engine_error(cause, dataset, tables.memory_limit, scenario=scenario.id) from exc
-    except ENGINE_FAILURES as exc:
-        raise engine_error(exc, dataset, tables.memory_limit, scenario=scenario.id) from exc
+    except Exception as exc:
+        if not isinstance(exc, EngineError) and not is_engine_failure(exc):
+            raise
+        raise tables.error(exc, scenario=scenario.id) from exc
     subjects = {str(s) for s in result.column("subject_id").to_pylist() if s is not None}
     parties = frozenset(holders.get(s, s) for s in subjects)
     return len(subjects), parties, time.perf_counter() - started, resolved

@@ -177,7 +177,7 @@ def _commodity_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         underpriced_usd=cheap.base_amount.sum(),
         median_price_ratio=cheap.ratio.median(),
         border_sales=cheap.border.sum(),
-        hs_codes=cheap.hs4.collect(distinct=True),
+        hs_codes=cheap.hs4.collect(distinct=True).sort(),
         first_sale=cheap.timestamp.min(),
         last_sale=cheap.timestamp.max(),
         sale_ids=cheap.tx_id.collect(),
@@ -492,8 +492,11 @@ def _antiquities_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
         red_list_pieces=pieces.red_list.sum(),
         first_sale=pieces.timestamp.min(),
         last_sale=pieces.timestamp.max(),
-        where=pieces.location.mode(),
         sale_ids=pieces.tx_id.collect(),
+    )
+    usual = most_frequent(pieces, "beneficiary_party", "location")
+    sold = sold.left_join(usual, sold.dealer == usual.beneficiary_party).select(
+        *sold.columns, where=usual.location
     )
     sold = sold.filter(sold.sales_usd >= p["min_sales_usd"])
     people = t.parties.filter(t.parties.kind == "person").select(
@@ -519,7 +522,7 @@ def _antiquities_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     border = paid.group_by(payer=paid.dealer).aggregate(
         border_payments=paid.count(),
         border_usd=paid.base_amount.sum(),
-        border_towns=paid.location.collect(distinct=True),
+        border_towns=paid.location.collect(distinct=True).sort(),
         border_ids=paid.tx_id.collect(),
     )
     dealers = sold.join(border, sold.dealer == border.payer).drop("payer")
@@ -646,3 +649,16 @@ ANTIQUITIES = Scenario(
     "sold and their value, payments to border towns, the towns, the dealer's city and account "
     "age, and how many pieces are of kinds on ICOM's Red Lists.",
 )
+
+
+def most_frequent(table: ibis.Table, key: str, column: str) -> ibis.Table:
+    """Per ``key``, the most frequent non-null value of ``column`` (ties: the first in sort
+    order), as ``key, column``. Portable and deterministic where SQL's ``mode()`` is neither
+    (Spark's SQL has no mode in Ibis; DuckDB breaks ties as its threads fall)."""
+    known = table.filter(table[column].notnull())
+    counts = known.group_by([key, column]).aggregate(n=known.count())
+    order = ibis.row_number().over(
+        group_by=counts[key], order_by=[ibis.desc(counts.n), counts[column]]
+    )
+    ranked = counts.mutate(place=order)
+    return ranked.filter(ranked.place == 0).select(key, column)

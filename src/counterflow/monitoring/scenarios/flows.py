@@ -91,7 +91,7 @@ def _donations_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     onward = sent.group_by(sender=sent.collector).aggregate(
         forwarded_usd=sent.base_amount.sum(),
         corridor_recipients=sent.beneficiary_party.nunique(),
-        corridor_towns=sent.location.collect(distinct=True),
+        corridor_towns=sent.location.collect(distinct=True).sort(),
         forward_ids=sent.tx_id.collect(),
     )
     found = collectors.join(onward, collectors.collector == onward.sender).drop("sender")
@@ -404,8 +404,8 @@ def _ransom_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     per = big.group_by("recipient").aggregate(
         amount_usd=big.base_amount.sum(),
         payments=big.count(),
-        payers=big.payer.collect(distinct=True),
-        payer_countries=big.payer_country.collect(distinct=True),
+        payers=big.payer.collect(distinct=True).sort(),
+        payer_countries=big.payer_country.collect(distinct=True).sort(),
         recipient_country=big.recipient_country.max(),
         multiple=big.multiple.max(),
         history_median_usd=big.history_median_usd.min(),
@@ -597,7 +597,7 @@ def _travel_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     )
     visits = border.group_by(visitor=border.borrower).aggregate(
         border_uses=border.count(),
-        border_towns=border.place.collect(distinct=True),
+        border_towns=border.place.collect(distinct=True).sort(),
         first_border=border.ts.min(),
         last_border=border.ts.max(),
         border_ids=border.id.collect(),

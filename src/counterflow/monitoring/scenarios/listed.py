@@ -32,7 +32,12 @@ the whole listed name (``confirmed: score``), or an analyst escalated this party
 suppresses it. Exposure (``listed-counterparty-exposure``) and ``counterflow trace`` build on
 confirmed hits only.
 
-This scenario runs in Python (``engine = "python"``): the name matcher is not a query.
+This scenario runs in Python (``engine = "python"``): the name matcher is not a query. On
+DuckDB the distinct names come to this process and are screened by forked workers; on Spark
+they are screened on the executors, the index broadcast to them once
+(:class:`~counterflow.screening.spark_batch.SharedScreener`), and only the names that come
+close, with the words of theirs that commonness asks about, come back to the driver. Both
+give the same alerts.
 """
 
 from __future__ import annotations
@@ -42,10 +47,10 @@ import multiprocessing
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import ibis
@@ -67,9 +72,12 @@ from counterflow.monitoring.scenario import Param, Scenario, ScenarioSkipped
 from counterflow.screening import Query, Screener
 from counterflow.screening.evidence import DATE_SAME_DAY, Evidence
 from counterflow.screening.names import Kind, analyze, name_class_of
-from counterflow.screening.screener import Match
+from counterflow.screening.screener import Match, _name_forms
 from counterflow.screening.tables import legal_forms, longest_legal_form
 from counterflow.workspace import Workspace
+
+if TYPE_CHECKING:
+    from counterflow.screening.spark_batch import SharedScreener
 
 
 class _RunWorkspace(Workspace):
@@ -219,6 +227,15 @@ class _Commonness:
             for token in analyze(row["name"], name_class_of(schema)).tokens:
                 self._carriers.setdefault(token.phon, set()).add(row["party"])
         self.parties = len(parties)
+
+    @classmethod
+    def of_carriers(cls, carriers: dict[str, set[str]], parties: int) -> _Commonness:
+        """Made from the carriers of the words it will be asked about (counted elsewhere:
+        on Spark's executors) and the number of the dataset's parties."""
+        made = cls(())
+        made._carriers = carriers
+        made.parties = parties
+        return made
 
     def why_common(self, party: str, name: str, schema: str | None) -> str | None:
         """Why ``party``'s name is common in the dataset, or None when it is distinctive.
@@ -370,7 +387,7 @@ def _assess(
 
 
 def _logic(t: DatasetTables, p: Mapping[str, Any]) -> pa.Table:
-    screener = _screener(t.connection)
+    screener = _screener(t.store)
     if not len(screener):
         raise ScenarioSkipped(
             "no lists to screen against: import one first ('counterflow lists import PATH')"
@@ -379,15 +396,22 @@ def _logic(t: DatasetTables, p: Mapping[str, Any]) -> pa.Table:
     confirmed_at = float(p["confirmed_score"])
     use_evidence = bool(p["use_evidence"])
     lists = list(p["lists"]) or None
-    rows = t.execute(_names(t)).to_pylist()
     # Most names hit nothing: screen each distinct name once, bare and a little below the
     # threshold (evidence can lift a score by a few hundredths), and only the names that come
     # close again, party by party, with what each party's record says.
-    close = _close_names(screener, {r["name"] for r in rows}, threshold, lists)
-    candidates = [r for r in rows if r["name"] in close]
+    common: _Commonness | None
+    if t.engine.name == "spark":
+        # on the executors, the index broadcast: only the close names come here
+        candidates, common = _candidates_on_engine(t, screener, threshold, lists, use_evidence)
+    else:
+        rows = t.execute(_names(t)).to_pylist()
+        close = _close_names(screener, {r["name"] for r in rows}, threshold, lists)
+        candidates = [r for r in rows if r["name"] in close]
+        common = _Commonness(rows) if use_evidence else None
+    # in one order whatever the engine gave: of a party's names scoring alike, the first wins
+    candidates.sort(key=_row_order)
     banks = _bank_countries(t, {r["party"] for r in candidates}) if use_evidence else {}
-    common = _Commonness(rows) if use_evidence else None
-    decisions = _Decisions(_home(t.connection))
+    decisions = _Decisions(_home(t.store))
     best: dict[str, _Hit] = {}
     for row in candidates:
         countries = [row["country"]] if row["country"] else []
@@ -468,6 +492,99 @@ def _forked_close(name: str) -> bool:
     assert _FORKED is not None, "set before the fork"
     screener, threshold, lists = _FORKED
     return _close(screener, name, threshold, lists)
+
+
+def _row_order(row: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(row[k] or "") for k in ("party", "name", "kind", "born", "country"))
+
+
+_CLOSE_SCHEMA = pa.schema([("name", pa.string())])
+_WORD_SCHEMA = pa.schema([("phon", pa.string()), ("party", pa.string())])
+
+
+def _candidates_on_engine(
+    t: DatasetTables,
+    screener: Screener,
+    threshold: float,
+    lists: list[str] | None,
+    use_evidence: bool,
+) -> tuple[list[dict[str, Any]], _Commonness | None]:
+    """The (party, name) rows whose name comes close, screened where the names are
+    (:meth:`Engine.map_batches`, the index broadcast once), and how common their words are
+    among the dataset's parties; only those rows and words come to the driver."""
+    from counterflow.screening.spark_batch import SharedScreener
+
+    names = t.cached(("listed-counterparty", "names"), lambda: _names(t))
+    shared = (SharedScreener.of(screener), threshold, lists)
+    close_names = t.engine.map_batches(
+        names.select("name").distinct(), _close_batches, _CLOSE_SCHEMA, "cf_close", shared
+    )
+    close = sorted({r["name"] for r in t.execute(close_names).to_pylist()})
+    if not close:
+        return [], None
+    wanted = t.ids(pa.table({"name": pa.array(close, pa.string())}), "cf_close_names")
+    candidates = t.execute(names.semi_join(wanted, "name")).to_pylist()
+    if not use_evidence:
+        return candidates, None
+    words = t.ids(pa.table({"phon": pa.array(sorted(_words(candidates)), pa.string())}))
+    carried = t.engine.map_batches(
+        names.select("party", "name", "kind"), _word_batches, _WORD_SCHEMA, "cf_words"
+    )
+    carriers: dict[str, set[str]] = {}
+    for row in t.execute(carried.semi_join(words, "phon").distinct()).to_pylist():
+        carriers.setdefault(row["phon"], set()).add(row["party"])
+    counted = t.execute(names.aggregate(parties=names.party.nunique())).to_pylist()
+    return candidates, _Commonness.of_carriers(carriers, int(counted[0]["parties"] or 0))
+
+
+def _words(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Every word (phonetic form) that the commonness of these rows' names can ask about:
+    those of each name as recorded and as its query screens it."""
+    found: set[str] = set()
+    for row in rows:
+        schema = SCHEMA_OF_KIND.get(row["kind"] or "")
+        forms = [row["name"]]
+        with suppress(DataError):  # a name that is no name is screened as nothing
+            forms += party_query(PartyFacts(row["party"], row["name"], row["kind"])).names
+        for form in _name_forms(forms):
+            found.update(t.phon for t in analyze(form, name_class_of(schema)).tokens)
+    return found
+
+
+def _close_batches(
+    batches: Iterator[pa.RecordBatch], shared: tuple[SharedScreener, float, list[str] | None]
+) -> Iterator[pa.RecordBatch]:
+    """The names of ``batches`` that come close to an entry (on an executor)."""
+    index, threshold, lists = shared
+    screener = index.screener()
+    for batch in batches:
+        close = [
+            n
+            for n in batch.column("name").to_pylist()
+            if n is not None and _close(screener, n, threshold, lists)
+        ]
+        yield pa.record_batch([pa.array(close, pa.string())], schema=_CLOSE_SCHEMA)
+
+
+def _word_batches(batches: Iterator[pa.RecordBatch], shared: Any) -> Iterator[pa.RecordBatch]:
+    """(word, party) for each word of each party's name, as :class:`_Commonness` counts
+    them (on an executor)."""
+    for batch in batches:
+        pairs: set[tuple[str, str]] = set()
+        for row in batch.to_pylist():
+            if row["party"] is None or row["name"] is None:
+                continue
+            schema = SCHEMA_OF_KIND.get(row["kind"] or "")
+            for token in analyze(row["name"], name_class_of(schema)).tokens:
+                pairs.add((token.phon, row["party"]))
+        ordered = sorted(pairs)
+        yield pa.record_batch(
+            [
+                pa.array([w for w, _ in ordered], pa.string()),
+                pa.array([p for _, p in ordered], pa.string()),
+            ],
+            schema=_WORD_SCHEMA,
+        )
 
 
 def _close(screener: Screener, name: str, threshold: float, lists: list[str] | None) -> bool:
