@@ -55,12 +55,6 @@ class Engine(ABC):
         """``expression`` computed once and kept on the engine, for intermediates several
         steps read (on Spark: cached on the executors, never collected)."""
 
-    def checkpoint(self, expression: ir.Table, name: str) -> ir.Table:
-        """A step of an iterative query (a path search, hop by hop) that later steps read
-        twice: kept on an engine that would recompute it for every reader (Spark inlines a
-        shared subquery); DuckDB plans the whole query at once and needs nothing."""
-        return expression
-
     @abstractmethod
     def from_arrow(self, table: pa.Table, name: str) -> ir.Table:
         """A small table made here (ids to join against) as a table of the engine."""
@@ -139,10 +133,6 @@ class DatasetTables:
                     raise
                 raise self.error(exc, expression) from exc
         return self._cache[key]
-
-    def checkpoint(self, expression: ir.Table, name: str = "cf_step") -> ir.Table:
-        """See :meth:`Engine.checkpoint`."""
-        return self.engine.checkpoint(expression, name)
 
     def memo(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """``build()`` computed once per run: plain values several scenarios share (the

@@ -166,9 +166,6 @@ class SparkEngine(Engine):
         self._cached.append(cached)
         return cached
 
-    def checkpoint(self, expression: ir.Table, name: str) -> ir.Table:
-        return self.materialise(expression, name)
-
     def from_arrow(self, table: pa.Table, name: str) -> ir.Table:
         # list columns (an alert's transactions) do not cross PySpark's Arrow path from pandas;
         # what is joined against never needs them

@@ -425,15 +425,7 @@ FAN_IN = Scenario(
 # ---------------------------------------------------------------------------- cycle
 
 
-#: holds an intermediate step on the engine (DatasetTables.checkpoint), or leaves it as is
-Keep = Callable[[ir.Table], ir.Table]
-
-
-def _as_is(step: ir.Table) -> ir.Table:
-    return step
-
-
-def cycles(e: ir.Table, p: Mapping[str, Any], keep: Keep = _as_is) -> ir.Table:
+def cycles(e: ir.Table, p: Mapping[str, Any]) -> ir.Table:
     """Closed cycles of transfers: one row per cycle, ``origin, hops, start_ts, end_ts,
     first_usd, returned_usd, members, tx_ids``.
 
@@ -442,8 +434,7 @@ def cycles(e: ir.Table, p: Mapping[str, Any], keep: Keep = _as_is) -> ir.Table:
     path, all within ``window_days`` of the first payment. With ``ordered`` each payment
     follows the one before in time, so a cycle is found once, from the party whose payment
     started it; without, the origin is the smallest party id on the cycle (AMLSim's cycles
-    pay round in any order). ``keep`` holds each hop's paths on the engine (both the cycles
-    closed at a hop and the paths going on read them)."""
+    pay round in any order)."""
     tol = float(p["amount_tolerance"])
     window = _days(p["window_days"])
     ordered = bool(p["ordered"])
@@ -470,7 +461,7 @@ def cycles(e: ir.Table, p: Mapping[str, Any], keep: Keep = _as_is) -> ir.Table:
             cond += [n.n_ts > paths.last_ts, n.n_ts <= paths.start_ts + window]
         else:
             cond += [n.n_ts <= paths.low_ts + window, n.n_ts >= paths.high_ts - window]
-        step = keep(paths.join(n, cond))
+        step = paths.join(n, cond)
         if hop >= int(p["min_hops"]):
             closed = step.filter(step.n_dst == step.origin)
             found.append(
@@ -507,7 +498,7 @@ def cycles(e: ir.Table, p: Mapping[str, Any], keep: Keep = _as_is) -> ir.Table:
     return functools.reduce(ir.Table.union, found)
 
 
-def same_amount_cycles(e: ir.Table, p: Mapping[str, Any], keep: Keep = _as_is) -> ir.Table:
+def same_amount_cycles(e: ir.Table, p: Mapping[str, Any]) -> ir.Table:
     """Rings whose every payment is for the very same amount, to the cent, in any order in
     time and of any size (no floor): one sum moved round, booked as it came. The same
     columns as :func:`cycles`; the origin is the smallest party id on the ring.
@@ -530,7 +521,7 @@ def same_amount_cycles(e: ir.Table, p: Mapping[str, Any], keep: Keep = _as_is) -
     found: list[ir.Table] = []
     for hop in range(2, int(p["max_hops"]) + 1):
         n = x.select(n_tx=x.tx_id, n_src=x.src, n_dst=x.dst, n_ts=x.ts, n_cents=x.cents)
-        step = keep(paths.join(n, [paths.last == n.n_src, paths.cents == n.n_cents]))
+        step = paths.join(n, [paths.last == n.n_src, paths.cents == n.n_cents])
         if hop >= int(p["min_hops"]):
             closed = step.filter(step.n_dst == step.origin)
             found.append(
@@ -563,9 +554,9 @@ def same_amount_cycles(e: ir.Table, p: Mapping[str, Any], keep: Keep = _as_is) -
 
 def _cycle_logic(t: DatasetTables, p: Mapping[str, Any]) -> ir.Table:
     e = transfers(t, p)
-    found = cycles(e, p, t.checkpoint)
+    found = cycles(e, p)
     if p["same_amount_rings"]:
-        found = found.union(same_amount_cycles(e, p, t.checkpoint))
+        found = found.union(same_amount_cycles(e, p))
     per_origin = found.group_by("origin").aggregate(
         cycles=found.count(),
         hops=found.hops.min(),
