@@ -190,9 +190,6 @@ class DatasetTables:
             engine=self.engine.name,
         )
 
-    def close(self) -> None:
-        self.engine.close()
-
 
 def engine_error(
     exc: BaseException,
